@@ -1,0 +1,12 @@
+export {
+  createDatabase,
+  databaseName,
+  type DatabaseOptions,
+  dropDatabase,
+  ensureDatabase,
+  isDatabaseReachable,
+  maintenanceUrl,
+  redactUrl,
+} from './database';
+export { type MigrateOptions, type Migrations, migrateToLatest } from './migrations';
+export { applyBatchOnce, createPositionsTable, loadPositions, type OffsetRecord, type PositionKey } from './positions';

@@ -1,0 +1,178 @@
+import type { Consumer, IHeaders } from 'kafkajs';
+import type { KafkaClient } from './client';
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  /** Offsets are int64; kept as decimal strings so nothing rounds past 2^53. */
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  timestampMs: number;
+}
+
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+  /** Offset the next produced record will get: `highWatermark - lastOffset - 1` is the lag. */
+  highWatermark: string;
+}
+
+/**
+ * What a batch handler decided. Expected failures are values, not exceptions:
+ * - `ack`: the batch's effects (and its position) are stored; move on.
+ * - `stop`: something the consumer cannot get past by retrying (e.g. a poison record the
+ *   handler refuses to skip); the consumer stops and reports the error, the service turns unready.
+ * A thrown exception means broken infrastructure (PostgreSQL down, a bug): the batch is retried.
+ */
+export type BatchOutcome = { type: 'ack' } | { type: 'stop'; error: Error };
+
+export const ack = (): BatchOutcome => ({ type: 'ack' });
+export const stop = (error: Error): BatchOutcome => ({ type: 'stop', error });
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a partition without a stored position starts. Default: the beginning (the log is the record). */
+  fromBeginning?: boolean;
+  handleBatch(batch: RecordBatch): Promise<BatchOutcome>;
+  /**
+   * Positions the service stored together with its effects: next offset to read per partition.
+   * On every assignment the consumer seeks there, so Kafka's own committed offsets (which are
+   * written after the effects, for monitoring) never decide what is read.
+   */
+  loadPositions?(topic: string, partitions: number[]): Promise<Map<number, string>>;
+  /** Called after each batch with the partition's remaining lag in records. */
+  onLag?(topic: string, partition: number, lag: number): void;
+  /** Called once when a handler returned `stop` or the consumer crashed for good. */
+  onStop?(error: Error): void;
+  /** Partitions handled at the same time; each partition's batches stay in order. */
+  partitionsConcurrently?: number;
+  /** Upper bound of bytes fetched per partition per request (batch size). */
+  maxBytesPerPartition?: number;
+  /** How long the broker may wait to fill a fetch, in ms (latency vs. batch size). */
+  maxWaitTimeMs?: number;
+  sessionTimeoutMs?: number;
+}
+
+export interface RunningConsumer {
+  /** Leaves the group after the batch in hand is finished. */
+  stop(): Promise<void>;
+  /** True once the consumer has joined its group and until it stops. */
+  isReady(): boolean;
+}
+
+function toHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+export async function runConsumer(client: KafkaClient, options: ConsumerOptions): Promise<RunningConsumer> {
+  const consumer: Consumer = client.kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+    allowAutoTopicCreation: false,
+    retry: {
+      initialRetryTime: client.settings.retry?.initialRetryTimeMs ?? 300,
+      maxRetryTime: client.settings.retry?.maxRetryTimeMs ?? 30_000,
+      retries: client.settings.retry?.retries ?? 8,
+    },
+  });
+  let ready = false;
+  let stopped = false;
+
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    ready = true;
+    if (!options.loadPositions) return;
+    const assignment = event.payload.memberAssignment;
+    void (async () => {
+      for (const [topic, partitions] of Object.entries(assignment)) {
+        const positions = await options.loadPositions?.(topic, partitions);
+        for (const [partition, offset] of positions ?? []) {
+          consumer.seek({ topic, partition, offset });
+        }
+      }
+    })().catch((error: unknown) => {
+      options.onStop?.(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    // kafkajs restarts by itself on retriable crashes; only a final one ends the consumer.
+    if (!event.payload.restart) {
+      ready = false;
+      options.onStop?.(event.payload.error);
+    }
+  });
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const records: ConsumedRecord[] = batch.messages.map((m) => ({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key ? m.key.toString() : null,
+        value: m.value,
+        headers: toHeaders(m.headers),
+        timestampMs: Number(m.timestamp),
+      }));
+      const outcome = await options.handleBatch({
+        topic: batch.topic,
+        partition: batch.partition,
+        records,
+        highWatermark: batch.highWatermark,
+      });
+      if (outcome.type === 'stop') {
+        if (!stopped) {
+          stopped = true;
+          ready = false;
+          options.onStop?.(outcome.error);
+          // Not awaited: stopping from inside eachBatch would wait for this very batch.
+          setImmediate(() => void consumer.disconnect());
+        }
+        return;
+      }
+      const last = batch.lastOffset();
+      resolveOffset(last);
+      options.onLag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
+      try {
+        // For monitoring and as a starting hint only; the service's own store is authoritative.
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+        ]);
+      } catch {
+        // A rebalance can make this commit fail; the next batch commits again.
+      }
+      await heartbeat();
+    },
+  });
+
+  return {
+    isReady: () => ready && !stopped,
+    async stop() {
+      if (stopped) {
+        await consumer.disconnect().catch(() => undefined);
+        return;
+      }
+      stopped = true;
+      ready = false;
+      await consumer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The hub's only door to Kafka: every other package talks to these functions and types, so the
+ * client library (kafkajs today) can be replaced in one place.
+ */
+export {
+  type AdapterLogger,
+  createKafkaClient,
+  defaultRetry,
+  type KafkaClient,
+  type KafkaSettings,
+  parseBrokers,
+  type RetrySettings,
+} from './client';
+export {
+  ack,
+  type BatchOutcome,
+  type ConsumedRecord,
+  type ConsumerOptions,
+  type RecordBatch,
+  type RunningConsumer,
+  runConsumer,
+  stop,
+} from './consumer';
+export {
+  createPublisher,
+  type OutgoingRecord,
+  type PublishedRecord,
+  type Publisher,
+  type PublisherOptions,
+  PublishTimeoutError,
+} from './publisher';
+export {
+  caseEventTopic,
+  deleteTopics,
+  type EnsureTopicsOptions,
+  ensureTopics,
+  groupOffsets,
+  type PartitionOffsets,
+  type TopicSpec,
+  topicOffsets,
+} from './topics';

@@ -1,0 +1,136 @@
+import type { KafkaClient } from './client';
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** Broker-side configs, e.g. `{ 'retention.ms': '-1' }`. */
+  configs?: Record<string, string>;
+}
+
+/**
+ * A case-event topic: the log of record. Unlimited retention (time and size) because every
+ * projection is rebuilt from it and it is the legal record; never compacted, because every
+ * event of a chain case counts, not only the last per key.
+ */
+export function caseEventTopic(name: string, partitions: number): TopicSpec {
+  return {
+    name,
+    partitions,
+    configs: {
+      'retention.ms': '-1',
+      'retention.bytes': '-1',
+      'cleanup.policy': 'delete',
+      // 64 KB events plus headers and batch overhead; the broker default is 1 MiB, kept explicit.
+      'max.message.bytes': String(1024 * 1024),
+    },
+  };
+}
+
+export interface EnsureTopicsOptions {
+  /** How long to keep trying on a fresh or restarting broker, in ms. */
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates the topics that do not exist yet and leaves existing ones alone (their partition count
+ * is not changed: adding partitions would move keys and break per-case order).
+ *
+ * createTopics fails in several transient ways on a broker that has just started (no controller
+ * yet, metadata not propagated, "topic already exists" races between instances), so this retries
+ * until every topic is visible in the metadata or the timeout passes.
+ */
+export async function ensureTopics(
+  client: KafkaClient,
+  topics: TopicSpec[],
+  options: EnsureTopicsOptions = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const sleep = options.sleep ?? wait;
+  const admin = client.kafka.admin();
+  let lastError: unknown;
+  try {
+    await admin.connect();
+    let backoff = 200;
+    while (Date.now() < deadline) {
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t.name));
+        if (missing.length === 0) return;
+        await admin.createTopics({
+          waitForLeaders: true,
+          timeout: 30_000,
+          topics: missing.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: -1,
+            configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      } catch (error) {
+        lastError = error;
+      }
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, 2_000);
+    }
+    throw new Error(`topics not ready after ${options.timeoutMs ?? 60_000} ms: ${String(lastError)}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes topics; for tests and for dropping an old projection version's private topics. */
+export async function deleteTopics(client: KafkaClient, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const admin = client.kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const present = names.filter((n) => existing.has(n));
+    if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** First offset still in the log. */
+  low: string;
+  /** Offset the next record will get (end of the log). */
+  high: string;
+}
+
+/** Start and end offsets per partition: what replays and lag computations need. */
+export async function topicOffsets(client: KafkaClient, topic: string): Promise<PartitionOffsets[]> {
+  const admin = client.kafka.admin();
+  try {
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets
+      .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+      .sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Offsets a consumer group committed to Kafka (for monitoring; services keep theirs in PostgreSQL). */
+export async function groupOffsets(
+  client: KafkaClient,
+  groupId: string,
+  topics: string[],
+): Promise<{ topic: string; partition: number; offset: string }[]> {
+  const admin = client.kafka.admin();
+  try {
+    await admin.connect();
+    const result = await admin.fetchOffsets({ groupId, topics });
+    return result.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,157 @@
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { AppError } from './errors';
+
+/**
+ * A case worker as the hub sees them: the organisation (OIN) they act for, their roles in the
+ * chain, and a pseudonymous subject for the processing log.
+ */
+export interface CaseWorker {
+  kind: 'case-worker';
+  /** Subject (user id at the organisation's identity provider). */
+  sub: string;
+  oin: string;
+  roles: string[];
+  issuer: string;
+  /** Display name, when the IdP sends one; for the UI only. */
+  name?: string;
+}
+
+export const caseWorkerRoles = [
+  'gemeente',
+  'zorgaanbieder',
+  'cak',
+  'bevoegd-gezag',
+  'omgevingsdienst',
+  'adviseur',
+  'initiatiefnemer',
+] as const;
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  oin: z.string().regex(/^\d{20}$/, 'must be a 20-digit OIN'),
+  roles: z.array(z.string().min(1)).min(1),
+  name: z.string().optional(),
+});
+
+/**
+ * A trusted issuer of case-worker tokens. Production: an organisation's identity provider with
+ * its JWKS URL (asymmetric keys). Development and tests: the hub's own dev issuer, HS256 with a
+ * shared secret (`KETENHUB_DEV_TOKEN_SECRET`), switched off unless dev tokens are enabled.
+ */
+export type IssuerConfig =
+  | { issuer: string; audience: string; jwksUrl: string }
+  | { issuer: string; audience: string; secret: string };
+
+export const devIssuer = 'urn:ketenhub:dev-issuer';
+export const caseWorkerAudience = 'ketenhub';
+
+export interface CaseWorkerVerifier {
+  verify(token: string): Promise<CaseWorker>;
+}
+
+export function createCaseWorkerVerifier(issuers: IssuerConfig[]): CaseWorkerVerifier {
+  const keys = new Map<string, { audience: string; key: JWTVerifyGetKey | Uint8Array }>();
+  for (const cfg of issuers) {
+    keys.set(cfg.issuer, {
+      audience: cfg.audience,
+      key: 'secret' in cfg ? new TextEncoder().encode(cfg.secret) : createRemoteJWKSet(new URL(cfg.jwksUrl)),
+    });
+  }
+  return {
+    async verify(token) {
+      let issuer: string | undefined;
+      try {
+        const [, payload] = token.split('.');
+        issuer = (JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as JWTPayload).iss;
+      } catch {
+        throw new AppError('unauthenticated', 'the bearer token is not a JWT');
+      }
+      const entry = issuer ? keys.get(issuer) : undefined;
+      if (!entry || !issuer) throw new AppError('unauthenticated', 'the token issuer is not trusted by this hub');
+      let payload: JWTPayload;
+      try {
+        const verified =
+          entry.key instanceof Uint8Array
+            ? await jwtVerify(token, entry.key, { issuer, audience: entry.audience, algorithms: ['HS256'] })
+            : await jwtVerify(token, entry.key, { issuer, audience: entry.audience });
+        payload = verified.payload;
+      } catch (error) {
+        throw new AppError('unauthenticated', `the token is not valid: ${(error as Error).message}`);
+      }
+      const claims = claimsSchema.safeParse(payload);
+      if (!claims.success) {
+        throw new AppError('unauthenticated', 'the token lacks the claims sub, oin (20 digits) and roles', {
+          violations: claims.error.issues.map((i) => ({
+            field: `token.${i.path.join('.')}`,
+            rule: 'claim',
+            message: `token.${i.path.join('.')}: ${i.message}`,
+          })),
+        });
+      }
+      return { kind: 'case-worker', issuer, ...claims.data };
+    },
+  };
+}
+
+/** Signs a development case-worker token (the registry's `POST /dev/tokens`, tests). */
+export async function signDevToken(
+  secret: string,
+  claims: { sub: string; oin: string; roles: string[]; name?: string },
+  ttlSeconds = 8 * 3600,
+): Promise<string> {
+  return new SignJWT({ oin: claims.oin, roles: claims.roles, ...(claims.name ? { name: claims.name } : {}) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(devIssuer)
+    .setAudience(caseWorkerAudience)
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** The bearer token of an Authorization header, or a 401. */
+export function bearerToken(header: string | undefined): string {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!m?.[1]) throw new AppError('unauthenticated', 'send Authorization: Bearer <token>');
+  return m[1];
+}
+
+/** Auth variables shared by every service that serves case workers. */
+export const authEnv = z.object({
+  /**
+   * Trusted identity providers as JSON: `[{"issuer","audience","jwksUrl"}]`. Case-worker tokens
+   * must carry `sub`, `oin` and `roles` claims.
+   */
+  KETENHUB_JWT_ISSUERS: z
+    .string()
+    .default('[]')
+    .transform((raw, ctx) => {
+      try {
+        return z
+          .array(z.object({ issuer: z.string().min(1), audience: z.string().min(1), jwksUrl: z.url() }))
+          .parse(JSON.parse(raw));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `must be a JSON array of {issuer,audience,jwksUrl}: ${String(error)}` });
+        return z.NEVER;
+      }
+    }),
+  /** Development tokens (`POST /dev/tokens` on the registry): on in `npm start` and tests only. */
+  KETENHUB_DEV_TOKENS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** HS256 secret of the dev issuer; required when dev tokens are on. */
+  KETENHUB_DEV_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+});
+export type AuthEnv = z.infer<typeof authEnv>;
+
+/** The issuer list a service trusts, from its parsed auth env. */
+export function issuersFromEnv(env: AuthEnv): IssuerConfig[] {
+  const issuers: IssuerConfig[] = [...env.KETENHUB_JWT_ISSUERS];
+  if (env.KETENHUB_DEV_TOKENS) {
+    if (!env.KETENHUB_DEV_TOKEN_SECRET) throw new Error('KETENHUB_DEV_TOKENS=true needs KETENHUB_DEV_TOKEN_SECRET');
+    issuers.push({ issuer: devIssuer, audience: caseWorkerAudience, secret: env.KETENHUB_DEV_TOKEN_SECRET });
+  }
+  return issuers;
+}

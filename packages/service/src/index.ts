@@ -1,0 +1,32 @@
+export {
+  type AuthEnv,
+  authEnv,
+  bearerToken,
+  type CaseWorker,
+  type CaseWorkerVerifier,
+  caseWorkerAudience,
+  caseWorkerRoles,
+  createCaseWorkerVerifier,
+  devIssuer,
+  type IssuerConfig,
+  issuersFromEnv,
+  signDevToken,
+} from './auth';
+export { type CommonEnv, commonEnv, EnvError, envFlag, loadEnv } from './env';
+export {
+  AppError,
+  type ErrorCode,
+  errorStatus,
+  notFoundHandler,
+  type ProblemDetails,
+  problemMiddleware,
+  problemTypeBase,
+  sendProblem,
+  toProblem,
+  type Violation,
+} from './errors';
+export { type BaseAppOptions, closeServer, createBaseApp, finishApp, listen, type ReadinessCheck } from './http';
+export { createLogger, type Logger, type LoggerOptions, redactPaths } from './logger';
+export { createMetrics, type Metrics } from './metrics';
+export { type Closer, onShutdown } from './shutdown';
+export { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';
