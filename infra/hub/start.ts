@@ -1,0 +1,146 @@
+/**
+ * `npm start`: the whole hub on this machine, with demo data.
+ *
+ * 1. starts the local Kafka broker (infra/kafka/kafka.sh; a no-op when it runs already) unless
+ *    KAFKA_BROKERS points elsewhere;
+ * 2. creates the hub database when missing (each service migrates its own schema on start);
+ * 3. starts every service under services/ as a child process and waits for its readiness;
+ * 4. seeds a demo chain (see demo.ts) unless KETENHUB_DEMO=off;
+ * 5. prints the URLs and tokens, and on Ctrl-C stops the services (and the broker, if this
+ *    script started it) cleanly.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureDatabase, redactUrl } from '@ketenhub/db';
+import { seedDemo } from './demo';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const kafkaScript = join(root, 'infra', 'kafka', 'kafka.sh');
+
+/** Services in start order, with their port variable and default port. */
+const services = [
+  { name: 'registry', portVar: 'REGISTRY_PORT', port: 8082 },
+  { name: 'gateway', portVar: 'GATEWAY_PORT', port: 8080 },
+  { name: 'projection', portVar: 'PROJECTION_PORT', port: 8081 },
+] as const;
+
+/** Demo secrets survive restarts so printed tokens keep working; they are for this machine only. */
+function demoSecrets(): { adminToken: string; devSecret: string } {
+  const file = join(root, '.cache', 'demo-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { adminToken: string; devSecret: string };
+  const secrets = { adminToken: `kha_${randomBytes(24).toString('hex')}`, devSecret: randomBytes(32).toString('hex') };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+const log = (msg: string) => process.stdout.write(`[ketenhub] ${msg}\n`);
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`not ready after ${timeoutMs} ms (${url})`);
+}
+
+async function main() {
+  const { adminToken, devSecret } = demoSecrets();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ketenhub',
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    KETENHUB_ADMIN_TOKEN: process.env.KETENHUB_ADMIN_TOKEN ?? adminToken,
+    KETENHUB_DEV_TOKENS: process.env.KETENHUB_DEV_TOKENS ?? 'true',
+    KETENHUB_DEV_TOKEN_SECRET: process.env.KETENHUB_DEV_TOKEN_SECRET ?? devSecret,
+  };
+
+  let startedKafka = false;
+  if (!process.env.KAFKA_BROKERS) {
+    let running = true;
+    try {
+      execFileSync('bash', [kafkaScript, 'status'], { stdio: 'ignore' });
+    } catch {
+      running = false;
+    }
+    execFileSync('bash', [kafkaScript, 'start'], { stdio: 'inherit' });
+    startedKafka = !running;
+  }
+
+  await ensureDatabase(env.DATABASE_URL ?? '');
+  log(`database ${redactUrl(env.DATABASE_URL ?? '')}`);
+
+  const children: { name: string; child: ChildProcess }[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping services');
+    await Promise.all(
+      children.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+          }),
+      ),
+    );
+    if (startedKafka) execFileSync('bash', [kafkaScript, 'stop'], { stdio: 'inherit' });
+    log('stopped');
+    process.exit(code);
+  };
+  // Ctrl-C reaches the children too (same process group); they shut down by themselves and
+  // this waits for them, so the terminal gets its prompt back only when all is closed.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const urls: Record<string, string> = {};
+  for (const svc of services) {
+    const entry = join(root, 'services', svc.name, 'src', 'index.ts');
+    if (!existsSync(entry)) continue;
+    const port = process.env[svc.portVar] ?? String(svc.port);
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: root,
+      env: { ...env, [svc.portVar]: port, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push({ name: svc.name, child });
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        log(`${svc.name} exited (${signal ?? code}); stopping the hub`);
+        void stopAll(1);
+      }
+    });
+    urls[svc.name] = `http://127.0.0.1:${port}`;
+    await waitReady(`${urls[svc.name]}/health/ready`, child, 90_000);
+    log(`${svc.name} ready on ${urls[svc.name]}`);
+  }
+
+  if (process.env.KETENHUB_DEMO !== 'off' && urls.registry && urls.gateway) {
+    const demo = await seedDemo({ registryUrl: urls.registry, gatewayUrl: urls.gateway, adminToken: env.KETENHUB_ADMIN_TOKEN ?? '' });
+    log(demo.summary);
+  }
+
+  log('Ketenhub is running:');
+  for (const [name, url] of Object.entries(urls)) log(`  ${name.padEnd(10)} ${url}`);
+  if (urls.gateway) log(`  contract   ${urls.gateway}/docs`);
+  log(`operator token: ${env.KETENHUB_ADMIN_TOKEN} (also in .cache/demo-secrets.json)`);
+  log('press Ctrl-C to stop');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[ketenhub] start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
