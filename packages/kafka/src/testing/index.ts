@@ -49,7 +49,9 @@ async function tryTestcontainers(): Promise<ProvisionedKafka | undefined> {
     return undefined;
   }
   const { KafkaContainer } = await import('@testcontainers/kafka');
-  const container = await new KafkaContainer('apache/kafka:4.1.1').start();
+  // @testcontainers/kafka 11 drives Confluent's image (KRaft from tag 8, which is Apache Kafka 4.x);
+  // it cannot configure the apache/kafka image's listeners.
+  const container = await new KafkaContainer('confluentinc/cp-kafka:8.1.0').start();
   return {
     brokers: `${container.getHost()}:${container.getMappedPort(9093)}`,
     source: 'testcontainers',
