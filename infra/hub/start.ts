@@ -30,8 +30,12 @@ const services = [
 /** Demo secrets survive restarts so printed tokens keep working; they are for this machine only. */
 function demoSecrets(): { adminToken: string; devSecret: string } {
   const file = join(root, '.cache', 'demo-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { adminToken: string; devSecret: string };
-  const secrets = { adminToken: `kha_${randomBytes(24).toString('hex')}`, devSecret: randomBytes(32).toString('hex') };
+  if (existsSync(file))
+    return JSON.parse(readFileSync(file, 'utf8')) as { adminToken: string; devSecret: string };
+  const secrets = {
+    adminToken: `kha_${randomBytes(24).toString('hex')}`,
+    devSecret: randomBytes(32).toString('hex'),
+  };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
@@ -129,7 +133,11 @@ async function main() {
   }
 
   if (process.env.KETENHUB_DEMO !== 'off' && urls.registry && urls.gateway) {
-    const demo = await seedDemo({ registryUrl: urls.registry, gatewayUrl: urls.gateway, adminToken: env.KETENHUB_ADMIN_TOKEN ?? '' });
+    const demo = await seedDemo({
+      registryUrl: urls.registry,
+      gatewayUrl: urls.gateway,
+      adminToken: env.KETENHUB_ADMIN_TOKEN ?? '',
+    });
     log(demo.summary);
   }
 
@@ -141,6 +149,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`[ketenhub] start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `[ketenhub] start failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

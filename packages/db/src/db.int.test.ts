@@ -7,7 +7,11 @@ describe('database helpers on a real PostgreSQL', () => {
   test('ensureDatabase creates a missing database and tolerates concurrent callers', async ({ testDb }) => {
     const url = new URL(testDb.url);
     url.pathname = `/${databaseName(testDb.url)}_extra`;
-    await Promise.all([ensureDatabase(url.toString()), ensureDatabase(url.toString()), ensureDatabase(url.toString())]);
+    await Promise.all([
+      ensureDatabase(url.toString()),
+      ensureDatabase(url.toString()),
+      ensureDatabase(url.toString()),
+    ]);
     const db = createDatabase<unknown>({ url: url.toString() });
     try {
       const r = await sql<{ one: number }>`select 1 as one`.execute(db);
@@ -41,13 +45,21 @@ describe('database helpers on a real PostgreSQL', () => {
     expect(await migrateToLatest(testDb.db, migrations, { schema: 'svc' })).toEqual([]);
     expect(order).toEqual(['first', 'second']);
     const tables = await sql<{ table_name: string }>`
-      select table_name from information_schema.tables where table_schema = 'svc' order by table_name`.execute(testDb.db);
-    expect(tables.rows.map((t) => t.table_name)).toEqual(['items', 'kysely_migration', 'kysely_migration_lock']);
+      select table_name from information_schema.tables where table_schema = 'svc' order by table_name`.execute(
+      testDb.db,
+    );
+    expect(tables.rows.map((t) => t.table_name)).toEqual([
+      'items',
+      'kysely_migration',
+      'kysely_migration_lock',
+    ]);
   });
 
   test('a failing migration is reported with its name', async ({ testDb }) => {
     const migrations = {
-      '2026-11-28T1200_broken': { up: async (db: Kysely<unknown>) => void (await sql`select * from nowhere`.execute(db)) },
+      '2026-11-28T1200_broken': {
+        up: async (db: Kysely<unknown>) => void (await sql`select * from nowhere`.execute(db)),
+      },
     };
     await expect(migrateToLatest(testDb.db, migrations, { schema: 'broken' })).rejects.toThrow(
       /migration 2026-11-28T1200_broken of schema broken failed/,

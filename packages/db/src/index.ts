@@ -1,7 +1,7 @@
 export {
   createDatabase,
-  databaseName,
   type DatabaseOptions,
+  databaseName,
   dropDatabase,
   ensureDatabase,
   isDatabaseReachable,
@@ -9,4 +9,10 @@ export {
   redactUrl,
 } from './database';
 export { type MigrateOptions, type Migrations, migrateToLatest } from './migrations';
-export { applyBatchOnce, createPositionsTable, loadPositions, type OffsetRecord, type PositionKey } from './positions';
+export {
+  applyBatchOnce,
+  createPositionsTable,
+  loadPositions,
+  type OffsetRecord,
+  type PositionKey,
+} from './positions';

@@ -36,9 +36,12 @@ export async function migrateToLatest(db: Kysely<unknown>, migrations: Migration
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const cause = error instanceof Error ? error : new Error(String(error ?? 'migration failed'));
-    throw new Error(`migration ${failed?.migrationName ?? '?'} of schema ${options.schema} failed: ${cause.message}`, {
-      cause,
-    });
+    throw new Error(
+      `migration ${failed?.migrationName ?? '?'} of schema ${options.schema} failed: ${cause.message}`,
+      {
+        cause,
+      },
+    );
   }
   return (results ?? []).map((r) => r.migrationName);
 }

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 
 /** The one logger shape the adapter needs; pino satisfies it. */
 export interface AdapterLogger {

@@ -1,7 +1,15 @@
 import { applyBatchOnce, createPositionsTable, loadPositions } from '@ketenhub/db';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
-import { ack, caseEventTopic, createPublisher, ensureTopics, type RecordBatch, runConsumer, topicOffsets } from './index';
+import {
+  ack,
+  caseEventTopic,
+  createPublisher,
+  ensureTopics,
+  type RecordBatch,
+  runConsumer,
+  topicOffsets,
+} from './index';
 
 const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -94,7 +102,9 @@ describe('kafka adapter on a real broker', () => {
             async (trx, fresh) => {
               for (const r of fresh) {
                 // Primary key: a duplicate application would fail the transaction.
-                await sql`insert into ${sql.table(`${schema}.effects`)} values (${String(r.value)})`.execute(trx);
+                await sql`insert into ${sql.table(`${schema}.effects`)} values (${String(r.value)})`.execute(
+                  trx,
+                );
               }
             },
           );
@@ -104,8 +114,11 @@ describe('kafka adapter on a real broker', () => {
       });
     const count = async () =>
       Number(
-        (await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.effects`)}`.execute(testDb.db))
-          .rows[0]?.n,
+        (
+          await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.effects`)}`.execute(
+            testDb.db,
+          )
+        ).rows[0]?.n,
       );
 
     await publishRange(0, total / 2);
@@ -124,7 +137,11 @@ describe('kafka adapter on a real broker', () => {
     await new Promise((r) => setTimeout(r, 500));
     await second.stop();
     await publisher.close();
-    const values = await sql<{ value: string }>`select value from ${sql.table(`${schema}.effects`)}`.execute(testDb.db);
-    expect(new Set(values.rows.map((r) => r.value))).toEqual(new Set(Array.from({ length: total }, (_, i) => `v${i}`)));
+    const values = await sql<{ value: string }>`select value from ${sql.table(`${schema}.effects`)}`.execute(
+      testDb.db,
+    );
+    expect(new Set(values.rows.map((r) => r.value))).toEqual(
+      new Set(Array.from({ length: total }, (_, i) => `v${i}`)),
+    );
   });
 });

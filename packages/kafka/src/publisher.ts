@@ -43,7 +43,10 @@ export interface PublisherOptions {
   compression?: 'none' | 'gzip';
 }
 
-export async function createPublisher(client: KafkaClient, options: PublisherOptions = {}): Promise<Publisher> {
+export async function createPublisher(
+  client: KafkaClient,
+  options: PublisherOptions = {},
+): Promise<Publisher> {
   const producer: Producer = client.kafka.producer({
     idempotent: true,
     // kafkajs keeps per-partition sequence numbers correct only with one request in flight;

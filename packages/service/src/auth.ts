@@ -68,7 +68,8 @@ export function createCaseWorkerVerifier(issuers: IssuerConfig[]): CaseWorkerVer
         throw new AppError('unauthenticated', 'the bearer token is not a JWT');
       }
       const entry = issuer ? keys.get(issuer) : undefined;
-      if (!entry || !issuer) throw new AppError('unauthenticated', 'the token issuer is not trusted by this hub');
+      if (!entry || !issuer)
+        throw new AppError('unauthenticated', 'the token issuer is not trusted by this hub');
       let payload: JWTPayload;
       try {
         const verified =
@@ -132,7 +133,10 @@ export const authEnv = z.object({
           .array(z.object({ issuer: z.string().min(1), audience: z.string().min(1), jwksUrl: z.url() }))
           .parse(JSON.parse(raw));
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `must be a JSON array of {issuer,audience,jwksUrl}: ${String(error)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a JSON array of {issuer,audience,jwksUrl}: ${String(error)}`,
+        });
         return z.NEVER;
       }
     }),
@@ -150,7 +154,8 @@ export type AuthEnv = z.infer<typeof authEnv>;
 export function issuersFromEnv(env: AuthEnv): IssuerConfig[] {
   const issuers: IssuerConfig[] = [...env.KETENHUB_JWT_ISSUERS];
   if (env.KETENHUB_DEV_TOKENS) {
-    if (!env.KETENHUB_DEV_TOKEN_SECRET) throw new Error('KETENHUB_DEV_TOKENS=true needs KETENHUB_DEV_TOKEN_SECRET');
+    if (!env.KETENHUB_DEV_TOKEN_SECRET)
+      throw new Error('KETENHUB_DEV_TOKENS=true needs KETENHUB_DEV_TOKEN_SECRET');
     issuers.push({ issuer: devIssuer, audience: caseWorkerAudience, secret: env.KETENHUB_DEV_TOKEN_SECRET });
   }
   return issuers;

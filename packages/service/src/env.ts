@@ -31,7 +31,10 @@ export class EnvError extends Error {
  * Parses the environment against a zod schema and fails with one message listing every bad
  * variable, so a misconfigured deployment says all that is wrong at once.
  */
-export function loadEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined> = process.env): z.infer<S> {
+export function loadEnv<S extends z.ZodType>(
+  schema: S,
+  source: Record<string, string | undefined> = process.env,
+): z.infer<S> {
   const result = schema.safeParse(source);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);

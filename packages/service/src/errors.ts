@@ -83,7 +83,11 @@ export function toProblem(error: AppError, instance?: string): ProblemDetails {
   };
 }
 
-export function sendProblem(res: Parameters<RequestHandler>[1], problem: ProblemDetails, retryAfterS?: number) {
+export function sendProblem(
+  res: Parameters<RequestHandler>[1],
+  problem: ProblemDetails,
+  retryAfterS?: number,
+) {
   if (retryAfterS !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterS))));
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }

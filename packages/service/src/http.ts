@@ -1,18 +1,10 @@
 import type { Server } from 'node:http';
 import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
+import './request-trace';
 import { notFoundHandler, problemMiddleware } from './errors';
 import type { Metrics } from './metrics';
 import { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';
-
-declare global {
-  namespace Express {
-    interface Request {
-      /** The W3C trace this request belongs to (from `traceparent`, or a new one). */
-      trace: TraceContext;
-    }
-  }
-}
 
 /** A named dependency the readiness probe checks (Kafka consumer joined, database reachable). */
 export type ReadinessCheck = () => boolean | Promise<boolean>;
@@ -40,11 +32,20 @@ export function createBaseApp(options: BaseAppOptions): Express {
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeLabel(req);
-      options.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      options.metrics.httpDuration.observe(
+        { method: req.method, route, status: String(res.statusCode) },
+        seconds,
+      );
       if (route.startsWith('/health') || route === '/metrics') return;
       // Paths are logged as routes (`/cases/:id`), never raw: raw URLs could carry identifiers.
       options.logger.info(
-        { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), trace_id: req.trace.traceId },
+        {
+          method: req.method,
+          route,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+          trace_id: req.trace.traceId,
+        },
         'request',
       );
     });
@@ -84,7 +85,11 @@ export function finishApp(app: Express, logger: Logger): Express {
 }
 
 /** Listens and resolves with the bound port (0 picks a free one, for tests). */
-export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
+export function listen(
+  app: Express,
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('error', reject);

@@ -25,7 +25,14 @@ export {
   toProblem,
   type Violation,
 } from './errors';
-export { type BaseAppOptions, closeServer, createBaseApp, finishApp, listen, type ReadinessCheck } from './http';
+export {
+  type BaseAppOptions,
+  closeServer,
+  createBaseApp,
+  finishApp,
+  listen,
+  type ReadinessCheck,
+} from './http';
 export { createLogger, type Logger, type LoggerOptions, redactPaths } from './logger';
 export { createMetrics, type Metrics } from './metrics';
 export { type Closer, onShutdown } from './shutdown';

@@ -31,7 +31,9 @@ describe('problem details', () => {
   it('renders violations as RFC 9457 errors with field and rule', () => {
     const problem = toProblem(
       new AppError('invalid-event', 'the event is not valid', {
-        violations: [{ field: 'source', rule: 'format', message: 'source: must be urn:nld:oin:<OIN>:systeem:<name>' }],
+        violations: [
+          { field: 'source', rule: 'format', message: 'source: must be urn:nld:oin:<OIN>:systeem:<name>' },
+        ],
       }),
       '/events',
     );
@@ -41,7 +43,9 @@ describe('problem details', () => {
       status: 422,
       detail: 'the event is not valid',
       instance: '/events',
-      errors: [{ field: 'source', rule: 'format', message: 'source: must be urn:nld:oin:<OIN>:systeem:<name>' }],
+      errors: [
+        { field: 'source', rule: 'format', message: 'source: must be urn:nld:oin:<OIN>:systeem:<name>' },
+      ],
     });
   });
 });
@@ -71,7 +75,11 @@ describe('case-worker tokens', () => {
   const verifier = createCaseWorkerVerifier([{ issuer: devIssuer, audience: 'ketenhub', secret }]);
 
   it('accepts a dev token and returns organisation and roles', async () => {
-    const token = await signDevToken(secret, { sub: 'consulent-1', oin: '00000099000000000001', roles: ['gemeente'] });
+    const token = await signDevToken(secret, {
+      sub: 'consulent-1',
+      oin: '00000099000000000001',
+      roles: ['gemeente'],
+    });
     await expect(verifier.verify(token)).resolves.toMatchObject({
       kind: 'case-worker',
       sub: 'consulent-1',

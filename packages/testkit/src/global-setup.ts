@@ -1,3 +1,4 @@
+import './provided';
 import { provisionPostgres } from '@ketenhub/db/testing';
 import { provisionKafka } from '@ketenhub/kafka/testing';
 import type { TestProject } from 'vitest/node';

@@ -3,7 +3,8 @@ import { createTestDatabase } from '@ketenhub/db/testing';
 import { createKafkaClient, deleteTopics, type KafkaClient, parseBrokers } from '@ketenhub/kafka';
 import { uniqueName } from '@ketenhub/kafka/testing';
 import type { Kysely } from 'kysely';
-import { inject, test as base } from 'vitest';
+import './provided';
+import { test as base, inject } from 'vitest';
 
 export interface TestDb {
   /** URL of this file's own database. */
@@ -50,7 +51,10 @@ export const test = base.extend<Fixtures & FileFixtures & WorkerFixtures>({
     // biome-ignore lint/correctness/noEmptyPattern: vitest reads fixture dependencies from the pattern
     async ({}, use) => {
       const brokers = inject('kafkaBrokers');
-      await use({ brokers, client: createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'ketenhub-test' }) });
+      await use({
+        brokers,
+        client: createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'ketenhub-test' }),
+      });
     },
     { scope: 'worker' },
   ],

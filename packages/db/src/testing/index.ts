@@ -26,7 +26,11 @@ export async function provisionPostgres(): Promise<ProvisionedPostgres> {
       await getContainerRuntimeClient();
       const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
       const container = await new PostgreSqlContainer('postgres:17-alpine').start();
-      return { url: container.getConnectionUri(), source: 'testcontainers', stop: async () => void (await container.stop()) };
+      return {
+        url: container.getConnectionUri(),
+        source: 'testcontainers',
+        stop: async () => void (await container.stop()),
+      };
     } catch {
       // No container runtime: fall through to the local server.
     }
@@ -52,7 +56,10 @@ export interface TestDatabase {
 
 /** A new, empty database on the same server as `serverUrl`, for one test file. */
 export async function createTestDatabase(serverUrl: string, label = 'test'): Promise<TestDatabase> {
-  const name = `kh_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const name = `kh_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   const u = new URL(maintenanceUrl(serverUrl));
   u.pathname = `/${name}`;
   const url = u.toString();

@@ -18,7 +18,10 @@ export interface ProvisionedKafka {
 export const kafkaScript = fileURLToPath(new URL('../../../../infra/kafka/kafka.sh', import.meta.url));
 
 /** Runs the repo's kafka.sh with extra environment (port, data dir); used by tests of the script itself. */
-export async function kafkaSh(command: 'start' | 'stop' | 'status' | 'fetch', env: Record<string, string> = {}) {
+export async function kafkaSh(
+  command: 'start' | 'stop' | 'status' | 'fetch',
+  env: Record<string, string> = {},
+) {
   return run('bash', [kafkaScript, command], { env: { ...process.env, ...env }, timeout: 240_000 });
 }
 
@@ -36,7 +39,11 @@ export async function provisionKafka(): Promise<ProvisionedKafka> {
   const docker = await tryTestcontainers();
   if (docker) return docker;
   await kafkaSh('start');
-  return { brokers: `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`, source: 'local', stop: async () => undefined };
+  return {
+    brokers: `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`,
+    source: 'local',
+    stop: async () => undefined,
+  };
 }
 
 async function tryTestcontainers(): Promise<ProvisionedKafka | undefined> {

@@ -21,7 +21,9 @@ describe('infra/kafka/kafka.sh', () => {
 
       await ensureTopics(client, [caseEventTopic('kept', 2)]);
       const publisher = await createPublisher(client);
-      await publisher.publish(Array.from({ length: 10 }, (_, i) => ({ topic: 'kept', key: `k${i}`, value: `v${i}` })));
+      await publisher.publish(
+        Array.from({ length: 10 }, (_, i) => ({ topic: 'kept', key: `k${i}`, value: `v${i}` })),
+      );
       await publisher.close();
 
       const stopped = await kafkaSh('stop', env);
