@@ -1,0 +1,114 @@
+import type { KetenEvent } from './catalog';
+import { CLOUDEVENTS_JSON } from './envelope';
+import { type ValidationResult, type Violation, validateEvent } from './validate';
+
+/**
+ * Kafka wire format, structured mode: the whole CloudEvent as JSON in the record value, the chain case
+ * id as key (one case, one partition, in order) and a few `ce_*` headers so routers can filter without
+ * parsing the value. Plain types only: the Kafka client lives behind the adapter in packages/.
+ */
+
+/** A record as produced: strings for key and headers, the value as UTF-8 bytes. */
+export interface KafkaRecord {
+  key: string;
+  value: Buffer;
+  headers: {
+    'content-type': typeof CLOUDEVENTS_JSON;
+    ce_specversion: '1.0';
+    ce_id: string;
+    ce_source: string;
+    ce_type: string;
+  };
+}
+
+/** Header value as Kafka clients deliver it (kafkajs gives Buffers, sometimes arrays). */
+export type IncomingHeaderValue = Buffer | string | readonly (Buffer | string)[] | null | undefined;
+
+/** A record as consumed. */
+export interface IncomingKafkaRecord {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Readonly<Record<string, IncomingHeaderValue>>;
+}
+
+/** Builds the Kafka record for a (valid) event. */
+export function toKafkaRecord(event: KetenEvent): KafkaRecord {
+  return {
+    key: event.subject,
+    value: Buffer.from(JSON.stringify(event), 'utf8'),
+    headers: {
+      'content-type': CLOUDEVENTS_JSON,
+      ce_specversion: '1.0',
+      ce_id: event.id,
+      ce_source: event.source,
+      ce_type: event.type,
+    },
+  };
+}
+
+function headerString(value: IncomingHeaderValue): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  const first = (value as readonly (Buffer | string)[])[0];
+  return first === undefined ? undefined : headerString(first);
+}
+
+function wireViolation(field: string, rule: string, message: string): Violation {
+  return { field, rule, message: `${field}: ${message}` };
+}
+
+/**
+ * Reads a consumed record: checks the structured-mode content type, parses the value, validates the
+ * event and checks that key and `ce_*` headers agree with it. Never throws.
+ */
+export function fromKafkaRecord(record: IncomingKafkaRecord): ValidationResult<KetenEvent> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(record.headers ?? {}))
+    headers[name.toLowerCase()] = headerString(value);
+
+  const contentType = headers['content-type'];
+  if (contentType === undefined || !contentType.startsWith(CLOUDEVENTS_JSON)) {
+    return {
+      ok: false,
+      violations: [
+        wireViolation(
+          'headers.content-type',
+          'structured-mode',
+          `must be ${CLOUDEVENTS_JSON} (binary mode is not part of the contract)`,
+        ),
+      ],
+    };
+  }
+  if (record.value === null) {
+    return {
+      ok: false,
+      violations: [wireViolation('value', 'required', 'is required (the whole CloudEvent)')],
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof record.value === 'string' ? record.value : record.value.toString('utf8'));
+  } catch {
+    return { ok: false, violations: [wireViolation('value', 'json', 'must be a JSON CloudEvent')] };
+  }
+  const result = validateEvent(raw);
+  if (!result.ok) return result;
+
+  const event = result.event;
+  const violations: Violation[] = [];
+  const key = headerString(record.key);
+  if (key !== event.subject) {
+    violations.push(wireViolation('key', 'key-is-subject', 'must equal the subject (chain case id)'));
+  }
+  const expected: Record<string, string> = { ce_id: event.id, ce_source: event.source, ce_type: event.type };
+  for (const [name, value] of Object.entries(expected)) {
+    const actual = headers[name];
+    if (actual !== undefined && actual !== value) {
+      violations.push(
+        wireViolation(`headers.${name}`, 'header-matches', `must equal the event's ${name.slice(3)}`),
+      );
+    }
+  }
+  return violations.length > 0 ? { ok: false, violations } : result;
+}
