@@ -9,9 +9,7 @@
 import {
   definitionOf,
   type KetenEvent,
-  type ParticipantRole,
   type PublisherRole,
-  participantRoles,
 } from '@ketenhub/events';
 import {
   before,
@@ -50,9 +48,7 @@ async function systemToken(options: DemoOptions, role: PublisherRole, events: Ke
       publishes.map((t) => definitionOf(t)?.domain).filter((d) => d === 'wmo' || d === 'omgevingswet'),
     ),
   ];
-  const roles: ParticipantRole[] = participantRoles.includes(role as ParticipantRole)
-    ? [role as ParticipantRole]
-    : [];
+  const roles: PublisherRole[] = [role];
   const registration = {
     oin: org.oin,
     name: org.systeem,

@@ -56,8 +56,15 @@ export async function createPublisher(
     // client lands the same chain case in the same partition.
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
-    // No retry override: the idempotent producer retries until it succeeds (kafkajs default
-    // Number.MAX_SAFE_INTEGER). A bounded wait is the caller's choice through `timeoutMs`.
+    // The idempotent producer must retry until it succeeds: giving up mid-sequence lets a later
+    // batch be written before a retried earlier one (kafkajs warns about exactly that). The
+    // client-level retry count would otherwise apply here, so it is overridden; the backoff stays.
+    // A bounded wait is the caller's choice through `timeoutMs`.
+    retry: {
+      initialRetryTime: client.settings.retry?.initialRetryTimeMs ?? 300,
+      maxRetryTime: client.settings.retry?.maxRetryTimeMs ?? 30_000,
+      retries: Number.MAX_SAFE_INTEGER,
+    },
   });
   await producer.connect();
   const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;

@@ -1,0 +1,67 @@
+import {
+  AppError,
+  createBaseApp,
+  finishApp,
+  type Logger,
+  type Metrics,
+  type ReadinessCheck,
+} from '@ketenhub/service';
+import type { Express, RequestHandler } from 'express';
+import type { Authenticator } from './auth/authenticate';
+import { contractRouter } from './contract/contract.routes';
+import { eventsRouter } from './ingest/events.routes';
+import type { Ingest } from './ingest/ingest';
+import type { RateLimiter } from './ratelimit/token-bucket';
+
+export interface GatewayDeps {
+  logger: Logger;
+  metrics: Metrics;
+  authenticate: Authenticator;
+  ingest: Ingest;
+  rateLimiter: RateLimiter;
+  readiness?: Record<string, ReadinessCheck>;
+  maxBatchEvents?: number;
+  maxBatchBytes?: number;
+  /** Serve /asyncapi and /docs without a token (they hold no data, only the contract). */
+  publicContract?: boolean;
+}
+
+/** The gateway's HTTP app, without listening (tests mount it; src/index.ts listens). */
+export function createServer(deps: GatewayDeps): Express {
+  const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness ?? {} });
+  app.use(
+    eventsRouter({
+      authenticate: deps.authenticate,
+      ingest: deps.ingest,
+      rateLimiter: deps.rateLimiter,
+      maxBatchEvents: deps.maxBatchEvents ?? 1_000,
+      maxBatchBytes: deps.maxBatchBytes ?? 16 * 1024 * 1024,
+      // Room for a 64 KB event plus whitespace; the event's own size is checked after the contract.
+      maxSingleBytes: 256 * 1024,
+    }),
+  );
+  // Anyone the hub knows may read the contract: a system token or a case-worker token.
+  const guard: RequestHandler = deps.publicContract
+    ? (_req, _res, next) => next()
+    : async (req, _res, next) => {
+        try {
+          await deps.authenticate(req.header('authorization'));
+        } catch (error) {
+          // A verified case-worker token is refused for publishing (403) but may read the contract.
+          if (!(error instanceof AppError && error.code === 'forbidden')) throw error;
+        }
+        next();
+      };
+  app.use(contractRouter(guard));
+  return finishApp(app, deps.logger);
+}
+
+export { createAuthenticator } from './auth/authenticate';
+export { CaseBook } from './cases/case-book';
+export { type GatewayEnv, gatewayEnv } from './env';
+export { Acceptor } from './ingest/acceptor';
+export { createIngest } from './ingest/ingest';
+export { gatewayMigrations, gatewaySchema } from './migrations';
+export { RateLimiter } from './ratelimit/token-bucket';
+export { SystemDirectory, startDirectoryConsumer } from './systems/directory';
+export { type SystemRecord, systemsTopicName } from './systems/system-record';

@@ -1,0 +1,13 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { CaseParticipantsTable, CasesTable } from './cases/cases.table';
+import type { ReceivedTable } from './ingest/received.table';
+
+/** Every table of the gateway schema, for `Kysely<GatewayDatabase>`. */
+export interface GatewayDatabase {
+  'gateway.received': ReceivedTable;
+  'gateway.cases': CasesTable;
+  'gateway.case_participants': CaseParticipantsTable;
+}
+
+export type Row<T extends keyof GatewayDatabase> = Selectable<GatewayDatabase[T]>;
+export type NewRow<T extends keyof GatewayDatabase> = Insertable<GatewayDatabase[T]>;

@@ -1,0 +1,54 @@
+import { authEnv, commonEnv } from '@ketenhub/service';
+import { z } from 'zod';
+
+/** The gateway's configuration, parsed once in src/index.ts. */
+export const gatewayEnv = commonEnv
+  .extend(authEnv.shape)
+  .extend({
+    /** HTTP port of the ingest API. */
+    GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Interface to bind; 0.0.0.0 in a container. */
+    GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+    /** How long an accepted event may wait for Kafka's acks=all before the caller gets 503 + Retry-After. */
+    GATEWAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** Retry-After (seconds) sent with 503 when Kafka does not confirm. */
+    GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).default(2),
+    /** Sustained events per second per system (token bucket refill rate). */
+    GATEWAY_RATE_LIMIT_PER_S: z.coerce.number().positive().default(1_000),
+    /** Bucket size: events a system may send at once after being idle. At least the batch maximum. */
+    GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(5_000),
+    /** Most events in one `application/cloudevents-batch+json` request. */
+    GATEWAY_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    /** Most bytes of one batch request body (each event is still limited to 64 KB). */
+    GATEWAY_MAX_BATCH_BYTES: z.coerce
+      .number()
+      .int()
+      .min(65_536)
+      .default(16 * 1024 * 1024),
+    /** Most events one Kafka write combines across concurrent requests (micro-batching). */
+    GATEWAY_PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).default(2_000),
+    /** Kafka writes in flight at once; each one carries every event that arrived meanwhile. */
+    GATEWAY_PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Consume `ingress.<systemId>` topics of Kafka-native systems. */
+    GATEWAY_INGRESS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    /** Serve /asyncapi/<domain> and /docs without a token (they describe the contract, no data). */
+    GATEWAY_PUBLIC_CONTRACT: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    /** PostgreSQL pool size; the idempotency writes are batched, so few connections suffice. */
+    GATEWAY_DB_POOL: z.coerce.number().int().min(2).default(8),
+  })
+  .superRefine((env, ctx) => {
+    if (env.GATEWAY_RATE_LIMIT_BURST < env.GATEWAY_MAX_BATCH_EVENTS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GATEWAY_RATE_LIMIT_BURST'],
+        message: 'must be at least GATEWAY_MAX_BATCH_EVENTS, or a full batch could never pass',
+      });
+    }
+  });
+export type GatewayEnv = z.infer<typeof gatewayEnv>;

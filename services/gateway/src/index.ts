@@ -1,0 +1,164 @@
+import {
+  createDatabase,
+  ensureDatabase,
+  isDatabaseReachable,
+  migrateToLatest,
+  redactUrl,
+} from '@ketenhub/db';
+import { caseDomains } from '@ketenhub/events';
+import {
+  caseEventTopic,
+  createKafkaClient,
+  createPublisher,
+  ensureTopics,
+  parseBrokers,
+  type RunningConsumer,
+} from '@ketenhub/kafka';
+import {
+  closeServer,
+  createCaseWorkerVerifier,
+  createLogger,
+  createMetrics,
+  issuersFromEnv,
+  listen,
+  loadEnv,
+  onShutdown,
+} from '@ketenhub/service';
+import { createServer } from './app';
+import { createAuthenticator } from './auth/authenticate';
+import { CaseBook } from './cases/case-book';
+import { startCasesConsumer } from './cases/cases.consumer';
+import type { GatewayDatabase } from './db';
+import { gatewayEnv } from './env';
+import { Acceptor } from './ingest/acceptor';
+import { createIngest } from './ingest/ingest';
+import { IngressManager } from './ingress/ingress';
+import { gatewayMigrations, gatewaySchema } from './migrations';
+import { RateLimiter } from './ratelimit/token-bucket';
+import { SystemDirectory, startDirectoryConsumer } from './systems/directory';
+import { systemsTopicName } from './systems/system-record';
+
+/** The gateway's composition root: env, clients, wiring, listen, graceful shutdown. */
+async function main() {
+  const env = loadEnv(gatewayEnv);
+  const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL });
+  const metrics = createMetrics('gateway');
+  const prefix = env.KAFKA_TOPIC_PREFIX;
+
+  await ensureDatabase(env.DATABASE_URL);
+  const db = createDatabase<GatewayDatabase>({
+    url: env.DATABASE_URL,
+    applicationName: 'ketenhub-gateway',
+    maxConnections: env.GATEWAY_DB_POOL,
+  });
+  await migrateToLatest(db as never, gatewayMigrations, { schema: gatewaySchema });
+  logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
+
+  const kafka = createKafkaClient({
+    brokers: parseBrokers(env.KAFKA_BROKERS),
+    clientId: 'ketenhub-gateway',
+    logger,
+  });
+  const domainTopic = (domain: string) => `${prefix}${domain}`;
+  await ensureTopics(kafka, [
+    ...caseDomains.map((d) => caseEventTopic(domainTopic(d), env.KAFKA_PARTITIONS)),
+    // Same spec as the registry's; whoever starts first creates it.
+    {
+      name: systemsTopicName(prefix),
+      partitions: 1,
+      configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1', 'min.compaction.lag.ms': '0' },
+    },
+  ]);
+  const publisher = await createPublisher(kafka);
+
+  const directory = new SystemDirectory();
+  const systemsConsumer = await startDirectoryConsumer({
+    kafka,
+    topic: systemsTopicName(prefix),
+    directory,
+    logger,
+    groupPrefix: prefix,
+  });
+
+  const caseBook = new CaseBook(db);
+  let casesStopped: Error | undefined;
+  const casesConsumer: RunningConsumer = await startCasesConsumer({
+    kafka,
+    db,
+    caseBook,
+    topics: caseDomains.map(domainTopic),
+    groupId: `${prefix}gateway-cases`,
+    logger,
+    metrics,
+    onStop: (error) => {
+      casesStopped = error;
+      logger.error({ err: error }, 'cases consumer stopped');
+    },
+  });
+
+  const acceptor = new Acceptor({
+    db,
+    publisher,
+    caseBook,
+    logger,
+    publishTimeoutMs: env.GATEWAY_PUBLISH_TIMEOUT_MS,
+    maxBatch: env.GATEWAY_PUBLISH_BATCH_MAX,
+    concurrency: env.GATEWAY_PUBLISH_CONCURRENCY,
+  });
+  const ingest = createIngest({ caseBook, acceptor, domainTopic, retryAfterS: env.GATEWAY_RETRY_AFTER_S });
+
+  const ingress = env.GATEWAY_INGRESS
+    ? new IngressManager({
+        kafka,
+        db,
+        publisher,
+        directory,
+        ingest,
+        logger,
+        metrics,
+        topicPrefix: prefix,
+        partitions: env.KAFKA_PARTITIONS,
+        publishTimeoutMs: env.GATEWAY_PUBLISH_TIMEOUT_MS,
+      })
+    : undefined;
+  ingress?.start();
+
+  const caseWorkers = createCaseWorkerVerifier(issuersFromEnv(env));
+  const app = createServer({
+    logger,
+    metrics,
+    authenticate: createAuthenticator(directory, caseWorkers),
+    ingest,
+    rateLimiter: new RateLimiter(env.GATEWAY_RATE_LIMIT_PER_S, env.GATEWAY_RATE_LIMIT_BURST),
+    maxBatchEvents: env.GATEWAY_MAX_BATCH_EVENTS,
+    maxBatchBytes: env.GATEWAY_MAX_BATCH_BYTES,
+    publicContract: env.GATEWAY_PUBLIC_CONTRACT,
+    readiness: {
+      database: () => isDatabaseReachable(db as never),
+      systems: () => systemsConsumer.isCaughtUp(),
+      cases: () => casesConsumer.isReady() && casesStopped === undefined,
+    },
+  });
+  const { server, port } = await listen(app, env.GATEWAY_PORT, env.GATEWAY_HOST);
+  logger.info({ port }, 'gateway listening');
+
+  onShutdown(
+    logger,
+    [
+      { name: 'database', close: () => db.destroy() },
+      { name: 'kafka publisher', close: () => publisher.close() },
+      { name: 'systems consumer', close: () => systemsConsumer.stop() },
+      { name: 'cases consumer', close: () => casesConsumer.stop() },
+      { name: 'ingress consumers', close: async () => ingress?.close() },
+      // Runs after the server stopped taking requests: answers what is in flight, then the rest closes.
+      { name: 'accepted events in flight', close: () => acceptor.close(env.SHUTDOWN_TIMEOUT_MS / 2) },
+      { name: 'http', close: () => closeServer(server) },
+    ],
+    env.SHUTDOWN_TIMEOUT_MS,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,348 @@
+import type { OutgoingRecord, Publisher } from '@ketenhub/kafka';
+import type { Logger } from '@ketenhub/service';
+import { type Kysely, sql } from 'kysely';
+import type { CaseBook } from '../cases/case-book';
+import type { CaseFact } from '../cases/case-facts';
+import type { GatewayDatabase } from '../db';
+import { PublishMerger, sizeOf } from './publish-merger';
+
+/** One checked event, ready to be made durable. */
+export interface Submission {
+  source: string;
+  id: string;
+  /** SHA-256 of the serialized event: same id + same hash is a re-send, same id + other hash a conflict. */
+  hash: string;
+  record: OutgoingRecord;
+  /** Set for events that open or join a chain case; recorded before the 202. */
+  fact?: CaseFact;
+}
+
+export type AcceptResult =
+  | { status: 'accepted'; duplicate: boolean }
+  | { status: 'conflict' }
+  | { status: 'unavailable' };
+
+export interface AcceptorOptions {
+  db: Kysely<GatewayDatabase>;
+  publisher: Publisher;
+  caseBook: CaseBook;
+  logger: Logger;
+  /** How long a caller waits for Kafka's acks before it gets 503. */
+  publishTimeoutMs: number;
+  /** Most events per flush (one idempotency insert). */
+  maxBatch: number;
+  /** Most bytes per flush and per Kafka produce request (see {@link PublishMerger}). Default 900 KB. */
+  maxBytes?: number;
+  /** Flushes (idempotency inserts) in flight at once; Kafka writes are merged separately. */
+  concurrency: number;
+  /**
+   * Bytes that may wait for Kafka before new events are refused with 503 at once (default 64 MiB):
+   * while Kafka is down, callers get 503 after the timeout but their records stay queued (they are
+   * written when Kafka returns); this bounds that memory.
+   */
+  maxBacklogBytes?: number;
+}
+
+interface Pending {
+  item: Submission;
+  resolve: (result: AcceptResult) => void;
+}
+
+/** A write to Kafka whose outcome this process still tracks. */
+interface InFlight {
+  hash: string;
+  /** Resolves once the record is in Kafka and its case fact recorded; rejects when the write failed. */
+  done: Promise<void>;
+}
+
+const keyOf = (source: string, id: string) => `${id}\u0000${source}`;
+
+/**
+ * Makes checked events durable, exactly once per source + id, and batches the work of concurrent
+ * requests: every flush is one idempotency insert and one Kafka write (acks=all) for all events that
+ * arrived meanwhile, so the cost per event shrinks as load grows.
+ *
+ * Per event:
+ * 1. `insert ... on conflict do nothing` into gateway.received claims the (source, id).
+ * 2. A claimed id is published; the caller gets 202 once Kafka confirmed (and, for opening/joining
+ *    events, once the case fact is recorded, so an open-then-join from one client works at once).
+ * 3. An id claimed before: other content is 409; the same content answers like the first time. If
+ *    that first write is still in flight in this process (Kafka was slow, the caller got 503 and
+ *    retried), the retry waits for the same write instead of sending a second copy, so a timeout
+ *    never turns into a duplicate in Kafka. A row left unconfirmed by a crashed process is published
+ *    again: then, and only then, a record can appear twice, with the same source + id, which
+ *    consumers drop (CloudEvents uniqueness).
+ */
+export class Acceptor {
+  private readonly queue: Pending[] = [];
+  private readonly inflight = new Map<string, InFlight>();
+  /** Keys a flush of this process is claiming right now (between its insert and its Kafka write). */
+  private readonly claiming = new Map<string, Promise<void>>();
+  private active = 0;
+  private scheduled = false;
+  private readonly toMark: { source: string; id: string; key: string }[] = [];
+  private marking: Promise<void> | undefined;
+  private closed = false;
+
+  private readonly merger: PublishMerger;
+
+  constructor(private readonly options: AcceptorOptions) {
+    this.merger = new PublishMerger(options.publisher, options.maxBytes ?? 900_000);
+  }
+
+  submit(items: readonly Submission[]): Promise<AcceptResult[]> {
+    if (this.closed) return Promise.resolve(items.map(() => ({ status: 'unavailable' as const })));
+    const promises = items.map(
+      (item) => new Promise<AcceptResult>((resolve) => this.queue.push({ item, resolve })),
+    );
+    this.schedule();
+    return Promise.all(promises);
+  }
+
+  /** True when this (source, id) was taken in before (accepted or in flight). */
+  async wasReceived(source: string, id: string): Promise<boolean> {
+    if (this.inflight.has(keyOf(source, id))) return true;
+    const row = await this.options.db
+      .selectFrom('gateway.received')
+      .select('id')
+      .where('source', '=', source)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Waits for writes in flight (graceful shutdown), up to `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    const deadline = Date.now() + timeoutMs;
+    while ((this.active > 0 || this.queue.length > 0 || this.marking) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.race([
+      Promise.allSettled([...this.inflight.values()].map((f) => f.done)),
+      new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
+    ]);
+    await this.markAccepted();
+  }
+
+  private schedule() {
+    if (this.scheduled || this.queue.length === 0 || this.active >= this.options.concurrency) return;
+    this.scheduled = true;
+    // setImmediate: let every request parsed in this turn of the event loop join the flush.
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.queue.length > 0 && this.active < this.options.concurrency) {
+        const batch = this.take();
+        this.active++;
+        void this.flush(batch)
+          .catch((error: unknown) => {
+            this.options.logger.error({ err: error }, 'accept flush failed');
+            for (const p of batch) p.resolve({ status: 'unavailable' });
+          })
+          .finally(() => {
+            this.active--;
+            this.schedule();
+          });
+      }
+    });
+  }
+
+  /** The next flush: up to maxBatch events and maxBytes, at least one event. */
+  private take(): Pending[] {
+    const maxBytes = this.options.maxBytes ?? 900_000;
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < this.options.maxBatch) {
+      const size = sizeOf(this.queue[n]!.item.record);
+      if (n > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private async flush(batch: Pending[]) {
+    const { db } = this.options;
+    const waits: Promise<void>[] = [];
+    // One leader per (source, id) in this flush; repeats follow it (same hash) or conflict.
+    const leaders = new Map<string, { item: Submission; waiters: Pending[] }>();
+    for (const p of batch) {
+      const key = keyOf(p.item.source, p.item.id);
+      const claim = this.claiming.get(key);
+      if (claim) {
+        // Another flush of this process is between its insert and its write: decide after it.
+        waits.push(
+          claim.then(() => this.submit([p.item]).then(([r]) => p.resolve(r ?? { status: 'unavailable' }))),
+        );
+        continue;
+      }
+      const running = this.inflight.get(key);
+      if (running) {
+        if (running.hash === p.item.hash) waits.push(this.await(running.done, [p], true));
+        else p.resolve({ status: 'conflict' });
+        continue;
+      }
+      const leader = leaders.get(key);
+      if (!leader) leaders.set(key, { item: p.item, waiters: [p] });
+      else if (leader.item.hash === p.item.hash) leader.waiters.push(p);
+      else p.resolve({ status: 'conflict' });
+    }
+    if (leaders.size > 0 && this.merger.backlogBytes() > (this.options.maxBacklogBytes ?? 64 * 1024 * 1024)) {
+      for (const leader of leaders.values())
+        for (const w of leader.waiters) w.resolve({ status: 'unavailable' });
+      leaders.clear();
+    }
+    let release!: () => void;
+    const claimed = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    for (const key of leaders.keys()) this.claiming.set(key, claimed);
+    try {
+      await this.flushLeaders([...leaders.values()], waits, db);
+    } finally {
+      for (const key of leaders.keys()) this.claiming.delete(key);
+      release();
+    }
+    // Not awaited: the slot is for the database step only. Waiting for Kafka here would let a slow
+    // broker block the next inserts; the waiters are answered by `await` (it never rejects) and the
+    // next flush's records join the merged produce request.
+    void Promise.all(waits);
+  }
+
+  private async flushLeaders(
+    entries: { item: Submission; waiters: Pending[] }[],
+    waits: Promise<void>[],
+    db: Kysely<GatewayDatabase>,
+  ) {
+    if (entries.length === 0) return;
+
+    let claimedKeys: Set<string>;
+    try {
+      const rows = await sql<{ source: string; id: string }>`
+        insert into gateway.received (source, id, content_sha256)
+        select * from unnest(${entries.map((e) => e.item.source)}::text[], ${entries.map((e) => e.item.id)}::text[],
+          ${entries.map((e) => e.item.hash)}::text[])
+        on conflict do nothing
+        returning source, id`.execute(db);
+      claimedKeys = new Set(rows.rows.map((r) => keyOf(r.source, r.id)));
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'idempotency insert failed');
+      for (const e of entries) for (const w of e.waiters) w.resolve({ status: 'unavailable' });
+      return;
+    }
+
+    const toPublish: typeof entries = [];
+    const seenBefore = entries.filter((e) => !claimedKeys.has(keyOf(e.item.source, e.item.id)));
+    for (const e of entries) if (claimedKeys.has(keyOf(e.item.source, e.item.id))) toPublish.push(e);
+
+    if (seenBefore.length > 0) {
+      const rows = await sql<{ source: string; id: string; content_sha256: string; accepted: boolean }>`
+        select r.source, r.id, r.content_sha256, r.accepted from gateway.received r
+        join unnest(${seenBefore.map((e) => e.item.source)}::text[], ${seenBefore.map((e) => e.item.id)}::text[]) as u(source, id)
+          on r.source = u.source and r.id = u.id`.execute(db);
+      const stored = new Map(rows.rows.map((r) => [keyOf(r.source, r.id), r]));
+      for (const e of seenBefore) {
+        const key = keyOf(e.item.source, e.item.id);
+        const row = stored.get(key);
+        const resolveAll = (result: AcceptResult) => {
+          for (const w of e.waiters) w.resolve(result);
+        };
+        if (!row) {
+          // Claimed and given up between our insert and this read; the caller retries.
+          resolveAll({ status: 'unavailable' });
+        } else if (row.content_sha256 !== e.item.hash) {
+          resolveAll({ status: 'conflict' });
+        } else if (row.accepted) {
+          resolveAll({ status: 'accepted', duplicate: true });
+        } else {
+          const running = this.inflight.get(key);
+          if (running) waits.push(this.await(running.done, e.waiters, true));
+          else toPublish.push(e);
+        }
+      }
+    }
+
+    if (toPublish.length > 0) {
+      // The real write, without a timeout of its own: the idempotent producer keeps retrying and
+      // its outcome is tracked below, long after a caller may have been told 503.
+      const sent = this.merger.publish(toPublish.map((e) => e.item.record));
+      const facts = toPublish.flatMap((e) => (e.item.fact ? [e.item.fact] : []));
+      const done = sent.then(() => this.options.caseBook.record(facts));
+      const keys = toPublish.map((e) => ({
+        source: e.item.source,
+        id: e.item.id,
+        key: keyOf(e.item.source, e.item.id),
+      }));
+      for (const [i, e] of toPublish.entries()) this.inflight.set(keys[i]!.key, { hash: e.item.hash, done });
+      done.then(
+        () => {
+          this.toMark.push(...keys);
+          void this.markAccepted();
+        },
+        (error: unknown) => {
+          this.options.logger.warn(
+            { err: error, events: keys.length },
+            'Kafka write failed; rows stay unconfirmed',
+          );
+          for (const k of keys) this.inflight.delete(k.key);
+        },
+      );
+      waits.push(
+        this.await(
+          done,
+          toPublish.flatMap((e) => e.waiters),
+          false,
+        ),
+      );
+    }
+  }
+
+  /** Answers waiters when `done` settles or the publish timeout passes, whichever is first. */
+  private async await(done: Promise<void>, waiters: Pending[], duplicate: boolean) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.options.publishTimeoutMs);
+    });
+    const outcome = await Promise.race([
+      done.then(
+        () => 'ok' as const,
+        () => 'failed' as const,
+      ),
+      timeout,
+    ]);
+    clearTimeout(timer);
+    const result: AcceptResult =
+      outcome === 'ok' ? { status: 'accepted', duplicate } : { status: 'unavailable' };
+    for (const w of waiters) w.resolve(result);
+  }
+
+  /**
+   * Marks confirmed rows accepted, in batches and off the answer path: until a row is marked, its
+   * settled in-flight entry answers re-sends, so nobody waits for this update.
+   */
+  private markAccepted(): Promise<void> {
+    if (this.marking) return this.marking;
+    if (this.toMark.length === 0) return Promise.resolve();
+    this.marking = (async () => {
+      while (this.toMark.length > 0) {
+        const keys = this.toMark.splice(0, 5_000);
+        try {
+          await sql`
+            update gateway.received r set accepted = true
+            from unnest(${keys.map((k) => k.source)}::text[], ${keys.map((k) => k.id)}::text[]) as u(source, id)
+            where r.source = u.source and r.id = u.id`.execute(this.options.db);
+          for (const k of keys) this.inflight.delete(k.key);
+        } catch (error) {
+          // Keep the in-flight entries (they still answer re-sends) and try again shortly.
+          this.options.logger.warn({ err: error }, 'marking rows accepted failed; retrying');
+          this.toMark.unshift(...keys);
+          await new Promise((r) => setTimeout(r, 1_000));
+          if (this.closed) break;
+        }
+      }
+    })().finally(() => {
+      this.marking = undefined;
+    });
+    return this.marking;
+  }
+}

@@ -1,0 +1,62 @@
+import { AppError } from '@ketenhub/service';
+import type { Request } from 'express';
+
+export const CE_SINGLE = 'application/cloudevents+json';
+export const CE_BATCH = 'application/cloudevents-batch+json';
+
+/** `single` or `batch` from the Content-Type (parameters such as charset=utf-8 allowed), or 415. */
+export function contentKind(header: string | undefined): 'single' | 'batch' {
+  const [mediaType = '', ...params] = (header ?? '').split(';').map((p) => p.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='));
+  if (charset && charset !== 'charset=utf-8') {
+    throw new AppError('unsupported-media-type', 'events are UTF-8 JSON; send charset=utf-8 or no charset');
+  }
+  if (mediaType === CE_SINGLE) return 'single';
+  if (mediaType === CE_BATCH) return 'batch';
+  throw new AppError(
+    'unsupported-media-type',
+    `send Content-Type: ${CE_SINGLE} (one event, structured mode) or ${CE_BATCH} (an array)`,
+    {
+      violations: [
+        {
+          field: 'content-type',
+          rule: 'media-type',
+          message: `content-type: must be ${CE_SINGLE} or ${CE_BATCH}`,
+        },
+      ],
+    },
+  );
+}
+
+const tooLarge = (limit: number) =>
+  new AppError('payload-too-large', `the request body is larger than ${limit} bytes`, {
+    violations: [{ field: '(body)', rule: 'max-size', message: `(body): at most ${limit} bytes` }],
+  });
+
+/**
+ * Reads and parses the JSON body with a byte limit. Read by hand, not by a body-parser middleware,
+ * so that authentication and the content type are decided before a single body byte is buffered.
+ */
+export async function readJson(req: Request, limit: number): Promise<unknown> {
+  const declared = Number(req.header('content-length') ?? Number.NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      // Stop reading; the connection is closed after the answer so the rest is not parsed.
+      req.unpipe();
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('invalid-request', 'the body is not valid JSON', {
+      violations: [{ field: '(body)', rule: 'json', message: '(body): must be valid JSON' }],
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import { createPositionsTable, type Migrations } from '@ketenhub/db';
+import { type Kysely, sql } from 'kysely';
+
+/** The gateway's own schema in the hub database; no other service reads it. */
+export const gatewaySchema = 'gateway';
+
+export const gatewayMigrations: Migrations = {
+  '2026-11-28T1410_create_gateway': {
+    async up(db: Kysely<unknown>) {
+      const s = db.schema.withSchema(gatewaySchema);
+      // Idempotency by source + id (CloudEvents uniqueness) with a hash of the content, so a re-sent
+      // event gets the first answer and a different event under a used id gets 409.
+      await s
+        .createTable('received')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('content_sha256', 'text', (c) => c.notNull())
+        // false until Kafka confirmed the write: a row left false (crash, timeout) is published
+        // again when the same event is re-sent.
+        .addColumn('accepted', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('received_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('received_pk', ['source', 'id'])
+        .execute();
+      // What the gateway needs of each chain case: its domain (the topic of nl.ketens.* events)
+      // and its participants (who may publish on it). Built from the domain topics and from what
+      // this gateway accepted itself.
+      await s
+        .createTable('cases')
+        .addColumn('case_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('domain', 'text', (c) => c.notNull())
+        .addColumn('opened_by', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await s
+        .createTable('case_participants')
+        .addColumn('case_id', 'uuid', (c) => c.notNull())
+        .addColumn('oin', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('case_participants_pk', ['case_id', 'oin'])
+        .execute();
+      await createPositionsTable(db, gatewaySchema);
+    },
+    async down(db: Kysely<unknown>) {
+      const s = db.schema.withSchema(gatewaySchema);
+      await s.dropTable('consumer_positions').ifExists().execute();
+      await s.dropTable('case_participants').execute();
+      await s.dropTable('cases').execute();
+      await s.dropTable('received').execute();
+    },
+  },
+};

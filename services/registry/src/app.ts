@@ -1,0 +1,34 @@
+import { createBaseApp, finishApp, type Logger, type Metrics, type ReadinessCheck } from '@ketenhub/service';
+import express, { type Express } from 'express';
+import { requireAdmin } from './auth/admin';
+import { devTokensRouter } from './dev-tokens/dev-tokens.routes';
+import { systemsRouter } from './systems/systems.routes';
+import type { SystemsService } from './systems/systems.service';
+
+export interface RegistryDeps {
+  logger: Logger;
+  metrics: Metrics;
+  systems: SystemsService;
+  adminToken: string;
+  /** The dev issuer's secret when dev tokens are on; undefined switches `POST /dev/tokens` off (404). */
+  devTokenSecret?: string;
+  readiness?: Record<string, ReadinessCheck>;
+}
+
+/** The registry's HTTP app, without listening (tests mount it; src/index.ts listens). */
+export function createServer(deps: RegistryDeps): Express {
+  const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness ?? {} });
+  const admin = requireAdmin(deps.adminToken);
+  app.use(['/systems', '/dev'], admin, express.json({ limit: '64kb' }));
+  app.use(systemsRouter(deps.systems));
+  if (deps.devTokenSecret) app.use(devTokensRouter(deps.devTokenSecret));
+  return finishApp(app, deps.logger);
+}
+
+export { type RegistryEnv, registryEnv } from './env';
+export { registryMigrations, registrySchema } from './migrations';
+export { type SystemStateRecord, systemsTopicName, systemsTopicSpec } from './systems/state-topic';
+export { type Registration, type System, systemTopics } from './systems/system';
+export { createSystemsService, type SystemsDeps, type SystemsService } from './systems/systems.service';
+export type { RegistryDatabase } from './systems/systems.table';
+export { hashSystemToken } from './systems/token';

@@ -1,0 +1,18 @@
+import { authEnv, commonEnv } from '@ketenhub/service';
+import { z } from 'zod';
+
+/** The registry's configuration, parsed once in src/index.ts. */
+export const registryEnv = commonEnv.extend(authEnv.shape).extend({
+  /** HTTP port of the operator API. */
+  REGISTRY_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  /** Interface to bind; 0.0.0.0 in a container. */
+  REGISTRY_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Operator token for every /systems and /dev endpoint. High-entropy secret (at least 32
+   * characters); compared in constant time.
+   */
+  KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters'),
+  /** How long a registration may wait for Kafka to confirm the system's state record before 503. */
+  REGISTRY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+});
+export type RegistryEnv = z.infer<typeof registryEnv>;
