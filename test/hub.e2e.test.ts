@@ -1,7 +1,7 @@
-import { createKafkaClient, parseBrokers, topicOffsets } from '@ketenhub/kafka';
-import { describe, expect, test as base } from '@ketenhub/testkit';
 import { exampleCaseIds, exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { seedDemo } from '@ketenhub/infra/demo';
+import { createKafkaClient, parseBrokers, topicOffsets } from '@ketenhub/kafka';
+import { test as base, describe, expect } from '@ketenhub/testkit';
 import { eventually, HubProcesses, json } from './support/hub';
 
 /**
@@ -84,7 +84,9 @@ describe('the hub end to end', () => {
     expect(wmoCase.client?.bsn).toMatch(/^\d{9}$/);
 
     // The care provider sees its toewijzing, not the onderzoek, and no BSN-free fields leak.
-    const zorgaanbieder = await caseWorkerToken(hub, exampleOrganisations.zorgaanbieder.oin, ['zorgaanbieder']);
+    const zorgaanbieder = await caseWorkerToken(hub, exampleOrganisations.zorgaanbieder.oin, [
+      'zorgaanbieder',
+    ]);
     const providerView = await json<CaseBody>(await getCase(hub, exampleCaseIds.wmo, zorgaanbieder));
     expect(Object.keys(providerView.wmo?.toewijzingen ?? {})).not.toHaveLength(0);
     expect(providerView.wmo?.onderzoek).toBeUndefined();
@@ -96,7 +98,9 @@ describe('the hub end to end', () => {
     expect(hidden.headers.get('content-type')).toMatch(/application\/problem\+json/);
 
     // The permit request: its legal clock runs.
-    const bevoegdGezag = await caseWorkerToken(hub, exampleOrganisations['bevoegd-gezag'].oin, ['bevoegd-gezag']);
+    const bevoegdGezag = await caseWorkerToken(hub, exampleOrganisations['bevoegd-gezag'].oin, [
+      'bevoegd-gezag',
+    ]);
     const permit = await eventually(async () => {
       const res = await getCase(hub, exampleCaseIds.omgevingswet, bevoegdGezag);
       return res.status === 200 ? json<CaseBody>(res) : undefined;
@@ -105,7 +109,10 @@ describe('the hub end to end', () => {
     expect(permit.klokken.some((k) => !k.verlopen)).toBe(true);
   });
 
-  test('invalid events are refused with a problem naming the field, and never reach Kafka', async ({ hub, kafka }) => {
+  test('invalid events are refused with a problem naming the field, and never reach Kafka', async ({
+    hub,
+    kafka,
+  }) => {
     const client = createKafkaClient({ brokers: parseBrokers(kafka.brokers), clientId: 'e2e-check' });
     const total = async () =>
       (await topicOffsets(client, `${hub.topicPrefix}wmo`)).reduce((sum, p) => sum + Number(p.high), 0);

@@ -6,11 +6,7 @@
  *   legal clock is running.
  * The case ids are fixed, and the gateway is idempotent by source+id, so starting twice adds nothing.
  */
-import {
-  definitionOf,
-  type KetenEvent,
-  type PublisherRole,
-} from '@ketenhub/events';
+import { definitionOf, type KetenEvent, type PublisherRole } from '@ketenhub/events';
 import {
   before,
   exampleCaseIds,

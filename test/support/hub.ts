@@ -62,31 +62,40 @@ export class HubProcesses {
     const port = this.ports.get(name) ?? (await freePort());
     this.ports.set(name, port);
     let output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src', 'index.ts')], {
-      cwd: root,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        DATABASE_URL: this.databaseUrl,
-        KAFKA_BROKERS: this.kafkaBrokers,
-        KAFKA_TOPIC_PREFIX: this.topicPrefix,
-        KAFKA_PARTITIONS: '3',
-        KETENHUB_ADMIN_TOKEN: this.adminToken,
-        KETENHUB_DEV_TOKENS: 'true',
-        KETENHUB_DEV_TOKEN_SECRET: this.devSecret,
-        LOG_LEVEL: 'warn',
-        [portVar[name]]: String(port),
-        ...this.extraEnv,
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'services', name, 'src', 'index.ts')],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          DATABASE_URL: this.databaseUrl,
+          KAFKA_BROKERS: this.kafkaBrokers,
+          KAFKA_TOPIC_PREFIX: this.topicPrefix,
+          KAFKA_PARTITIONS: '3',
+          KETENHUB_ADMIN_TOKEN: this.adminToken,
+          KETENHUB_DEV_TOKENS: 'true',
+          KETENHUB_DEV_TOKEN_SECRET: this.devSecret,
+          LOG_LEVEL: 'warn',
+          [portVar[name]]: String(port),
+          ...this.extraEnv,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     child.stdout?.on('data', (d: Buffer) => {
       output += d.toString();
     });
     child.stderr?.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    const svc: RunningService = { name, url: `http://127.0.0.1:${port}`, process: child, output: () => output };
+    const svc: RunningService = {
+      name,
+      url: `http://127.0.0.1:${port}`,
+      process: child,
+      output: () => output,
+    };
     this.running.set(name, svc);
     const deadline = Date.now() + 90_000;
     for (;;) {
@@ -154,7 +163,8 @@ export async function eventually<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastSeen ? `; last seen: ${lastSeen()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${lastSeen ? `; last seen: ${lastSeen()}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
