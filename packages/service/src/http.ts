@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import './request-trace';
 import { notFoundHandler, problemMiddleware } from './errors';
 import type { Metrics } from './metrics';
-import { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';
+import { childTrace, formatTraceparent, parseTraceparent } from './trace';
 
 /** A named dependency the readiness probe checks (Kafka consumer joined, database reachable). */
 export type ReadinessCheck = () => boolean | Promise<boolean>;
