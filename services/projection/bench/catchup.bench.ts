@@ -1,0 +1,468 @@
+/**
+ * Catch-up and latency benchmark of the projection (issue 5, "Performance"). Not a test: run with
+ * `npm run bench:catchup -w @ketenhub/projection [-- --events 100000]`.
+ *
+ * 1. Produces N events (default 1,000,000) over N/20 chain cases (half WMO, half Omgevingswet,
+ *    20 events each) into fresh topics, in bulk.
+ * 2. Catch-up: the projection's own consumer code (same as the service) from offset 0 to the end;
+ *    events/s.
+ * 3. Raw COPY: the same number of timeline rows (same table definition and indexes) COPYed into
+ *    PostgreSQL with pg-copy-streams, in the same run; ratio catch-up / COPY.
+ * 4. Naive consumer: the same projector, one transaction per event, on a sample of the same data
+ *    (default the first 10,000 events), extrapolated; ratio catch-up / naive.
+ * 5. The real service as a child process: SSE latency (Kafka ack -> visible on /cases/stream) at
+ *    500 events/s, and GET /cases/{id} latency at 1,000 requests/s (autocannon, 127.0.0.1).
+ * Everything runs on the local Kafka and PostgreSQL; the topics and database are removed at the end
+ * unless --keep.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, dropDatabase, ensureDatabase } from '@ketenhub/db';
+import { type KetenEvent, toKafkaRecord } from '@ketenhub/events';
+import {
+  ack,
+  caseEventTopic,
+  createKafkaClient,
+  createPublisher,
+  deleteTopics,
+  ensureTopics,
+  type OutgoingRecord,
+  parseBrokers,
+  runConsumer,
+  topicOffsets,
+} from '@ketenhub/kafka';
+import { createLogger, signDevToken } from '@ketenhub/service';
+import autocannon from 'autocannon';
+import { Command } from 'commander';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { event, omgevingswetLifecycle, orgs, testContext, wmoLifecycle } from '../src/cases/testing';
+import { startProjectionConsumer } from '../src/consumer/consumer';
+import { projectBatch } from '../src/consumer/projector';
+import { versionMigrations } from '../src/migrations/version-migrations';
+import { migrateToLatest } from '@ketenhub/db';
+import { createVersion, ensureActiveVersion } from '../src/versions/versions';
+
+const program = new Command()
+  .option('--events <n>', 'events to produce (20 per chain case)', '1000000')
+  .option('--naive-sample <n>', 'events the naive per-event consumer processes (extrapolated)', '10000')
+  .option('--partitions <n>', 'partitions per topic', '6')
+  .option('--concurrency <n>', 'partitions projected at the same time', '2')
+  .option('--max-bytes <n>', 'fetch size per partition (batch size)', String(4 * 1024 * 1024))
+  .option('--sse-seconds <n>', 'duration of the SSE latency run', '20')
+  .option('--get-seconds <n>', 'duration of the GET latency run', '20')
+  .option('--skip-latency', 'only catch-up, COPY and naive', false)
+  .option('--keep', 'keep topics and database afterwards', false)
+  .parse();
+const opts = program.opts<{
+  events: string;
+  naiveSample: string;
+  partitions: string;
+  concurrency: string;
+  maxBytes: string;
+  sseSeconds: string;
+  getSeconds: string;
+  skipLatency: boolean;
+  keep: boolean;
+}>();
+
+const EVENTS_PER_CASE = 20;
+const totalEvents = Math.max(EVENTS_PER_CASE * 2, Math.floor(Number(opts.events) / EVENTS_PER_CASE / 2) * 2 * EVENTS_PER_CASE);
+const cases = totalEvents / EVENTS_PER_CASE;
+const partitions = Number(opts.partitions);
+const runId = Date.now().toString(36);
+const prefix = `bench-${runId}.`;
+const dbUrl = `postgres://postgres@127.0.0.1:5432/kh_bench_${runId}`;
+const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const base = 'projection';
+const groupBase = `bench-${runId}`;
+const serviceDir = fileURLToPath(new URL('..', import.meta.url));
+const logger = createLogger({ service: 'bench', level: 'warn' });
+const log = (msg: string) => process.stderr.write(`[bench +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+const t0 = Date.now();
+
+/** Deterministic chain case id i (so COPY rows can be regenerated without keeping 1M events). */
+function caseId(i: number): string {
+  for (let k = 0; ; k++) {
+    const h = createHash('sha256').update(`${runId}:${i}:${k}`).digest('hex');
+    const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    // The contract refuses subjects with a 9-digit run (it could be a BSN).
+    if (!/(?<!\d)\d{9}(?!\d)/.test(id)) return id;
+  }
+}
+
+/** The 20 events of chain case i: a lifecycle plus later facts (declaraties, a document). */
+function caseEvents(i: number): KetenEvent[] {
+  const id = caseId(i);
+  if (i % 2 === 0) {
+    const base = wmoLifecycle(id);
+    const extra: KetenEvent[] = [];
+    for (let m = 0; extra.length < EVENTS_PER_CASE - base.length; m++) {
+      const nr = `DCL-2026-0${5 + m}-${i}`;
+      extra.push(
+        event(id, 'nl.wmo.declaratie-ingediend', { declaratienummer: nr, zorgaanbieder: '98123456', gemeentecode: '0999', begindatum: `2026-0${5 + m}-01`, einddatum: `2026-0${5 + m}-28`, totaalBedragInCenten: 56_000, prestaties: [{ toewijzingNummer: 400123456, productcategorie: '02', productcode: '02A05', begindatum: `2026-0${5 + m}-01`, einddatum: `2026-0${5 + m}-28`, geleverdVolume: 10, eenheid: 'uur', bedragInCenten: 56_000 }] }, { from: 'zorgaanbieder', at: `2026-0${6 + m}-02`, id: `${id}-d${m}` }),
+        event(id, 'nl.wmo.declaratie-beantwoord', { declaratienummer: nr, ingediendBedragInCenten: 56_000, toegekendBedragInCenten: 56_000, afgewezenPrestaties: [] }, { from: 'gemeente', at: `2026-0${6 + m}-05`, id: `${id}-a${m}` }),
+      );
+    }
+    return [...base, ...extra];
+  }
+  const base = omgevingswetLifecycle(id);
+  return [
+    ...base,
+    event(id, 'nl.ketens.document-toegevoegd', { documentId: 'DOC-3', titel: 'Bezwaarschrift', documentUrl: 'https://vth.example/doc/3', mediatype: 'application/pdf', vertrouwelijkheid: 'strikt' }, { from: 'bevoegd-gezag', at: '2026-05-19', id: `${id}-x` }),
+  ];
+}
+
+const topicOf = (i: number) => `${prefix}${i % 2 === 0 ? 'wmo' : 'omgevingswet'}`;
+
+/** A port nobody listens on right now (the service binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+async function main() {
+  log(`${totalEvents} events over ${cases} chain cases, ${partitions} partitions per topic`);
+  const kafka = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'ketenhub-bench' });
+  const topics = [`${prefix}wmo`, `${prefix}omgevingswet`];
+  await ensureTopics(kafka, topics.map((t) => caseEventTopic(t, partitions)));
+  await ensureDatabase(dbUrl);
+  const db = createDatabase<unknown>({ url: dbUrl, maxConnections: 8, applicationName: 'ketenhub-bench' });
+  let child: ChildProcess | undefined;
+  const results: Record<string, unknown> = { events: totalEvents, cases, partitionsPerTopic: partitions };
+  try {
+    // ---------------------------------------------------------------- 1. produce
+    const publisher = await createPublisher(kafka);
+    let produced = 0;
+    const tp = Date.now();
+    const chunk = 300; // cases per request: 6,000 records, well under 1 MiB per partition
+    for (let c = 0; c < cases; c += chunk) {
+      const records: OutgoingRecord[] = [];
+      for (let i = c; i < Math.min(cases, c + chunk); i++) {
+        for (const e of caseEvents(i)) {
+          const r = toKafkaRecord(e);
+          records.push({ topic: topicOf(i), key: r.key, value: r.value, headers: { ...r.headers } });
+        }
+      }
+      await publisher.publish(records);
+      produced += records.length;
+      if ((c / chunk) % 20 === 0) log(`produced ${produced}`);
+    }
+    const produceSeconds = (Date.now() - tp) / 1000;
+    results.produce = { seconds: produceSeconds, eventsPerSecond: Math.round(produced / produceSeconds) };
+    log(`produced ${produced} in ${produceSeconds.toFixed(1)} s`);
+
+    // ---------------------------------------------------------------- 2. catch-up
+    const version = await ensureActiveVersion(db, base, groupBase);
+    const ends = new Map<string, bigint>();
+    for (const t of topics) for (const o of await topicOffsets(kafka, t)) ends.set(`${t}:${o.partition}`, BigInt(o.high));
+    const positions = new Map<string, bigint>();
+    let applied = 0;
+    let firstBatchAt = 0;
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    const tc = Date.now();
+    const consumer = await startProjectionConsumer({
+      client: kafka,
+      db,
+      version,
+      topics,
+      ctx: testContext,
+      logger,
+      partitionsConcurrently: Number(opts.concurrency),
+      maxBytesPerPartition: Number(opts.maxBytes),
+      onBatch: ({ topic, partition, nextOffset }) => {
+        if (firstBatchAt === 0) firstBatchAt = Date.now();
+        const key = `${topic}:${partition}`;
+        applied += Number(BigInt(nextOffset) - (positions.get(key) ?? 0n));
+        positions.set(key, BigInt(nextOffset));
+        if ([...ends].every(([k, end]) => (positions.get(k) ?? 0n) >= end)) resolveDone();
+      },
+    });
+    const progress = setInterval(() => log(`catch-up ${applied}/${totalEvents}`), 5_000);
+    await done;
+    clearInterval(progress);
+    const catchupSeconds = (Date.now() - tc) / 1000;
+    await consumer.stop();
+    const catchupRate = totalEvents / catchupSeconds;
+    results.catchup = {
+      seconds: catchupSeconds,
+      eventsPerSecond: Math.round(catchupRate),
+      firstBatchAfterSeconds: (firstBatchAt - tc) / 1000,
+    };
+    log(`catch-up ${totalEvents} events in ${catchupSeconds.toFixed(1)} s = ${Math.round(catchupRate)} events/s`);
+
+    // ---------------------------------------------------------------- 3. raw COPY of the timeline rows
+    const copySchema = `${base}_copy`;
+    await migrateToLatest(db, versionMigrations(copySchema), { schema: copySchema });
+    const buffers: Buffer[] = [];
+    let offset = 0;
+    const esc = (s: string) => s.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n');
+    for (let i = 0; i < cases; i++) {
+      const lines: string[] = [];
+      for (const e of caseEvents(i)) {
+        lines.push(
+          [e.source, e.id, e.subject, e.type, e.time, topicOf(i), String(i % partitions), String(offset++), esc(JSON.stringify(e))].join('\t'),
+        );
+      }
+      buffers.push(Buffer.from(`${lines.join('\n')}\n`));
+    }
+    const client = new pg.Client({ connectionString: dbUrl });
+    await client.connect();
+    const tcopy = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.query(
+        copyFrom(`copy ${copySchema}.timeline (source, event_id, case_id, type, tijd, topic, partitie, kafka_offset, event) from stdin`),
+      );
+      stream.on('finish', () => resolve());
+      stream.on('error', reject);
+      let i = 0;
+      const write = () => {
+        while (i < buffers.length) {
+          if (!stream.write(buffers[i++])) {
+            stream.once('drain', write);
+            return;
+          }
+        }
+        stream.end();
+      };
+      write();
+    });
+    const copySeconds = (Date.now() - tcopy) / 1000;
+    await client.end();
+    buffers.length = 0;
+    const copyRate = totalEvents / copySeconds;
+    results.copy = { seconds: copySeconds, rowsPerSecond: Math.round(copyRate), table: 'same definition as the timeline (primary key + case index)' };
+    log(`COPY ${totalEvents} timeline rows in ${copySeconds.toFixed(1)} s = ${Math.round(copyRate)} rows/s`);
+
+    // ---------------------------------------------------------------- 4. naive consumer, one transaction per event
+    const naive = await createVersion(db, base, `${groupBase}-naive`);
+    const sample = Math.min(Number(opts.naiveSample), totalEvents);
+    let naiveCount = 0;
+    let naiveStart = 0;
+    let resolveNaive: () => void = () => undefined;
+    const naiveDone = new Promise<void>((r) => {
+      resolveNaive = r;
+    });
+    const naiveConsumer = await runConsumer(kafka, {
+      groupId: naive.groupId,
+      topics,
+      partitionsConcurrently: Number(opts.concurrency),
+      handleBatch: async (batch) => {
+        // eachMessage semantics: every record in its own transaction.
+        for (const record of batch.records) {
+          if (naiveCount >= sample) break;
+          if (naiveStart === 0) naiveStart = Date.now();
+          await projectBatch(
+            { db, schema: naive.schema, group: naive.groupId, ctx: testContext, notify: () => true },
+            { topic: batch.topic, partition: batch.partition },
+            [record],
+          );
+          naiveCount += 1;
+        }
+        if (naiveCount >= sample) resolveNaive();
+        return ack();
+      },
+    });
+    await naiveDone;
+    const naiveSeconds = (Date.now() - naiveStart) / 1000;
+    await naiveConsumer.stop();
+    const naiveRate = sample / naiveSeconds;
+    results.naive = {
+      sampledEvents: sample,
+      seconds: naiveSeconds,
+      eventsPerSecond: Math.round(naiveRate),
+      extrapolatedSecondsForAll: Math.round(totalEvents / naiveRate),
+    };
+    log(`naive: ${sample} events in ${naiveSeconds.toFixed(1)} s = ${Math.round(naiveRate)} events/s (sample, extrapolated)`);
+
+    // ---------------------------------------------------------------- 5. the service: SSE and GET latency
+    if (!opts.skipLatency) {
+      const secret = 'bench-secret-bench-secret-bench-secret-01';
+      const port = await freePort();
+      child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+        cwd: serviceDir,
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          DATABASE_URL: dbUrl,
+          KAFKA_BROKERS: brokers,
+          KAFKA_TOPIC_PREFIX: prefix,
+          PROJECTION_SCHEMA: base,
+          PROJECTION_GROUP_ID: groupBase,
+          PROJECTION_PORT: String(port),
+          PROJECTION_DEADLINE_SCAN_MS: '0',
+          PROJECTION_HUB_OIN: orgs.ketenhub.oin,
+          KETENHUB_DEV_TOKENS: 'true',
+          KETENHUB_DEV_TOKEN_SECRET: secret,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const started = Date.now();
+      for (;;) {
+        if (Date.now() - started > 60_000) throw new Error(`service did not become ready: ${out.slice(-2000)}`);
+        const r = await fetch(`${url}/health/ready`).catch(() => null);
+        if (r?.status === 200) break;
+        await new Promise((r2) => setTimeout(r2, 200));
+      }
+      const token = await signDevToken(secret, { sub: 'bench', oin: orgs.gemeente.oin, roles: ['gemeente'] });
+
+      // SSE: every WMO case is the gemeente's; each event goes to a distinct case.
+      const rate = 500;
+      const sseSeconds = Number(opts.sseSeconds);
+      const n = Math.min(rate * sseSeconds, cases / 2);
+      const acked = new Map<string, number>();
+      const latencies: number[] = [];
+      const controller = new AbortController();
+      const res = await fetch(`${url}/cases/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+      const reader = res.body?.getReader();
+      if (!reader) throw new Error(`stream failed: ${res.status}`);
+      const decoder = new TextDecoder();
+      let buffer = '';
+      const readLoop = (async () => {
+        try {
+          for (;;) {
+            const { value, done: end } = await reader.read();
+            if (end) return;
+            buffer += decoder.decode(value, { stream: true });
+            let idx = buffer.indexOf('\n\n');
+            while (idx >= 0) {
+              const block = buffer.slice(0, idx);
+              buffer = buffer.slice(idx + 2);
+              idx = buffer.indexOf('\n\n');
+              const m = /\nid: ([0-9a-f-]{36}):(\d+)/.exec(`\n${block}`);
+              if (!m?.[1] || !m[2]) continue;
+              const at = acked.get(m[1]);
+              if (at !== undefined && Number(m[2]) > EVENTS_PER_CASE) {
+                latencies.push(performance.now() - at);
+                acked.delete(m[1]);
+              }
+            }
+          }
+        } catch {
+          // aborted
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 500));
+      const livePublisher = await createPublisher(kafka);
+      const perTick = 5;
+      const tickMs = (1000 * perTick) / rate;
+      const tl = performance.now();
+      for (let k = 0; k < n; k += perTick) {
+        const target = tl + (k / perTick) * tickMs;
+        const wait = target - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const batch: OutgoingRecord[] = [];
+        const ids: string[] = [];
+        for (let j = k; j < Math.min(n, k + perTick); j++) {
+          const i = j * 2; // even: WMO cases
+          const id = caseId(i);
+          ids.push(id);
+          const e = event(id, 'nl.ketens.document-toegevoegd', { documentId: `LIVE-${j}`, titel: 'Live', documentUrl: 'https://zaak.example/doc', mediatype: 'application/pdf', vertrouwelijkheid: 'regulier' }, { from: 'gemeente', at: '2026-07-01', id: `${id}-live` });
+          const r = toKafkaRecord(e);
+          batch.push({ topic: topicOf(i), key: r.key, value: r.value, headers: { ...r.headers } });
+        }
+        // Not awaited in the pacing loop: the ack time is taken when Kafka confirms.
+        void livePublisher.publish(batch).then(() => {
+          const now = performance.now();
+          for (const id of ids) acked.set(id, now);
+        });
+      }
+      const deadline = Date.now() + 15_000;
+      while (latencies.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      controller.abort();
+      await readLoop;
+      await livePublisher.close();
+      const sorted = [...latencies].sort((a, b) => a - b);
+      results.sse = {
+        eventsPerSecond: rate,
+        events: n,
+        received: latencies.length,
+        p50Ms: +pct(sorted, 50).toFixed(1),
+        p95Ms: +pct(sorted, 95).toFixed(1),
+        p99Ms: +pct(sorted, 99).toFixed(1),
+        maxMs: +(sorted[sorted.length - 1] ?? Number.NaN).toFixed(1),
+      };
+      log(`SSE at ${rate}/s: ${latencies.length}/${n} received, p50 ${pct(sorted, 50).toFixed(1)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms`);
+
+      // GET /cases/{id} at 1,000 requests/s over random WMO cases.
+      const ids = Array.from({ length: 2_000 }, (_, k) => caseId(((k * 7919) % (cases / 2)) * 2));
+      let next = 0;
+      const ac = await autocannon({
+        url,
+        connections: 20,
+        overallRate: 1_000,
+        duration: Number(opts.getSeconds),
+        headers: { authorization: `Bearer ${token}` },
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req) => ({ ...req, path: `/cases/${ids[next++ % ids.length]}` }),
+          },
+        ],
+      });
+      results.get = {
+        requestsPerSecond: Math.round(ac.requests.average),
+        total: ac.requests.total,
+        non2xx: ac.non2xx,
+        errors: ac.errors,
+        p50Ms: ac.latency.p50,
+        p97_5Ms: ac.latency.p97_5,
+        p99Ms: ac.latency.p99,
+        maxMs: ac.latency.max,
+      };
+      log(`GET /cases/{id}: ${Math.round(ac.requests.average)} req/s, p99 ${ac.latency.p99} ms, non-2xx ${ac.non2xx}`);
+    }
+
+    results.ratios = {
+      catchupVsCopy: +(catchupRate / copyRate).toFixed(3),
+      catchupVsNaive: +(catchupRate / naiveRate).toFixed(1),
+    };
+    const targets = {
+      'catch-up >= 20,000 events/s': catchupRate >= 20_000,
+      'catch-up >= 40% of COPY': catchupRate / copyRate >= 0.4,
+      'catch-up >= 10x naive': catchupRate / naiveRate >= 10,
+      ...(results.sse ? { 'SSE p99 < 100 ms at 500/s': ((results.sse as { p99Ms: number }).p99Ms ?? Infinity) < 100 } : {}),
+      ...(results.get ? { 'GET p99 < 15 ms at 1,000/s': ((results.get as { p99Ms: number }).p99Ms ?? Infinity) < 15 } : {}),
+    };
+    results.targets = targets;
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    child?.kill('SIGTERM');
+    await db.destroy();
+    if (!opts.keep) {
+      await dropDatabase(dbUrl).catch(() => undefined);
+      await deleteTopics(kafka, topics).catch(() => undefined);
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

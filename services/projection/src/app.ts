@@ -1,0 +1,61 @@
+import {
+  type CaseWorkerVerifier,
+  createBaseApp,
+  finishApp,
+  type Logger,
+  type Metrics,
+  type ReadinessCheck,
+} from '@ketenhub/service';
+import type { Express } from 'express';
+import type { Kysely } from 'kysely';
+import { requireAdmin, requireCaseWorker } from './api/auth';
+import { openApiDocument } from './api/openapi';
+import { caseRoutes } from './cases/cases.routes';
+import { adminRoutes } from './processing-log/admin.routes';
+import type { ProcessingLog } from './processing-log/processing-log';
+import type { StreamHub } from './stream/hub';
+
+export interface ServerDeps {
+  db: Kysely<unknown>;
+  /** Base schema (its views point at the active projection version). */
+  schema: string;
+  verifier: CaseWorkerVerifier;
+  logger: Logger;
+  metrics: Metrics;
+  readiness: Record<string, ReadinessCheck>;
+  processingLog: ProcessingLog;
+  streamHub: StreamHub;
+  /** HMAC key for the data subject in the processing log. */
+  pseudonymKey: string;
+  adminToken?: string;
+  /** The only clock the API reads ("today" for legal clocks). */
+  now(): Date;
+  sseHeartbeatMs?: number;
+}
+
+/** The read API, without listening (tests mount it; src/index.ts listens). */
+export function createServer(deps: ServerDeps): Express {
+  const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
+  // The API description holds no case data; tooling fetches it without a case-worker token.
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use('/admin', requireAdmin(deps.adminToken));
+  app.use(adminRoutes(deps.processingLog));
+  app.use('/cases', requireCaseWorker(deps.verifier));
+  app.use(
+    caseRoutes({
+      db: deps.db,
+      schema: deps.schema,
+      processingLog: deps.processingLog,
+      streamHub: deps.streamHub,
+      pseudonymKey: deps.pseudonymKey,
+      logger: deps.logger,
+      now: deps.now,
+      ...(deps.sseHeartbeatMs ? { sseHeartbeatMs: deps.sseHeartbeatMs } : {}),
+    }),
+  );
+  return finishApp(app, deps.logger);
+}
+
+export { openApiDocument };

@@ -1,0 +1,252 @@
+import { caseDomains, participantRoles } from '@ketenhub/events';
+import { AppError, type CaseWorker, type Logger } from '@ketenhub/service';
+import { type Request, type Response, Router } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { type CaseAccess, filterCase, filterTimelineEntry, listKeys, resolveAccess } from '../access/access';
+import { caseWorkerOf } from '../api/auth';
+import { parseParams } from '../api/query';
+import { amsterdamDate } from '../clocks';
+import {
+  type ProcessingLog,
+  type ProcessingLogEntry,
+  pseudonymise,
+  verwerkingsactiviteiten,
+} from '../processing-log/processing-log';
+import type { StreamHub } from '../stream/hub';
+import { caseTimeline, findCase, listCases } from './case.repository';
+import { type CaseState, fasen } from './state';
+import { toView } from './view';
+
+export interface CaseRoutesDeps {
+  db: Kysely<unknown>;
+  /** Base schema whose views point at the active version. */
+  schema: string;
+  processingLog: ProcessingLog;
+  streamHub: StreamHub;
+  pseudonymKey: string;
+  logger: Logger;
+  now(): Date;
+  /** SSE comment interval keeping proxies from closing idle streams. */
+  sseHeartbeatMs?: number;
+}
+
+const idParam = z.strictObject({ id: z.uuid({ error: 'must be a chain case id (UUID)' }) });
+
+const listQuery = z.strictObject({
+  domein: z.enum(caseDomains).optional(),
+  fase: z.enum(fasen as [string, ...string[]]).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  rol: z.enum(participantRoles).optional(),
+  zaakreferentie: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  after: z.uuid({ error: 'must be the `next` cursor of a previous page' }).optional(),
+});
+
+const timelineQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** `/cases...`: list, joined case, timeline and live streams; every read is logged first. */
+export function caseRoutes(deps: CaseRoutesDeps): Router {
+  const router = Router();
+  const today = () => amsterdamDate(deps.now());
+
+  const logEntry = (
+    req: Request,
+    worker: CaseWorker,
+    operatie: string,
+    activiteit: string,
+    caseId: string,
+    bsn: string | null | undefined,
+    start: Date,
+  ): ProcessingLogEntry => ({
+    traceId: req.trace.traceId,
+    operationId: req.trace.spanId,
+    operatie,
+    verwerkingsactiviteit: activiteit,
+    organisatieOin: worker.oin,
+    gebruiker: worker.sub,
+    rollen: worker.roles,
+    caseId,
+    betrokkene: pseudonymise(deps.pseudonymKey, bsn),
+    status: 'OK',
+    start,
+    end: new Date(),
+  });
+
+  /** The case as this worker may see it, or a 404 that does not reveal whether it exists. */
+  const visibleCase = async (
+    worker: CaseWorker,
+    id: string,
+  ): Promise<{ state: CaseState; access: CaseAccess }> => {
+    const state = await findCase(deps.db, deps.schema, id);
+    const access = resolveAccess(worker, state);
+    if (!state || !access) throw new AppError('not-found', `no chain case ${id} for your organisation`);
+    return { state, access };
+  };
+
+  router.get('/cases', async (req, res) => {
+    const start = new Date();
+    const worker = caseWorkerOf(res);
+    const q = parseParams(listQuery, req.query, 'query');
+    if (q.rol && !worker.roles.includes(q.rol)) {
+      throw new AppError('invalid-request', 'query.rol: must be one of the roles in your token', {
+        violations: [
+          {
+            field: 'query.rol',
+            rule: 'own-role',
+            message: 'query.rol: must be one of the roles in your token',
+          },
+        ],
+      });
+    }
+    const viewer = { oin: worker.oin, roles: q.rol ? [q.rol] : worker.roles };
+    const rows = await listCases(deps.db, deps.schema, {
+      oin: worker.oin,
+      keys: listKeys(viewer),
+      ...(q.domein ? { domein: q.domein } : {}),
+      ...(q.fase ? { fase: q.fase } : {}),
+      ...(q.overdue ? { overdue: q.overdue === 'true' } : {}),
+      ...(q.zaakreferentie ? { zaakreferentie: q.zaakreferentie } : {}),
+      ...(q.after ? { after: q.after } : {}),
+      today: today(),
+      limit: q.limit,
+    });
+    const day = today();
+    const items = rows.map((r) => ({
+      id: r.id,
+      domein: r.domein,
+      procedure: r.procedure,
+      fase: r.fase,
+      geopendOp: r.geopend_op?.toISOString() ?? null,
+      geslotenOp: r.gesloten_op?.toISOString() ?? null,
+      volgendeDeadline: r.volgende_deadline,
+      overdue: r.volgende_deadline !== null && r.volgende_deadline < day,
+      jouwRollen: r.deelnemer_rollen.filter((k) => k.startsWith(`${worker.oin}:`)).map((k) => k.slice(21)),
+    }));
+    await deps.processingLog.write(
+      rows.map((r) =>
+        logEntry(req, worker, 'GET /cases', verwerkingsactiviteiten.zoeken, r.id, r.bsn, start),
+      ),
+    );
+    res.json({ items, next: rows.length === q.limit ? (rows[rows.length - 1]?.id ?? null) : null });
+  });
+
+  // Registered before /cases/:id so "stream" is not taken for an id.
+  router.get('/cases/stream', (req, res) => {
+    const worker = caseWorkerOf(res);
+    openStream(req, res, worker, null);
+  });
+
+  router.get('/cases/:id', async (req, res) => {
+    const start = new Date();
+    const worker = caseWorkerOf(res);
+    const { id } = parseParams(idParam, req.params, 'path');
+    const { state, access } = await visibleCase(worker, id);
+    const body = filterCase(toView(state, today()), access);
+    await deps.processingLog.write([
+      logEntry(req, worker, 'GET /cases/{id}', verwerkingsactiviteiten.inzien, id, state.client.bsn, start),
+    ]);
+    res.json(body);
+  });
+
+  router.get('/cases/:id/events', async (req, res) => {
+    const start = new Date();
+    const worker = caseWorkerOf(res);
+    const { id } = parseParams(idParam, req.params, 'path');
+    const q = parseParams(timelineQuery, req.query, 'query');
+    const { state, access } = await visibleCase(worker, id);
+    const rows = await caseTimeline(deps.db, deps.schema, id, q.offset, q.limit);
+    const items = rows
+      .map((r) =>
+        filterTimelineEntry(
+          { source: r.source, id: r.event_id, type: r.type, time: r.event.time, data: r.event.data },
+          access,
+          state,
+        ),
+      )
+      .filter((e) => e !== null);
+    await deps.processingLog.write([
+      logEntry(
+        req,
+        worker,
+        'GET /cases/{id}/events',
+        verwerkingsactiviteiten.tijdlijn,
+        id,
+        state.client.bsn,
+        start,
+      ),
+    ]);
+    res.json({ items, next: rows.length === q.limit ? q.offset + q.limit : null });
+  });
+
+  router.get('/cases/:id/stream', async (req, res) => {
+    const worker = caseWorkerOf(res);
+    const { id } = parseParams(idParam, req.params, 'path');
+    const { state } = await visibleCase(worker, id);
+    openStream(req, res, worker, id, state);
+  });
+
+  /**
+   * Server-sent events: `event: case` with the filtered joined case after every committed change
+   * (and, for one case, its current state first). Each push is a read and is logged before it is
+   * sent. `id` is `<case id>:<events folded>`.
+   */
+  function openStream(
+    req: Request,
+    res: Response,
+    worker: CaseWorker,
+    caseId: string | null,
+    initial?: CaseState,
+  ) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write('retry: 2000\n\n');
+    let closed = false;
+    const deliver = async (state: CaseState) => {
+      if (closed) return;
+      const access = resolveAccess(worker, state);
+      if (!access) return;
+      const start = new Date();
+      const body = filterCase(toView(state, today()), access);
+      await deps.processingLog.write([
+        logEntry(
+          req,
+          worker,
+          caseId ? 'GET /cases/{id}/stream' : 'GET /cases/stream',
+          verwerkingsactiviteiten.volgen,
+          state.id,
+          state.client.bsn,
+          start,
+        ),
+      ]);
+      if (closed) return;
+      res.write(`event: case\nid: ${state.id}:${state.aantalEvents}\ndata: ${JSON.stringify(body)}\n\n`);
+    };
+    const unsubscribe = deps.streamHub.subscribe({ caseId, deliver });
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), deps.sseHeartbeatMs ?? 15_000);
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+    };
+    req.on('close', close);
+    res.on('error', close);
+    if (initial) {
+      deliver(initial).catch((error: unknown) => {
+        deps.logger.error({ err: error }, 'stream initial delivery failed');
+        res.end();
+      });
+    }
+  }
+
+  return router;
+}

@@ -1,0 +1,136 @@
+import type { KetenEvent } from '@ketenhub/events';
+import { caseEventTopic, createPublisher, ensureTopics, type RunningConsumer } from '@ketenhub/kafka';
+import { createLogger } from '@ketenhub/service';
+import { describe, expect, test } from '@ketenhub/testkit';
+import { sql } from 'kysely';
+import { publishEvents, shuffle, until } from '../../test/helpers';
+import { fold } from '../cases/evolve';
+import { newCaseId, omgevingswetLifecycle, testContext, wmoLifecycle } from '../cases/testing';
+import { projectionChecksum } from '../versions/checksum';
+import { createVersion, migrateBase } from '../versions/versions';
+import { startProjectionConsumer } from './consumer';
+
+const logger = createLogger({ service: 'projection-test', level: 'silent' });
+
+describe('projection consumer on real Kafka and PostgreSQL', () => {
+  test('out-of-order and duplicate events give the same state as in-order delivery; bad records are rejected', async ({
+    kafka,
+    topic,
+    testDb,
+    prefix,
+  }) => {
+    const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+    await migrateBase(testDb.db, base);
+    const wmoTopic = topic('wmo');
+    const owTopic = topic('omgevingswet');
+    await ensureTopics(kafka.client, [caseEventTopic(wmoTopic, 3), caseEventTopic(owTopic, 3)]);
+
+    const wmoCases = Array.from({ length: 6 }, () => newCaseId());
+    const owCases = Array.from({ length: 6 }, () => newCaseId());
+    const wmoEvents = wmoCases.flatMap((id) => wmoLifecycle(id));
+    const owEvents = owCases.flatMap((id) => omgevingswetLifecycle(id));
+
+    const inOrder = await createVersion(testDb.db, base, `${prefix}-a`);
+    const shuffled = await createVersion(testDb.db, base, `${prefix}-b`);
+
+    // Version A reads topics with the events in order; version B reads other topics with the
+    // same events shuffled across cases and within each case, plus duplicates and garbage.
+    const wmoTopicB = topic('wmo-b');
+    const owTopicB = topic('omgevingswet-b');
+    await ensureTopics(kafka.client, [caseEventTopic(wmoTopicB, 3), caseEventTopic(owTopicB, 3)]);
+    const publisher = await createPublisher(kafka.client);
+    await publishEvents(publisher, wmoTopic, wmoEvents);
+    await publishEvents(publisher, owTopic, owEvents);
+    const dupes = [...shuffle(wmoEvents, 3).slice(0, 20)];
+    await publishEvents(publisher, wmoTopicB, [...shuffle(wmoEvents, 11), ...dupes]);
+    await publishEvents(publisher, owTopicB, shuffle([...owEvents, ...owEvents.slice(0, 10)], 5));
+    await publisher.publish([
+      {
+        topic: wmoTopicB,
+        key: 'not-json',
+        value: 'this is not a CloudEvent',
+        headers: { 'content-type': 'application/cloudevents+json' },
+      },
+      {
+        topic: wmoTopicB,
+        key: wmoCases[0] as string,
+        value: JSON.stringify({
+          ...(wmoEvents[1] as KetenEvent),
+          id: 'bad-bsn',
+          data: { bsn: '123456789', gemeentecode: '0999', meldingsdatum: '2026-03-02' },
+        }),
+        headers: { 'content-type': 'application/cloudevents+json' },
+      },
+    ]);
+    await publisher.close();
+
+    const consumers: RunningConsumer[] = [];
+    try {
+      consumers.push(
+        await startProjectionConsumer({
+          client: kafka.client,
+          db: testDb.db,
+          version: inOrder,
+          topics: [wmoTopic, owTopic],
+          ctx: testContext,
+          logger,
+        }),
+        await startProjectionConsumer({
+          client: kafka.client,
+          db: testDb.db,
+          version: shuffled,
+          topics: [wmoTopicB, owTopicB],
+          ctx: testContext,
+          logger,
+        }),
+      );
+      const count = async (schema: string) =>
+        Number(
+          (
+            await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.timeline`)}`.execute(
+              testDb.db,
+            )
+          ).rows[0]?.n,
+        );
+      const total = wmoEvents.length + owEvents.length;
+      await until(
+        async () => (await count(inOrder.schema)) === total && (await count(shuffled.schema)) === total,
+        60_000,
+        'both versions complete',
+      );
+      await until(async () => {
+        const r = await sql<{
+          n: string;
+        }>`select count(*) as n from ${sql.table(`${shuffled.schema}.rejected`)}`.execute(testDb.db);
+        return Number(r.rows[0]?.n) === 2;
+      });
+    } finally {
+      for (const c of consumers) await c.stop();
+    }
+
+    const a = await projectionChecksum(testDb.db, inOrder.schema);
+    const b = await projectionChecksum(testDb.db, shuffled.schema);
+    expect(a.cases).toBe(12);
+    expect(b).toEqual(a);
+
+    // And the stored state is exactly the pure fold of the events.
+    const row = await sql<{
+      state: unknown;
+    }>`select state from ${sql.table(`${shuffled.schema}.cases`)} where id = ${owCases[2]}`.execute(
+      testDb.db,
+    );
+    expect(row.rows[0]?.state).toEqual(
+      JSON.parse(
+        JSON.stringify(fold(owCases[2] as string, omgevingswetLifecycle(owCases[2] as string), testContext)),
+      ),
+    );
+
+    const rejected = await sql<{ sleutel: string; overtredingen: { rule: string; field: string }[] }>`
+      select sleutel, overtredingen from ${sql.table(`${shuffled.schema}.rejected`)} order by kafka_offset`.execute(
+      testDb.db,
+    );
+    expect(rejected.rows.flatMap((r) => r.overtredingen.map((v) => `${v.field}:${v.rule}`))).toEqual(
+      expect.arrayContaining(['value:json', 'data.bsn:bsn-11-proef']),
+    );
+  });
+});

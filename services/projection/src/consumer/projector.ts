@@ -1,0 +1,233 @@
+import { applyBatchOnce } from '@ketenhub/db';
+import { fromKafkaRecord, type KetenEvent, type Violation } from '@ketenhub/events';
+import type { ConsumedRecord } from '@ketenhub/kafka';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { appliesAfter, type EvolveContext, fold } from '../cases/evolve';
+import type { CaseState } from '../cases/state';
+import { summarise } from '../cases/summary';
+
+/**
+ * Applies one partition batch to a projection version, in ONE transaction together with the
+ * stored position (applyBatchOnce): parse -> record rejects -> insert the timeline (dedupe by
+ * source+id on the primary key) -> lock and load the affected cases -> fold -> write back ->
+ * NOTIFY (delivered only on commit). A crash anywhere rolls all of it back, position included.
+ *
+ * Round trips per batch, whatever its size: position lock (2), rejects (0-1), timeline (1),
+ * case lock/load (1, +2 when new cases appear), refold load (0-1), case write (1), notify (0-1),
+ * position update (1).
+ */
+
+/** NOTIFY channel for changed cases; payload `<schema>|<id>,<id>,...` (under PostgreSQL's 8000 bytes). */
+export const casesChannel = 'projection_cases';
+
+export interface ProjectorOptions {
+  db: Kysely<unknown>;
+  /** Schema of the projection version written to (`projection_v<N>`). */
+  schema: string;
+  group: string;
+  ctx: EvolveContext;
+  /** Whether to NOTIFY changed cases (off while a rebuild version is catching up unseen). */
+  notify?: () => boolean;
+}
+
+export interface BatchResult {
+  applied: number;
+  duplicates: number;
+  rejected: number;
+  refolded: number;
+  cases: string[];
+}
+
+interface Positioned {
+  event: KetenEvent;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+const MAX_REJECT_VALUE = 64 * 1024;
+
+/** Applies a partition batch exactly once; returns what it did (undefined when all were seen before). */
+export async function projectBatch(
+  options: ProjectorOptions,
+  key: { topic: string; partition: number },
+  records: ConsumedRecord[],
+): Promise<{ applied: number; skipped: number; result: BatchResult | undefined }> {
+  return applyBatchOnce(options.db, options.schema, { group: options.group, ...key }, records, (trx, fresh) =>
+    projectRecords(trx, options, fresh),
+  );
+}
+
+export async function projectRecords(
+  trx: Transaction<unknown>,
+  options: ProjectorOptions,
+  records: readonly ConsumedRecord[],
+): Promise<BatchResult> {
+  const table = (name: string) => sql.table(`${options.schema}.${name}`);
+  const accepted: Positioned[] = [];
+  const rejected: { record: ConsumedRecord; violations: Violation[] }[] = [];
+  for (const r of records) {
+    const parsed = fromKafkaRecord({ key: r.key, value: r.value, headers: r.headers });
+    if (!parsed.ok) rejected.push({ record: r, violations: parsed.violations });
+    // PostgreSQL's jsonb cannot hold U+0000; such an event would fail every retry of the batch
+    // and block the partition, so it is rejected here instead.
+    else if (JSON.stringify(parsed.event).includes('\\u0000')) {
+      rejected.push({
+        record: r,
+        violations: [{ field: 'event', rule: 'no-nul', message: 'event: must not contain U+0000' }],
+      });
+    } else accepted.push({ event: parsed.event, topic: r.topic, partition: r.partition, offset: r.offset });
+  }
+
+  if (rejected.length > 0) {
+    await sql`insert into ${table('rejected')} (topic, partitie, kafka_offset, sleutel, overtredingen, waarde)
+      select * from unnest(
+        ${rejected.map((x) => x.record.topic)}::text[], ${rejected.map((x) => x.record.partition)}::int[],
+        ${rejected.map((x) => x.record.offset)}::bigint[], ${rejected.map((x) => x.record.key)}::text[],
+        ${rejected.map((x) => JSON.stringify(x.violations))}::jsonb[],
+        ${rejected.map((x) => (x.record.value ? x.record.value.subarray(0, MAX_REJECT_VALUE).toString('utf8').replaceAll('\u0000', '') : null))}::text[])
+      on conflict do nothing`.execute(trx);
+  }
+
+  // Dedupe inside the batch first (the primary key handles earlier batches).
+  const seen = new Set<string>();
+  const unique: Positioned[] = [];
+  for (const p of accepted) {
+    const k = `${p.event.source}\u0000${p.event.id}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    unique.push(p);
+  }
+  const result: BatchResult = {
+    applied: 0,
+    duplicates: accepted.length - unique.length,
+    rejected: rejected.length,
+    refolded: 0,
+    cases: [],
+  };
+  if (unique.length === 0) return result;
+
+  const inserted = await sql<{ source: string; event_id: string }>`
+    insert into ${table('timeline')} (source, event_id, case_id, type, tijd, topic, partitie, kafka_offset, event)
+    select * from unnest(
+      ${unique.map((p) => p.event.source)}::text[], ${unique.map((p) => p.event.id)}::text[],
+      ${unique.map((p) => p.event.subject)}::uuid[], ${unique.map((p) => p.event.type)}::text[],
+      ${unique.map((p) => p.event.time)}::timestamptz[], ${unique.map((p) => p.topic)}::text[],
+      ${unique.map((p) => p.partition)}::int[], ${unique.map((p) => p.offset)}::bigint[],
+      ${unique.map((p) => JSON.stringify(p.event))}::jsonb[])
+    on conflict (source, event_id) do nothing
+    returning source, event_id`.execute(trx);
+  const fresh = new Set(inserted.rows.map((r) => `${r.source}\u0000${r.event_id}`));
+  const byCase = new Map<string, KetenEvent[]>();
+  for (const p of unique) {
+    if (!fresh.has(`${p.event.source}\u0000${p.event.id}`)) continue;
+    const list = byCase.get(p.event.subject);
+    if (list) list.push(p.event);
+    else byCase.set(p.event.subject, [p.event]);
+  }
+  result.duplicates += unique.length - fresh.size;
+  result.applied = fresh.size;
+  if (byCase.size === 0) return result;
+
+  // Lock the affected cases in id order (no deadlock with another partition touching the same
+  // case); cases seen for the first time get a placeholder row first so they can be locked too.
+  const ids = [...byCase.keys()].sort();
+  const states = new Map<string, CaseState | null>();
+  const load = async (list: string[]) => {
+    const rows = await sql<{ id: string; state: CaseState | null }>`
+      select id, state from ${table('cases')} where id = any(${list}::uuid[]) order by id for update`.execute(
+      trx,
+    );
+    for (const r of rows.rows) states.set(r.id, r.state);
+  };
+  await load(ids);
+  const missing = ids.filter((id) => !states.has(id));
+  if (missing.length > 0) {
+    await sql`insert into ${table('cases')} (id) select unnest(${missing}::uuid[]) order by 1 on conflict do nothing`.execute(
+      trx,
+    );
+    await load(missing);
+  }
+
+  // Incremental when every new event sorts after the case's last folded event; otherwise refold
+  // from the whole stored timeline (which already holds this batch's events).
+  const refold = ids.filter((id) => {
+    const state = states.get(id) ?? null;
+    return !(byCase.get(id) ?? []).every((e) => appliesAfter(state, e));
+  });
+  const next = new Map<string, CaseState>();
+  if (refold.length > 0) {
+    const rows = await sql<{ case_id: string; event: KetenEvent }>`
+      select case_id, event from ${table('timeline')} where case_id = any(${refold}::uuid[])`.execute(trx);
+    const all = new Map<string, KetenEvent[]>();
+    for (const r of rows.rows) {
+      const list = all.get(r.case_id);
+      if (list) list.push(r.event);
+      else all.set(r.case_id, [r.event]);
+    }
+    for (const id of refold) next.set(id, fold(id, all.get(id) ?? [], options.ctx));
+    result.refolded = refold.length;
+  }
+  for (const id of ids) {
+    if (next.has(id)) continue;
+    next.set(id, fold(id, byCase.get(id) ?? [], options.ctx, states.get(id) ?? null));
+  }
+
+  const rows = ids.map((id) => {
+    const state = next.get(id) as CaseState;
+    const s = summarise(state);
+    return {
+      id,
+      domein: s.domein,
+      procedure: s.procedure,
+      fase: s.fase,
+      geopend_op: s.geopendOp,
+      gesloten_op: s.geslotenOp,
+      deelnemer_oins: s.deelnemerOins,
+      deelnemer_rollen: s.deelnemerRollen,
+      zaakreferenties: s.zaakreferenties,
+      volgende_deadline: s.volgendeDeadline,
+      te_melden_deadline: s.teMeldenDeadline,
+      aantal_events: state.aantalEvents,
+      state,
+    };
+  });
+  await sql`update ${table('cases')} as c set
+      domein = v.domein, procedure = v.procedure, fase = v.fase, geopend_op = v.geopend_op,
+      gesloten_op = v.gesloten_op, deelnemer_oins = v.deelnemer_oins, deelnemer_rollen = v.deelnemer_rollen,
+      zaakreferenties = v.zaakreferenties, volgende_deadline = v.volgende_deadline,
+      te_melden_deadline = v.te_melden_deadline, aantal_events = v.aantal_events, state = v.state,
+      bijgewerkt_op = now()
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
+      id uuid, domein text, procedure text, fase text, geopend_op timestamptz, gesloten_op timestamptz,
+      deelnemer_oins text[], deelnemer_rollen text[], zaakreferenties text[], volgende_deadline date,
+      te_melden_deadline date, aantal_events integer, state jsonb)
+    where c.id = v.id`.execute(trx);
+
+  if (options.notify?.() ?? true) {
+    const payloads = notifyPayloads(options.schema, ids);
+    await sql`select pg_notify(${casesChannel}, p) from unnest(${payloads}::text[]) as p`.execute(trx);
+  }
+  result.cases = ids;
+  return result;
+}
+
+/** Splits case ids over NOTIFY payloads below PostgreSQL's 8000-byte limit. */
+export function notifyPayloads(schema: string, ids: readonly string[]): string[] {
+  const out: string[] = [];
+  const perPayload = Math.floor((7_900 - schema.length - 1) / 37);
+  for (let i = 0; i < ids.length; i += perPayload)
+    out.push(`${schema}|${ids.slice(i, i + perPayload).join(',')}`);
+  return out;
+}
+
+export function parseNotifyPayload(payload: string): { schema: string; ids: string[] } {
+  const bar = payload.indexOf('|');
+  return {
+    schema: payload.slice(0, bar),
+    ids: payload
+      .slice(bar + 1)
+      .split(',')
+      .filter(Boolean),
+  };
+}

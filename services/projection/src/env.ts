@@ -1,0 +1,70 @@
+import { authEnv, commonEnv, loadEnv } from '@ketenhub/service';
+import { z } from 'zod';
+
+/** The projection's configuration, parsed once in src/index.ts (STYLE.md #7). */
+export const projectionEnv = commonEnv
+  .extend(authEnv.shape)
+  .extend({
+    /** Port of the read API. */
+    PROJECTION_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
+    /** Interface to bind; 0.0.0.0 in a container. */
+    PROJECTION_HOST: z.string().min(1).default('127.0.0.1'),
+    /** PostgreSQL schema of the projection; versions live in `<schema>_v<N>`. */
+    PROJECTION_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and underscore')
+      .default('projection'),
+    /** Consumer group prefix; each projection version consumes as `<prefix>-v<N>`. */
+    PROJECTION_GROUP_ID: z.string().min(1).default('ketenhub-projection'),
+    /** OIN of this hub: the source of termijn-verstreken events (`urn:nld:oin:<OIN>:systeem:ketenhub`). */
+    PROJECTION_HUB_OIN: z
+      .string()
+      .regex(/^\d{20}$/, 'must be a 20-digit OIN')
+      .default('00000099900000009000'),
+    /**
+     * HMAC key pseudonymising the data subject (BSN) in the processing log. Required in production;
+     * with dev tokens on, a fixed development key is used when absent.
+     */
+    PROJECTION_PSEUDONYM_KEY: z.string().min(32, 'at least 32 characters').optional(),
+    /** Bearer token for operator endpoints (`/admin/...`); they answer 401 when it is not set. */
+    KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+    /** Partitions projected at the same time (each in its own transaction). */
+    PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(2),
+    /** Largest fetch per partition in bytes: the batch size during catch-up. */
+    PROJECTION_MAX_BYTES_PER_PARTITION: z.coerce
+      .number()
+      .int()
+      .min(16_384)
+      .default(2 * 1024 * 1024),
+    /**
+     * Kafka consumer session timeout in ms: how long a crashed instance keeps its partitions
+     * before the group hands them to another (the broker allows 6,000 and up by default).
+     */
+    PROJECTION_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    /** PostgreSQL pool size. */
+    PROJECTION_DB_POOL: z.coerce.number().int().min(2).max(100).default(10),
+    /** How often the deadline scanner runs, in ms; 0 switches it off on this instance. */
+    PROJECTION_DEADLINE_SCAN_MS: z.coerce.number().int().min(0).default(60_000),
+    /** How long a claimed-but-unconfirmed deadline event stays with its claimer before another instance retries, in ms. */
+    PROJECTION_DEADLINE_LEASE_MS: z.coerce.number().int().min(1_000).default(120_000),
+    /** How often an instance checks whether another projection version was activated, in ms (NOTIFY is faster). */
+    PROJECTION_VERSION_POLL_MS: z.coerce.number().int().min(100).default(5_000),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.PROJECTION_PSEUDONYM_KEY && !env.KETENHUB_DEV_TOKENS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PROJECTION_PSEUDONYM_KEY'],
+        message: 'is required unless KETENHUB_DEV_TOKENS=true (it pseudonymises BSNs in the processing log)',
+      });
+    }
+  });
+
+export type ProjectionEnv = z.infer<typeof projectionEnv>;
+
+/** Development pseudonymisation key, only ever used with dev tokens on. */
+export const devPseudonymKey = 'ketenhub-dev-pseudonym-key-not-for-production';
+
+export function loadProjectionEnv(source: Record<string, string | undefined> = process.env): ProjectionEnv {
+  return loadEnv(projectionEnv, source);
+}

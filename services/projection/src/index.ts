@@ -1,0 +1,144 @@
+import { hostname } from 'node:os';
+import { createDatabase, ensureDatabase, isDatabaseReachable, redactUrl } from '@ketenhub/db';
+import {
+  caseEventTopic,
+  createKafkaClient,
+  createPublisher,
+  ensureTopics,
+  parseBrokers,
+} from '@ketenhub/kafka';
+import {
+  closeServer,
+  createCaseWorkerVerifier,
+  createLogger,
+  createMetrics,
+  issuersFromEnv,
+  listen,
+  onShutdown,
+} from '@ketenhub/service';
+import { createServer } from './app';
+import { findCases } from './cases/case.repository';
+import { startProjectionConsumer } from './consumer/consumer';
+import { casesChannel, parseNotifyPayload } from './consumer/projector';
+import { startConsumerSupervisor } from './consumer/supervisor';
+import { startDeadlineScanner } from './deadlines/scanner';
+import { devPseudonymKey, loadProjectionEnv } from './env';
+import { createProcessingLog } from './processing-log/processing-log';
+import { createStreamHub } from './stream/hub';
+import { startListener } from './stream/listener';
+import { ensureActiveVersion, versionChannel } from './versions/versions';
+
+/** The projection's only composition root: reads env, builds clients, wires features, listens. */
+async function main() {
+  const env = loadProjectionEnv();
+  const logger = createLogger({ service: 'projection', level: env.LOG_LEVEL });
+  const metrics = createMetrics('projection');
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  onShutdown(logger, closers, env.SHUTDOWN_TIMEOUT_MS);
+
+  await ensureDatabase(env.DATABASE_URL);
+  const db = createDatabase<unknown>({
+    url: env.DATABASE_URL,
+    maxConnections: env.PROJECTION_DB_POOL,
+    applicationName: 'ketenhub-projection',
+  });
+  closers.push({ name: 'database', close: () => db.destroy() });
+  const version = await ensureActiveVersion(db, env.PROJECTION_SCHEMA, env.PROJECTION_GROUP_ID);
+  logger.info(
+    { database: redactUrl(env.DATABASE_URL), version: version.versie, schema: version.schema },
+    'projection version ready',
+  );
+
+  const kafka = createKafkaClient({
+    brokers: parseBrokers(env.KAFKA_BROKERS),
+    clientId: 'ketenhub-projection',
+    logger,
+  });
+  const topics = ['wmo', 'omgevingswet'].map((d) => `${env.KAFKA_TOPIC_PREFIX}${d}`);
+  await ensureTopics(
+    kafka,
+    topics.map((t) => caseEventTopic(t, env.KAFKA_PARTITIONS)),
+  );
+  const publisher = await createPublisher(kafka);
+  closers.push({ name: 'publisher', close: () => publisher.close() });
+
+  const ctx = { hubOin: env.PROJECTION_HUB_OIN };
+  const supervisor = await startConsumerSupervisor({
+    db,
+    schema: env.PROJECTION_SCHEMA,
+    pollMs: env.PROJECTION_VERSION_POLL_MS,
+    logger,
+    start: (v) =>
+      startProjectionConsumer({
+        client: kafka,
+        db,
+        version: v,
+        topics,
+        ctx,
+        logger,
+        metrics,
+        partitionsConcurrently: env.PROJECTION_PARTITIONS_CONCURRENTLY,
+        maxBytesPerPartition: env.PROJECTION_MAX_BYTES_PER_PARTITION,
+        sessionTimeoutMs: env.PROJECTION_SESSION_TIMEOUT_MS,
+      }),
+  });
+  closers.push({ name: 'consumer', close: () => supervisor.stop() });
+
+  const streamHub = createStreamHub({ load: (ids) => findCases(db, env.PROJECTION_SCHEMA, ids), logger });
+  const listener = startListener({
+    url: env.DATABASE_URL,
+    channels: [casesChannel, versionChannel],
+    logger,
+    onNotification: (channel, payload) => {
+      if (channel === versionChannel) supervisor.check();
+      else streamHub.changed(parseNotifyPayload(payload).ids);
+    },
+  });
+  closers.push({ name: 'listener', close: () => listener.close() });
+
+  const processingLog = createProcessingLog(db, env.PROJECTION_SCHEMA);
+  closers.push({ name: 'processing-log', close: () => processingLog.close() });
+
+  if (env.PROJECTION_DEADLINE_SCAN_MS > 0) {
+    const scanner = startDeadlineScanner({
+      db,
+      schema: env.PROJECTION_SCHEMA,
+      publisher,
+      topicPrefix: env.KAFKA_TOPIC_PREFIX,
+      hubOin: env.PROJECTION_HUB_OIN,
+      instanceId: `${hostname()}:${process.pid}`,
+      leaseMs: env.PROJECTION_DEADLINE_LEASE_MS,
+      logger,
+      now: () => new Date(),
+      intervalMs: env.PROJECTION_DEADLINE_SCAN_MS,
+    });
+    closers.push({ name: 'deadline-scanner', close: () => scanner.stop() });
+  }
+
+  const app = createServer({
+    db,
+    schema: env.PROJECTION_SCHEMA,
+    verifier: createCaseWorkerVerifier(issuersFromEnv(env)),
+    logger,
+    metrics,
+    readiness: {
+      consumer: () => supervisor.isReady(),
+      database: () => isDatabaseReachable(db),
+      listen: () => listener.isConnected(),
+    },
+    processingLog,
+    streamHub,
+    pseudonymKey: env.PROJECTION_PSEUDONYM_KEY ?? devPseudonymKey,
+    ...(env.KETENHUB_ADMIN_TOKEN ? { adminToken: env.KETENHUB_ADMIN_TOKEN } : {}),
+    now: () => new Date(),
+  });
+  const { server, port } = await listen(app, env.PROJECTION_PORT, env.PROJECTION_HOST);
+  closers.push({ name: 'http', close: () => closeServer(server) });
+  logger.info({ port, host: env.PROJECTION_HOST, topics }, 'projection listening');
+}
+
+main().catch((error: unknown) => {
+  // Before the logger exists (bad env) the message is all there is; it names variables, not values.
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

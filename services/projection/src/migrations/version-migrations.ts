@@ -1,0 +1,69 @@
+import { createPositionsTable, type Migrations } from '@ketenhub/db';
+import { type Kysely, sql } from 'kysely';
+
+/**
+ * Migrations of one projection version schema (`projection_v<N>`). Every version gets the same
+ * set; a rebuild creates a new schema and runs them from the start.
+ */
+export function versionMigrations(schema: string): Migrations {
+  const t = (name: string) => sql.table(`${schema}.${name}`);
+  return {
+    '2026-11-28T1400_cases_timeline': {
+      async up(db: Kysely<unknown>) {
+        await sql`create table ${t('cases')} (
+          id uuid primary key,
+          domein text,
+          procedure text,
+          fase text not null default 'onvolledig',
+          geopend_op timestamptz,
+          gesloten_op timestamptz,
+          deelnemer_oins text[] not null default '{}',
+          deelnemer_rollen text[] not null default '{}',
+          zaakreferenties text[] not null default '{}',
+          volgende_deadline date,
+          te_melden_deadline date,
+          aantal_events integer not null default 0,
+          state jsonb,
+          bijgewerkt_op timestamptz not null default now()
+        )`.execute(db);
+        await sql`create index cases_deelnemers_idx on ${t('cases')} using gin (deelnemer_oins)`.execute(db);
+        await sql`create index cases_zaakreferenties_idx on ${t('cases')} using gin (zaakreferenties)`.execute(
+          db,
+        );
+        await sql`create index cases_te_melden_idx on ${t('cases')} (te_melden_deadline) where te_melden_deadline is not null`.execute(
+          db,
+        );
+        await sql`create table ${t('timeline')} (
+          source text not null,
+          event_id text not null,
+          case_id uuid not null,
+          type text not null,
+          tijd timestamptz not null,
+          topic text not null,
+          partitie integer not null,
+          kafka_offset bigint not null,
+          event jsonb not null,
+          primary key (source, event_id)
+        )`.execute(db);
+        await sql`create index timeline_case_idx on ${t('timeline')} (case_id, tijd)`.execute(db);
+        await sql`create table ${t('rejected')} (
+          topic text not null,
+          partitie integer not null,
+          kafka_offset bigint not null,
+          sleutel text,
+          overtredingen jsonb not null,
+          waarde text,
+          ontvangen_op timestamptz not null default now(),
+          primary key (topic, partitie, kafka_offset)
+        )`.execute(db);
+        await createPositionsTable(db, schema);
+      },
+      async down(db: Kysely<unknown>) {
+        await sql`drop table if exists ${t('rejected')}`.execute(db);
+        await sql`drop table if exists ${t('timeline')}`.execute(db);
+        await sql`drop table if exists ${t('cases')}`.execute(db);
+        await sql`drop table if exists ${t('consumer_positions')}`.execute(db);
+      },
+    },
+  };
+}
