@@ -33,7 +33,15 @@ export interface KafkaSettings {
   connectionTimeoutMs?: number;
   /** Request timeout in ms. */
   requestTimeoutMs?: number;
+  /**
+   * Client library behind {@link createPublisher}; same guarantees either way (idempotent, acks=all,
+   * Java-compatible murmur2 partitions, retried until success). Default and measurements: PRODUCER.md.
+   */
+  producer?: ProducerLibrary;
 }
+
+/** The libraries the publisher can produce with (consumers and admin stay on kafkajs). */
+export type ProducerLibrary = 'kafkajs' | 'platformatic';
 
 export const defaultRetry: RetrySettings = { initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, retries: 8 };
 

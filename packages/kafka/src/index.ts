@@ -8,6 +8,7 @@ export {
   defaultRetry,
   type KafkaClient,
   type KafkaSettings,
+  type ProducerLibrary,
   parseBrokers,
   type RetrySettings,
 } from './client';
@@ -23,6 +24,7 @@ export {
 } from './consumer';
 export {
   createPublisher,
+  defaultProducerLibrary,
   type OutgoingRecord,
   type PublishedRecord,
   type Publisher,

@@ -1,5 +1,9 @@
 import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
-import type { KafkaClient } from './client';
+import type { KafkaClient, ProducerLibrary } from './client';
+import { createPlatformaticPublisher } from './platformatic-publisher';
+import { withTimeout } from './publish-timeout';
+
+export { PublishTimeoutError } from './publish-timeout';
 
 /** One record to write; headers are strings because every hub header is text (ce_type, ...). */
 export interface OutgoingRecord {
@@ -31,22 +35,28 @@ export interface Publisher {
   close(): Promise<void>;
 }
 
-export class PublishTimeoutError extends Error {
-  override readonly name = 'PublishTimeoutError';
-  constructor(readonly timeoutMs: number) {
-    super(`Kafka did not confirm the write within ${timeoutMs} ms`);
-  }
-}
-
 export interface PublisherOptions {
   /** Compress batches; off by default because case events are small and latency matters more. */
   compression?: 'none' | 'gzip';
 }
 
+/** The producer library used when {@link KafkaSettings.producer} is not set; see PRODUCER.md. */
+export const defaultProducerLibrary: ProducerLibrary = 'platformatic';
+
+/**
+ * An idempotent, acks=all publisher on the library chosen by `client.settings.producer`
+ * (default {@link defaultProducerLibrary}). Both give the guarantees documented on {@link Publisher}.
+ */
 export async function createPublisher(
   client: KafkaClient,
   options: PublisherOptions = {},
 ): Promise<Publisher> {
+  const library = client.settings.producer ?? defaultProducerLibrary;
+  if (library === 'platformatic') return createPlatformaticPublisher(client, options);
+  return createKafkajsPublisher(client, options);
+}
+
+async function createKafkajsPublisher(client: KafkaClient, options: PublisherOptions): Promise<Publisher> {
   const producer: Producer = client.kafka.producer({
     idempotent: true,
     // kafkajs keeps per-partition sequence numbers correct only with one request in flight;
@@ -70,6 +80,9 @@ export async function createPublisher(
   const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
   let closed = false;
+  // One sendBatch at a time: two in flight may be written in either order (measured: the order
+  // test in publisher.int.test.ts swaps records of one key without this), breaking per-key order.
+  let tail: Promise<unknown> = Promise.resolve();
   return {
     async publish(records, publishOptions = {}) {
       if (closed) throw new Error('publisher is closed');
@@ -80,36 +93,27 @@ export async function createPublisher(
         if (list) list.push(r);
         else byTopic.set(r.topic, [r]);
       }
-      const send = producer
-        .sendBatch({
-          acks: -1,
-          compression,
-          topicMessages: [...byTopic].map(([topic, list]) => ({
-            topic,
-            messages: list.map((r) => ({
-              key: r.key,
-              value: r.value,
-              headers: r.headers,
-              timestamp: r.timestampMs === undefined ? undefined : String(r.timestampMs),
+      const send = tail
+        .then(() =>
+          producer.sendBatch({
+            acks: -1,
+            compression,
+            topicMessages: [...byTopic].map(([topic, list]) => ({
+              topic,
+              messages: list.map((r) => ({
+                key: r.key,
+                value: r.value,
+                headers: r.headers,
+                timestamp: r.timestampMs === undefined ? undefined : String(r.timestampMs),
+              })),
             })),
-          })),
-        })
+          }),
+        )
         .then((meta) =>
           meta.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset ?? '-1' })),
         );
-      const timeoutMs = publishOptions.timeoutMs;
-      if (timeoutMs === undefined) return send;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new PublishTimeoutError(timeoutMs)), timeoutMs);
-      });
-      // A late failure of the abandoned send must not become an unhandled rejection.
-      send.catch(() => undefined);
-      try {
-        return await Promise.race([send, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      tail = send.catch(() => undefined);
+      return withTimeout(send, publishOptions.timeoutMs);
     },
     async close() {
       if (closed) return;

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import {
   AppError,
   createBaseApp,
@@ -9,7 +10,8 @@ import {
 import type { Express, RequestHandler } from 'express';
 import type { Authenticator } from './auth/authenticate';
 import { contractRouter } from './contract/contract.routes';
-import { eventsRouter } from './ingest/events.routes';
+import { type AccessLogLevel, createEventsHandler, isEventsPost } from './ingest/events.http';
+import { type EventsRouteOptions, eventsRouter } from './ingest/events.routes';
 import type { Ingest } from './ingest/ingest';
 import type { RateLimiter } from './ratelimit/token-bucket';
 
@@ -24,22 +26,30 @@ export interface GatewayDeps {
   maxBatchBytes?: number;
   /** Serve /asyncapi and /docs without a token (they hold no data, only the contract). */
   publicContract?: boolean;
+  /** Level of the access log line of `POST /events` (default `info`); see GATEWAY_ACCESS_LOG_LEVEL. */
+  accessLogLevel?: AccessLogLevel;
 }
 
-/** The gateway's HTTP app, without listening (tests mount it; src/index.ts listens). */
+function eventsOptions(deps: GatewayDeps): EventsRouteOptions {
+  return {
+    authenticate: deps.authenticate,
+    ingest: deps.ingest,
+    rateLimiter: deps.rateLimiter,
+    maxBatchEvents: deps.maxBatchEvents ?? 1_000,
+    maxBatchBytes: deps.maxBatchBytes ?? 16 * 1024 * 1024,
+    // Room for a 64 KB event plus whitespace; the event's own size is checked after the contract.
+    maxSingleBytes: 256 * 1024,
+  };
+}
+
+/**
+ * The gateway's HTTP app, without listening (tests mount it). src/index.ts serves it through
+ * {@link createRequestListener}, which takes `POST /events` off express; the express route stays for
+ * wherever the app is mounted on its own.
+ */
 export function createServer(deps: GatewayDeps): Express {
   const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness ?? {} });
-  app.use(
-    eventsRouter({
-      authenticate: deps.authenticate,
-      ingest: deps.ingest,
-      rateLimiter: deps.rateLimiter,
-      maxBatchEvents: deps.maxBatchEvents ?? 1_000,
-      maxBatchBytes: deps.maxBatchBytes ?? 16 * 1024 * 1024,
-      // Room for a 64 KB event plus whitespace; the event's own size is checked after the contract.
-      maxSingleBytes: 256 * 1024,
-    }),
-  );
+  app.use(eventsRouter(eventsOptions(deps)));
   // Anyone the hub knows may read the contract: a system token or a case-worker token.
   const guard: RequestHandler = deps.publicContract
     ? (_req, _res, next) => next()
@@ -54,6 +64,39 @@ export function createServer(deps: GatewayDeps): Express {
       };
   app.use(contractRouter(guard));
   return finishApp(app, deps.logger);
+}
+
+/**
+ * The listener the gateway serves with: `POST /events` on the node:http fast path (see
+ * ingest/events.http.ts), every other request through `app` (from {@link createServer}).
+ */
+export function createRequestListener(app: Express, deps: GatewayDeps): RequestListener {
+  const events = createEventsHandler({
+    ...eventsOptions(deps),
+    logger: deps.logger,
+    metrics: deps.metrics,
+    accessLogLevel: deps.accessLogLevel,
+  });
+  return (req, res) => {
+    if (isEventsPost(req)) events(req, res);
+    else app(req, res);
+  };
+}
+
+/** Listens with `listener` and resolves with the bound port (0 picks a free one, for tests). */
+export function listenOn(
+  listener: RequestListener,
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = createHttpServer(listener);
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve({ server, port: typeof address === 'object' && address ? address.port : port });
+    });
+  });
 }
 
 export { createAuthenticator } from './auth/authenticate';

@@ -39,6 +39,17 @@ export const gatewayEnv = commonEnv
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
+    /**
+     * Kafka client library of the gateway's producer (consumers stay on kafkajs). Unset: the
+     * adapter's default (packages/kafka/PRODUCER.md has the measurements behind it).
+     */
+    GATEWAY_KAFKA_PRODUCER: z.enum(['kafkajs', 'platformatic']).optional(),
+    /**
+     * Level of the access log line of `POST /events`, the hot path (other routes log at info). At
+     * thousands of requests per second one line each is a real cost: `debug` keeps them out of an
+     * info log; errors and refusals worth a look are logged on their own.
+     */
+    GATEWAY_ACCESS_LOG_LEVEL: z.enum(['silent', 'trace', 'debug', 'info']).default('info'),
     /** PostgreSQL pool size; the idempotency writes are batched, so few connections suffice. */
     GATEWAY_DB_POOL: z.coerce.number().int().min(2).default(8),
   })

@@ -20,11 +20,10 @@ import {
   createLogger,
   createMetrics,
   issuersFromEnv,
-  listen,
   loadEnv,
   onShutdown,
 } from '@ketenhub/service';
-import { createServer } from './app';
+import { createRequestListener, createServer, type GatewayDeps, listenOn } from './app';
 import { createAuthenticator } from './auth/authenticate';
 import { CaseBook } from './cases/case-book';
 import { startCasesConsumer } from './cases/cases.consumer';
@@ -58,6 +57,7 @@ async function main() {
     brokers: parseBrokers(env.KAFKA_BROKERS),
     clientId: 'ketenhub-gateway',
     logger,
+    ...(env.GATEWAY_KAFKA_PRODUCER ? { producer: env.GATEWAY_KAFKA_PRODUCER } : {}),
   });
   const domainTopic = (domain: string) => `${prefix}${domain}`;
   await ensureTopics(kafka, [
@@ -124,7 +124,7 @@ async function main() {
   ingress?.start();
 
   const caseWorkers = createCaseWorkerVerifier(issuersFromEnv(env));
-  const app = createServer({
+  const deps: GatewayDeps = {
     logger,
     metrics,
     authenticate: createAuthenticator(directory, caseWorkers),
@@ -138,8 +138,14 @@ async function main() {
       systems: () => systemsConsumer.isCaughtUp(),
       cases: () => casesConsumer.isReady() && casesStopped === undefined,
     },
-  });
-  const { server, port } = await listen(app, env.GATEWAY_PORT, env.GATEWAY_HOST);
+    accessLogLevel: env.GATEWAY_ACCESS_LOG_LEVEL,
+  };
+  const app = createServer(deps);
+  const { server, port } = await listenOn(
+    createRequestListener(app, deps),
+    env.GATEWAY_PORT,
+    env.GATEWAY_HOST,
+  );
   logger.info({ port }, 'gateway listening');
 
   onShutdown(

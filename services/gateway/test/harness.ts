@@ -13,15 +13,9 @@ import {
   runConsumer,
   topicOffsets,
 } from '@ketenhub/kafka';
-import {
-  closeServer,
-  createCaseWorkerVerifier,
-  createLogger,
-  createMetrics,
-  listen,
-} from '@ketenhub/service';
+import { closeServer, createCaseWorkerVerifier, createLogger, createMetrics } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
-import { createServer } from '../src/app';
+import { createRequestListener, createServer, type GatewayDeps, listenOn } from '../src/app';
 import { createAuthenticator } from '../src/auth/authenticate';
 import { CaseBook } from '../src/cases/case-book';
 import type { GatewayDatabase } from '../src/db';
@@ -136,15 +130,19 @@ export async function startGateway(options: {
   const caseWorkers = createCaseWorkerVerifier([
     { issuer: 'urn:ketenhub:dev-issuer', audience: 'ketenhub', secret: devSecret },
   ]);
-  const app = createServer({
+  const deps: GatewayDeps = {
     logger,
     metrics,
     authenticate: createAuthenticator(directory, caseWorkers),
     ingest,
     rateLimiter: new RateLimiter(options.ratePerS ?? 10_000, options.burst ?? 10_000),
     maxBatchEvents: 1_000,
-  });
-  const { server, port }: { server: Server; port: number } = await listen(app, options.port ?? 0);
+  };
+  // As src/index.ts serves: POST /events on the node:http fast path, the rest through express.
+  const { server, port }: { server: Server; port: number } = await listenOn(
+    createRequestListener(createServer(deps), deps),
+    options.port ?? 0,
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     directory,

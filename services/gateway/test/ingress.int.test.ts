@@ -121,10 +121,13 @@ describe('Kafka-native ingress', () => {
         };
         return `${body.problem.status}:${body.problem.errors?.[0]?.rule}`;
       });
-      expect(rules).toEqual([
+      // Records of one key keep their order. The record with the wrong key sits in whichever
+      // partition its random key hashes to, so its reject may come before or after the others:
+      // Kafka orders per partition, not across partitions.
+      expect(rules).toContain('422:key-is-subject');
+      expect(rules.filter((r) => r !== '422:key-is-subject')).toEqual([
         '422:bsn-11-proef',
         '403:own-source',
-        '422:key-is-subject',
         '400:json',
         '415:media-type',
       ]);

@@ -1,5 +1,5 @@
+import type { IncomingMessage } from 'node:http';
 import { AppError } from '@ketenhub/service';
-import type { Request } from 'express';
 
 export const CE_SINGLE = 'application/cloudevents+json';
 export const CE_BATCH = 'application/cloudevents-batch+json';
@@ -33,25 +33,55 @@ const tooLarge = (limit: number) =>
     violations: [{ field: '(body)', rule: 'max-size', message: `(body): at most ${limit} bytes` }],
   });
 
+/** A request header as one string (node:http gives arrays for a few repeated headers). */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The raw body, at most `limit` bytes ('data' events: cheaper per request than async iteration). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop reading; node:http discards the rest after the answer, nothing more is parsed.
+        done();
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
 /**
  * Reads and parses the JSON body with a byte limit. Read by hand, not by a body-parser middleware,
  * so that authentication and the content type are decided before a single body byte is buffered.
  */
-export async function readJson(req: Request, limit: number): Promise<unknown> {
-  const declared = Number(req.header('content-length') ?? Number.NaN);
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(headerOf(req, 'content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      // Stop reading; the connection is closed after the answer so the rest is not parsed.
-      req.unpipe();
-      throw tooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  const text = (await readBody(req, limit)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch {

@@ -1,8 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { AppError, formatTraceparent, toProblem } from '@ketenhub/service';
 import { Router } from 'express';
 import type { Authenticator } from '../auth/authenticate';
 import type { RateLimiter } from '../ratelimit/token-bucket';
-import { contentKind, readJson } from './body';
+import { contentKind, headerOf, readJson } from './body';
 import type { EventOutcome, Ingest } from './ingest';
 
 export interface EventsRouteOptions {
@@ -20,91 +21,107 @@ const problemOf = (outcome: Extract<EventOutcome, { ok: false }>, instance: stri
   ...(outcome.error.extra.retryAfterS ? { retryAfter: outcome.error.extra.retryAfterS } : {}),
 });
 
+/** What `POST /events` answers when it does not throw an {@link AppError}. */
+export interface EventsAnswer {
+  status: 202 | 207;
+  body: unknown;
+}
+
 /**
  * `POST /events`. Order of the checks: 401 first (an anonymous caller learns nothing else); then the
  * content type (415) and the body size, which decide how the body is read at all; then per event the
  * issue's order: source (403), type (403), contract (422), size (413), participation (403); then the
- * rate limit (429), idempotency (409) and durability (503).
+ * rate limit (429), idempotency (409) and durability (503). Refusals of the whole request are thrown
+ * as {@link AppError}; the express route and the node:http fast path (events.http.ts) render both alike.
  */
+export async function answerEvents(
+  options: EventsRouteOptions,
+  req: IncomingMessage,
+  traceparent: string,
+  instance: string,
+): Promise<EventsAnswer> {
+  const system = await options.authenticate(headerOf(req, 'authorization'));
+  const kind = contentKind(headerOf(req, 'content-type'));
+  const body = await readJson(req, kind === 'single' ? options.maxSingleBytes : options.maxBatchBytes);
+  let raws: unknown[];
+  if (kind === 'single') {
+    if (Array.isArray(body)) {
+      throw new AppError(
+        'invalid-request',
+        `an array of events needs Content-Type: application/cloudevents-batch+json`,
+      );
+    }
+    raws = [body];
+  } else {
+    if (!Array.isArray(body) || body.length === 0 || body.length > options.maxBatchEvents) {
+      throw new AppError(
+        'invalid-request',
+        `a batch is a JSON array of 1 to ${options.maxBatchEvents} events`,
+        {
+          violations: [
+            {
+              field: '(body)',
+              rule: 'batch',
+              message: `(body): an array of 1 to ${options.maxBatchEvents} events`,
+            },
+          ],
+        },
+      );
+    }
+    raws = body;
+  }
+  const wait = options.rateLimiter.take(system.id, raws.length);
+  if (wait > 0) {
+    throw new AppError(
+      'rate-limited',
+      'this system sends more events than its rate limit allows; slow down',
+      {
+        retryAfterS: wait,
+      },
+    );
+  }
+
+  const outcomes = await options.ingest(system, raws, traceparent);
+
+  if (kind === 'single') {
+    const outcome = outcomes[0]!;
+    if (outcome.ok)
+      return { status: 202, body: { id: outcome.id, source: outcome.source, status: 'accepted' } };
+    throw outcome.error;
+  }
+
+  const results = outcomes.map((o, index) =>
+    o.ok
+      ? { index, id: o.id, status: 202 }
+      : { index, id: o.id, status: o.error.status, problem: problemOf(o, instance) },
+  );
+  const accepted = outcomes.filter((o) => o.ok).length;
+  const unavailable = outcomes.find((o) => !o.ok && o.error.code === 'unavailable');
+  if (unavailable && !unavailable.ok) {
+    // Kafka trouble: the whole batch is retryable with the same ids (accepted ones answer as before).
+    throw new AppError(
+      'unavailable',
+      'Kafka did not confirm every event; resend the batch with the same ids',
+      {
+        retryAfterS: unavailable.error.extra.retryAfterS,
+        accepted,
+        rejected: outcomes.length - accepted,
+        results,
+      },
+    );
+  }
+  return {
+    status: accepted === outcomes.length ? 202 : 207,
+    body: { accepted, rejected: outcomes.length - accepted, results },
+  };
+}
+
+/** `POST /events` as an express route, for wherever the app is mounted without the fast path. */
 export function eventsRouter(options: EventsRouteOptions): Router {
   const router = Router();
   router.post('/events', async (req, res) => {
-    const system = await options.authenticate(req.header('authorization'));
-    const kind = contentKind(req.header('content-type'));
-    const body = await readJson(req, kind === 'single' ? options.maxSingleBytes : options.maxBatchBytes);
-    let raws: unknown[];
-    if (kind === 'single') {
-      if (Array.isArray(body)) {
-        throw new AppError(
-          'invalid-request',
-          `an array of events needs Content-Type: application/cloudevents-batch+json`,
-        );
-      }
-      raws = [body];
-    } else {
-      if (!Array.isArray(body) || body.length === 0 || body.length > options.maxBatchEvents) {
-        throw new AppError(
-          'invalid-request',
-          `a batch is a JSON array of 1 to ${options.maxBatchEvents} events`,
-          {
-            violations: [
-              {
-                field: '(body)',
-                rule: 'batch',
-                message: `(body): an array of 1 to ${options.maxBatchEvents} events`,
-              },
-            ],
-          },
-        );
-      }
-      raws = body;
-    }
-    const wait = options.rateLimiter.take(system.id, raws.length);
-    if (wait > 0) {
-      throw new AppError(
-        'rate-limited',
-        'this system sends more events than its rate limit allows; slow down',
-        {
-          retryAfterS: wait,
-        },
-      );
-    }
-
-    const outcomes = await options.ingest(system, raws, formatTraceparent(req.trace));
-    const instance = req.originalUrl;
-
-    if (kind === 'single') {
-      const outcome = outcomes[0]!;
-      if (outcome.ok) {
-        res.status(202).json({ id: outcome.id, source: outcome.source, status: 'accepted' });
-        return;
-      }
-      throw outcome.error;
-    }
-
-    const results = outcomes.map((o, index) =>
-      o.ok
-        ? { index, id: o.id, status: 202 }
-        : { index, id: o.id, status: o.error.status, problem: problemOf(o, instance) },
-    );
-    const accepted = outcomes.filter((o) => o.ok).length;
-    const unavailable = outcomes.find((o) => !o.ok && o.error.code === 'unavailable');
-    if (unavailable && !unavailable.ok) {
-      // Kafka trouble: the whole batch is retryable with the same ids (accepted ones answer as before).
-      throw new AppError(
-        'unavailable',
-        'Kafka did not confirm every event; resend the batch with the same ids',
-        {
-          retryAfterS: unavailable.error.extra.retryAfterS,
-          accepted,
-          rejected: outcomes.length - accepted,
-          results,
-        },
-      );
-    }
-    res
-      .status(accepted === outcomes.length ? 202 : 207)
-      .json({ accepted, rejected: outcomes.length - accepted, results });
+    const answer = await answerEvents(options, req, formatTraceparent(req.trace), req.originalUrl);
+    res.status(answer.status).json(answer.body);
   });
   return router;
 }
