@@ -105,8 +105,9 @@ async function main() {
     log('stopped');
     process.exit(code);
   };
-  // Ctrl-C reaches the children too (same process group); they shut down by themselves and
-  // this waits for them, so the terminal gets its prompt back only when all is closed.
+  // The services run in their own process groups (detached), so Ctrl-C in the terminal reaches
+  // only this script, which then sends each service exactly one SIGTERM: a second signal would
+  // make a service skip its graceful shutdown. The prompt returns once all have closed.
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
@@ -119,6 +120,11 @@ async function main() {
       cwd: root,
       env: { ...env, [svc.portVar]: port, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+    });
+    // Should this script die without cleaning up, do not leave services running behind it.
+    process.once('exit', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     children.push({ name: svc.name, child });
     child.once('exit', (code, signal) => {
@@ -145,6 +151,18 @@ async function main() {
   for (const [name, url] of Object.entries(urls)) log(`  ${name.padEnd(10)} ${url}`);
   if (urls.gateway) log(`  contract   ${urls.gateway}/docs`);
   log(`operator token: ${env.KETENHUB_ADMIN_TOKEN} (also in .cache/demo-secrets.json)`);
+  if (urls.registry && urls.projection && env.KETENHUB_DEV_TOKENS === 'true') {
+    const res = await fetch(`${urls.registry}/dev/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.KETENHUB_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ oin: '00000099100000001000', sub: 'consulent-demo', roles: ['gemeente'] }),
+    });
+    if (res.ok) {
+      const { token } = (await res.json()) as { token: string };
+      log('a WMO consultant of Gemeente Voorbeeldstad sees the joined chain cases with:');
+      log(`  curl -H 'Authorization: Bearer ${token}' ${urls.projection}/cases`);
+    }
+  }
   log('press Ctrl-C to stop');
 }
 
