@@ -18,6 +18,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, dropDatabase, ensureDatabase } from '@ketenhub/db';
 import { type KetenEvent, toKafkaRecord } from '@ketenhub/events';
@@ -41,7 +42,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { event, omgevingswetLifecycle, orgs, testContext, wmoLifecycle } from '../src/cases/testing';
 import { startProjectionConsumer } from '../src/consumer/consumer';
-import { projectBatch } from '../src/consumer/projector';
+import { projectBatch, projectorStats } from '../src/consumer/projector';
 import { versionMigrations } from '../src/migrations/version-migrations';
 import { migrateToLatest } from '@ketenhub/db';
 import { createVersion, ensureActiveVersion } from '../src/versions/versions';
@@ -118,6 +119,17 @@ function caseEvents(i: number): KetenEvent[] {
 
 const topicOf = (i: number) => `${prefix}${i % 2 === 0 ? 'wmo' : 'omgevingswet'}`;
 
+/** Idle and total CPU time of the machine (all cores), for "where did the time go". */
+function machineCpu(): { idle: number; total: number } {
+  let idle = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    idle += c.times.idle;
+    total += c.times.idle + c.times.user + c.times.sys + c.times.nice + c.times.irq;
+  }
+  return { idle, total };
+}
+
 /** A port nobody listens on right now (the service binds it a moment later). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -177,6 +189,8 @@ async function main() {
     const done = new Promise<void>((r) => {
       resolveDone = r;
     });
+    const cpuBefore = process.cpuUsage();
+    const machineBefore = machineCpu();
     const tc = Date.now();
     const consumer = await startProjectionConsumer({
       client: kafka,
@@ -199,12 +213,21 @@ async function main() {
     await done;
     clearInterval(progress);
     const catchupSeconds = (Date.now() - tc) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const machine = machineCpu();
+    const machineBusy = 1 - (machine.idle - machineBefore.idle) / Math.max(1, machine.total - machineBefore.total);
     await consumer.stop();
+    const phases = Object.fromEntries(Object.entries(projectorStats).map(([k, v]) => [k, Math.round(v)]));
+    log(`projector phases (ms, summed over concurrent partitions): ${JSON.stringify(phases)}`);
     const catchupRate = totalEvents / catchupSeconds;
     results.catchup = {
       seconds: catchupSeconds,
       eventsPerSecond: Math.round(catchupRate),
       firstBatchAfterSeconds: (firstBatchAt - tc) / 1000,
+      phasesMs: phases,
+      benchProcessCpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / catchupSeconds) * 100),
+      machineBusyPercent: Math.round(machineBusy * 100),
+      cores: cpus().length,
     };
     log(`catch-up ${totalEvents} events in ${catchupSeconds.toFixed(1)} s = ${Math.round(catchupRate)} events/s`);
 
