@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, dropDatabase, ensureDatabase } from '@ketenhub/db';
+import { createDatabase, dropDatabase, ensureDatabase, migrateToLatest } from '@ketenhub/db';
 import { type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import {
   ack,
@@ -44,7 +44,6 @@ import { event, omgevingswetLifecycle, orgs, testContext, wmoLifecycle } from '.
 import { startProjectionConsumer } from '../src/consumer/consumer';
 import { projectBatch, projectorStats } from '../src/consumer/projector';
 import { versionMigrations } from '../src/migrations/version-migrations';
-import { migrateToLatest } from '@ketenhub/db';
 import { createVersion, ensureActiveVersion } from '../src/versions/versions';
 
 const program = new Command()
@@ -71,7 +70,10 @@ const opts = program.opts<{
 }>();
 
 const EVENTS_PER_CASE = 20;
-const totalEvents = Math.max(EVENTS_PER_CASE * 2, Math.floor(Number(opts.events) / EVENTS_PER_CASE / 2) * 2 * EVENTS_PER_CASE);
+const totalEvents = Math.max(
+  EVENTS_PER_CASE * 2,
+  Math.floor(Number(opts.events) / EVENTS_PER_CASE / 2) * 2 * EVENTS_PER_CASE,
+);
 const cases = totalEvents / EVENTS_PER_CASE;
 const partitions = Number(opts.partitions);
 const runId = Date.now().toString(36);
@@ -82,7 +84,8 @@ const base = 'projection';
 const groupBase = `bench-${runId}`;
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
 const logger = createLogger({ service: 'bench', level: 'warn' });
-const log = (msg: string) => process.stderr.write(`[bench +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+const log = (msg: string) =>
+  process.stderr.write(`[bench +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
 const t0 = Date.now();
 
 /** Deterministic chain case id i (so COPY rows can be regenerated without keeping 1M events). */
@@ -104,8 +107,42 @@ function caseEvents(i: number): KetenEvent[] {
     for (let m = 0; extra.length < EVENTS_PER_CASE - base.length; m++) {
       const nr = `DCL-2026-0${5 + m}-${i}`;
       extra.push(
-        event(id, 'nl.wmo.declaratie-ingediend', { declaratienummer: nr, zorgaanbieder: '98123456', gemeentecode: '0999', begindatum: `2026-0${5 + m}-01`, einddatum: `2026-0${5 + m}-28`, totaalBedragInCenten: 56_000, prestaties: [{ toewijzingNummer: 400123456, productcategorie: '02', productcode: '02A05', begindatum: `2026-0${5 + m}-01`, einddatum: `2026-0${5 + m}-28`, geleverdVolume: 10, eenheid: 'uur', bedragInCenten: 56_000 }] }, { from: 'zorgaanbieder', at: `2026-0${6 + m}-02`, id: `${id}-d${m}` }),
-        event(id, 'nl.wmo.declaratie-beantwoord', { declaratienummer: nr, ingediendBedragInCenten: 56_000, toegekendBedragInCenten: 56_000, afgewezenPrestaties: [] }, { from: 'gemeente', at: `2026-0${6 + m}-05`, id: `${id}-a${m}` }),
+        event(
+          id,
+          'nl.wmo.declaratie-ingediend',
+          {
+            declaratienummer: nr,
+            zorgaanbieder: '98123456',
+            gemeentecode: '0999',
+            begindatum: `2026-0${5 + m}-01`,
+            einddatum: `2026-0${5 + m}-28`,
+            totaalBedragInCenten: 56_000,
+            prestaties: [
+              {
+                toewijzingNummer: 400123456,
+                productcategorie: '02',
+                productcode: '02A05',
+                begindatum: `2026-0${5 + m}-01`,
+                einddatum: `2026-0${5 + m}-28`,
+                geleverdVolume: 10,
+                eenheid: 'uur',
+                bedragInCenten: 56_000,
+              },
+            ],
+          },
+          { from: 'zorgaanbieder', at: `2026-0${6 + m}-02`, id: `${id}-d${m}` },
+        ),
+        event(
+          id,
+          'nl.wmo.declaratie-beantwoord',
+          {
+            declaratienummer: nr,
+            ingediendBedragInCenten: 56_000,
+            toegekendBedragInCenten: 56_000,
+            afgewezenPrestaties: [],
+          },
+          { from: 'gemeente', at: `2026-0${6 + m}-05`, id: `${id}-a${m}` },
+        ),
       );
     }
     return [...base, ...extra];
@@ -113,7 +150,18 @@ function caseEvents(i: number): KetenEvent[] {
   const base = omgevingswetLifecycle(id);
   return [
     ...base,
-    event(id, 'nl.ketens.document-toegevoegd', { documentId: 'DOC-3', titel: 'Bezwaarschrift', documentUrl: 'https://vth.example/doc/3', mediatype: 'application/pdf', vertrouwelijkheid: 'strikt' }, { from: 'bevoegd-gezag', at: '2026-05-19', id: `${id}-x` }),
+    event(
+      id,
+      'nl.ketens.document-toegevoegd',
+      {
+        documentId: 'DOC-3',
+        titel: 'Bezwaarschrift',
+        documentUrl: 'https://vth.example/doc/3',
+        mediatype: 'application/pdf',
+        vertrouwelijkheid: 'strikt',
+      },
+      { from: 'bevoegd-gezag', at: '2026-05-19', id: `${id}-x` },
+    ),
   ];
 }
 
@@ -151,7 +199,10 @@ async function main() {
   log(`${totalEvents} events over ${cases} chain cases, ${partitions} partitions per topic`);
   const kafka = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'ketenhub-bench' });
   const topics = [`${prefix}wmo`, `${prefix}omgevingswet`];
-  await ensureTopics(kafka, topics.map((t) => caseEventTopic(t, partitions)));
+  await ensureTopics(
+    kafka,
+    topics.map((t) => caseEventTopic(t, partitions)),
+  );
   await ensureDatabase(dbUrl);
   const db = createDatabase<unknown>({ url: dbUrl, maxConnections: 8, applicationName: 'ketenhub-bench' });
   let child: ChildProcess | undefined;
@@ -181,7 +232,8 @@ async function main() {
     // ---------------------------------------------------------------- 2. catch-up
     const version = await ensureActiveVersion(db, base, groupBase);
     const ends = new Map<string, bigint>();
-    for (const t of topics) for (const o of await topicOffsets(kafka, t)) ends.set(`${t}:${o.partition}`, BigInt(o.high));
+    for (const t of topics)
+      for (const o of await topicOffsets(kafka, t)) ends.set(`${t}:${o.partition}`, BigInt(o.high));
     const positions = new Map<string, bigint>();
     let applied = 0;
     let firstBatchAt = 0;
@@ -215,7 +267,8 @@ async function main() {
     const catchupSeconds = (Date.now() - tc) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const machine = machineCpu();
-    const machineBusy = 1 - (machine.idle - machineBefore.idle) / Math.max(1, machine.total - machineBefore.total);
+    const machineBusy =
+      1 - (machine.idle - machineBefore.idle) / Math.max(1, machine.total - machineBefore.total);
     await consumer.stop();
     const phases = Object.fromEntries(Object.entries(projectorStats).map(([k, v]) => [k, Math.round(v)]));
     log(`projector phases (ms, summed over concurrent partitions): ${JSON.stringify(phases)}`);
@@ -229,7 +282,9 @@ async function main() {
       machineBusyPercent: Math.round(machineBusy * 100),
       cores: cpus().length,
     };
-    log(`catch-up ${totalEvents} events in ${catchupSeconds.toFixed(1)} s = ${Math.round(catchupRate)} events/s`);
+    log(
+      `catch-up ${totalEvents} events in ${catchupSeconds.toFixed(1)} s = ${Math.round(catchupRate)} events/s`,
+    );
 
     // ---------------------------------------------------------------- 3. raw COPY of the timeline rows
     const copySchema = `${base}_copy`;
@@ -241,7 +296,17 @@ async function main() {
       const lines: string[] = [];
       for (const e of caseEvents(i)) {
         lines.push(
-          [e.source, e.id, e.subject, e.type, e.time, topicOf(i), String(i % partitions), String(offset++), esc(JSON.stringify(e))].join('\t'),
+          [
+            e.source,
+            e.id,
+            e.subject,
+            e.type,
+            e.time,
+            topicOf(i),
+            String(i % partitions),
+            String(offset++),
+            esc(JSON.stringify(e)),
+          ].join('\t'),
         );
       }
       buffers.push(Buffer.from(`${lines.join('\n')}\n`));
@@ -251,7 +316,9 @@ async function main() {
     const tcopy = Date.now();
     await new Promise<void>((resolve, reject) => {
       const stream = client.query(
-        copyFrom(`copy ${copySchema}.timeline (source, event_id, case_id, type, tijd, topic, partitie, kafka_offset, event) from stdin`),
+        copyFrom(
+          `copy ${copySchema}.timeline (source, event_id, case_id, type, tijd, topic, partitie, kafka_offset, event) from stdin`,
+        ),
       );
       stream.on('finish', () => resolve());
       stream.on('error', reject);
@@ -271,7 +338,11 @@ async function main() {
     await client.end();
     buffers.length = 0;
     const copyRate = totalEvents / copySeconds;
-    results.copy = { seconds: copySeconds, rowsPerSecond: Math.round(copyRate), table: 'same definition as the timeline (primary key + case index)' };
+    results.copy = {
+      seconds: copySeconds,
+      rowsPerSecond: Math.round(copyRate),
+      table: 'same definition as the timeline (primary key + case index)',
+    };
     log(`COPY ${totalEvents} timeline rows in ${copySeconds.toFixed(1)} s = ${Math.round(copyRate)} rows/s`);
 
     // ---------------------------------------------------------------- 4. naive consumer, one transaction per event
@@ -313,7 +384,9 @@ async function main() {
       eventsPerSecond: Math.round(naiveRate),
       extrapolatedSecondsForAll: Math.round(totalEvents / naiveRate),
     };
-    log(`naive: ${sample} events in ${naiveSeconds.toFixed(1)} s = ${Math.round(naiveRate)} events/s (sample, extrapolated)`);
+    log(
+      `naive: ${sample} events in ${naiveSeconds.toFixed(1)} s = ${Math.round(naiveRate)} events/s (sample, extrapolated)`,
+    );
 
     // ---------------------------------------------------------------- 5. the service: SSE and GET latency
     if (!opts.skipLatency) {
@@ -348,7 +421,8 @@ async function main() {
       const url = `http://127.0.0.1:${port}`;
       const started = Date.now();
       for (;;) {
-        if (Date.now() - started > 60_000) throw new Error(`service did not become ready: ${out.slice(-2000)}`);
+        if (Date.now() - started > 60_000)
+          throw new Error(`service did not become ready: ${out.slice(-2000)}`);
         const r = await fetch(`${url}/health/ready`).catch(() => null);
         if (r?.status === 200) break;
         await new Promise((r2) => setTimeout(r2, 200));
@@ -362,7 +436,10 @@ async function main() {
       const acked = new Map<string, number>();
       const latencies: number[] = [];
       const controller = new AbortController();
-      const res = await fetch(`${url}/cases/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+      const res = await fetch(`${url}/cases/stream`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
       const reader = res.body?.getReader();
       if (!reader) throw new Error(`stream failed: ${res.status}`);
       const decoder = new TextDecoder();
@@ -406,7 +483,18 @@ async function main() {
           const i = j * 2; // even: WMO cases
           const id = caseId(i);
           ids.push(id);
-          const e = event(id, 'nl.ketens.document-toegevoegd', { documentId: `LIVE-${j}`, titel: 'Live', documentUrl: 'https://zaak.example/doc', mediatype: 'application/pdf', vertrouwelijkheid: 'regulier' }, { from: 'gemeente', at: '2026-07-01', id: `${id}-live` });
+          const e = event(
+            id,
+            'nl.ketens.document-toegevoegd',
+            {
+              documentId: `LIVE-${j}`,
+              titel: 'Live',
+              documentUrl: 'https://zaak.example/doc',
+              mediatype: 'application/pdf',
+              vertrouwelijkheid: 'regulier',
+            },
+            { from: 'gemeente', at: '2026-07-01', id: `${id}-live` },
+          );
           const r = toKafkaRecord(e);
           batch.push({ topic: topicOf(i), key: r.key, value: r.value, headers: { ...r.headers } });
         }
@@ -431,7 +519,9 @@ async function main() {
         p99Ms: +pct(sorted, 99).toFixed(1),
         maxMs: +(sorted[sorted.length - 1] ?? Number.NaN).toFixed(1),
       };
-      log(`SSE at ${rate}/s: ${latencies.length}/${n} received, p50 ${pct(sorted, 50).toFixed(1)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms`);
+      log(
+        `SSE at ${rate}/s: ${latencies.length}/${n} received, p50 ${pct(sorted, 50).toFixed(1)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms`,
+      );
 
       // GET /cases/{id} at 1,000 requests/s over random WMO cases.
       const ids = Array.from({ length: 2_000 }, (_, k) => caseId(((k * 7919) % (cases / 2)) * 2));
@@ -459,7 +549,9 @@ async function main() {
         p99Ms: ac.latency.p99,
         maxMs: ac.latency.max,
       };
-      log(`GET /cases/{id}: ${Math.round(ac.requests.average)} req/s, p99 ${ac.latency.p99} ms, non-2xx ${ac.non2xx}`);
+      log(
+        `GET /cases/{id}: ${Math.round(ac.requests.average)} req/s, p99 ${ac.latency.p99} ms, non-2xx ${ac.non2xx}`,
+      );
     }
 
     results.ratios = {
@@ -470,8 +562,12 @@ async function main() {
       'catch-up >= 20,000 events/s': catchupRate >= 20_000,
       'catch-up >= 40% of COPY': catchupRate / copyRate >= 0.4,
       'catch-up >= 10x naive': catchupRate / naiveRate >= 10,
-      ...(results.sse ? { 'SSE p99 < 100 ms at 500/s': ((results.sse as { p99Ms: number }).p99Ms ?? Infinity) < 100 } : {}),
-      ...(results.get ? { 'GET p99 < 15 ms at 1,000/s': ((results.get as { p99Ms: number }).p99Ms ?? Infinity) < 15 } : {}),
+      ...(results.sse
+        ? { 'SSE p99 < 100 ms at 500/s': ((results.sse as { p99Ms: number }).p99Ms ?? Infinity) < 100 }
+        : {}),
+      ...(results.get
+        ? { 'GET p99 < 15 ms at 1,000/s': ((results.get as { p99Ms: number }).p99Ms ?? Infinity) < 15 }
+        : {}),
     };
     results.targets = targets;
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -101,8 +101,12 @@ export async function projectRecords(
     // PostgreSQL's jsonb cannot hold U+0000; such an event would fail every retry of the batch
     // and block the partition, so it is rejected here instead.
     if (json.includes('\\u0000')) {
-      rejected.push({ record: r, violations: [{ field: 'event', rule: 'no-nul', message: 'event: must not contain U+0000' }] });
-    } else accepted.push({ event: parsed.event, json, topic: r.topic, partition: r.partition, offset: r.offset });
+      rejected.push({
+        record: r,
+        violations: [{ field: 'event', rule: 'no-nul', message: 'event: must not contain U+0000' }],
+      });
+    } else
+      accepted.push({ event: parsed.event, json, topic: r.topic, partition: r.partition, offset: r.offset });
   }
 
   if (rejected.length > 0) {
@@ -161,7 +165,9 @@ export async function projectRecords(
   const ids = [...byCase.keys()].sort();
   const states = new Map<string, CaseState | null>();
   const rowsLoaded = await sql<{ id: string; state: CaseState | null }>`
-    select id, state from ${table('cases')} where id = any(${ids}::uuid[]) order by id for update`.execute(trx);
+    select id, state from ${table('cases')} where id = any(${ids}::uuid[]) order by id for update`.execute(
+    trx,
+  );
   for (const r of rowsLoaded.rows) states.set(r.id, r.state);
   lap('load');
 
@@ -194,7 +200,9 @@ export async function projectRecords(
     const won = new Set(await writeCases(trx, options.schema, created, next, 'insert'));
     const lost = created.filter((id) => !won.has(id));
     if (lost.length > 0) {
-      await sql`select id from ${table('cases')} where id = any(${lost}::uuid[]) order by id for update`.execute(trx);
+      await sql`select id from ${table('cases')} where id = any(${lost}::uuid[]) order by id for update`.execute(
+        trx,
+      );
       const all = await loadTimelines(trx, options.schema, lost);
       for (const id of lost) next.set(id, fold(id, all.get(id) ?? [], options.ctx));
       await writeCases(trx, options.schema, lost, next, 'update');
@@ -212,9 +220,15 @@ export async function projectRecords(
   return result;
 }
 
-async function loadTimelines(trx: Transaction<unknown>, schema: string, ids: string[]): Promise<Map<string, KetenEvent[]>> {
+async function loadTimelines(
+  trx: Transaction<unknown>,
+  schema: string,
+  ids: string[],
+): Promise<Map<string, KetenEvent[]>> {
   const rows = await sql<{ case_id: string; event: KetenEvent }>`
-    select case_id, event from ${sql.table(`${schema}.timeline`)} where case_id = any(${ids}::uuid[])`.execute(trx);
+    select case_id, event from ${sql.table(`${schema}.timeline`)} where case_id = any(${ids}::uuid[])`.execute(
+    trx,
+  );
   const all = new Map<string, KetenEvent[]>();
   for (const r of rows.rows) {
     const list = all.get(r.case_id);

@@ -2,8 +2,8 @@ import { createPublisher, topicOffsets } from '@ketenhub/kafka';
 import { createLogger } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
-import { until } from '../../test/helpers';
 import { startProjection } from '../../test/harness';
+import { until } from '../../test/helpers';
 import { newCaseId, omgevingswetLifecycle, orgs, wmoLifecycle } from '../cases/testing';
 import { deadlineEventId, scanDeadlines } from './scanner';
 
@@ -17,7 +17,14 @@ describe('deadline events', () => {
     topic,
   }) => {
     const now = new Date('2026-05-20T10:00:00Z');
-    const p = await startProjection({ kafka: kafka.client, db: testDb.db, url: testDb.url, prefix, topic, now });
+    const p = await startProjection({
+      kafka: kafka.client,
+      db: testDb.db,
+      url: testDb.url,
+      prefix,
+      topic,
+      now,
+    });
     const publishers = [await createPublisher(kafka.client), await createPublisher(kafka.client)];
     try {
       // WMO: melding on 2 March, onderzoek never finished -> deadline 13 April passed.
@@ -42,7 +49,8 @@ describe('deadline events', () => {
 
       const records = async () => {
         let n = 0;
-        for (const t of [p.topics.wmo, p.topics.omgevingswet]) for (const o of await topicOffsets(kafka.client, t)) n += Number(o.high);
+        for (const t of [p.topics.wmo, p.topics.omgevingswet])
+          for (const o of await topicOffsets(kafka.client, t)) n += Number(o.high);
         return n;
       };
       const before = await records();
@@ -78,17 +86,30 @@ describe('deadline events', () => {
         verlopen: true,
         verstrekenGemeld: ['2026-04-13'],
       });
-      const timeline = (await p.get(`/cases/${owId}/events`, await p.token('bevoegd-gezag', ['bevoegd-gezag']))).body.items;
+      const timeline = (
+        await p.get(`/cases/${owId}/events`, await p.token('bevoegd-gezag', ['bevoegd-gezag']))
+      ).body.items;
       const verstreken = timeline.filter((e: { type: string }) => e.type === 'nl.ketens.termijn-verstreken');
       expect(verstreken).toHaveLength(1);
       expect(verstreken[0]).toMatchObject({
         source: `urn:nld:oin:${orgs.ketenhub.oin}:systeem:ketenhub`,
         id: deadlineEventId(owId, 'omgevingswet-beslistermijn-regulier', '2026-05-06'),
-        data: { termijn: 'omgevingswet-beslistermijn-regulier', termijnEinde: '2026-05-06', opgeschorteDagen: 6 },
+        data: {
+          termijn: 'omgevingswet-beslistermijn-regulier',
+          termijnEinde: '2026-05-06',
+          opgeschorteDagen: 6,
+        },
       });
-      const states = await sql<{ status: string; geclaimd_door: string }>`select status, geclaimd_door from ${claims} order by case_id`.execute(testDb.db);
+      const states = await sql<{
+        status: string;
+        geclaimd_door: string;
+      }>`select status, geclaimd_door from ${claims} order by case_id`.execute(testDb.db);
       expect(states.rows.every((r) => r.status === 'verzonden')).toBe(true);
-      await until(async () => (await p.get('/cases?overdue=true', await p.token('gemeente', ['gemeente']))).body.items.length === 2);
+      await until(
+        async () =>
+          (await p.get('/cases?overdue=true', await p.token('gemeente', ['gemeente']))).body.items.length ===
+          2,
+      );
     } finally {
       for (const pub of publishers) await pub.close();
       await p.close();
