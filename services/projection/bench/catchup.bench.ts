@@ -37,7 +37,6 @@ import {
 import { createLogger, signDevToken } from '@ketenhub/service';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
-import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { event, omgevingswetLifecycle, orgs, testContext, wmoLifecycle } from '../src/cases/testing';
