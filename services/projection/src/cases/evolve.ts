@@ -1,6 +1,7 @@
 import {
   assertNever,
   definitionOf,
+  eventTypes,
   type KetenEvent,
   mayPublish,
   type PublisherRole,
@@ -29,8 +30,8 @@ export interface EvolveContext {
   hubOin: string;
 }
 
-/** The event types this projection handles: all of the catalog (the switch below is exhaustive). */
-export const handledTypes = 'all catalog types (exhaustive switch)';
+/** The event types this projection handles: every catalog type (the switch below is exhaustive). */
+export const handledTypes = eventTypes;
 
 export function volgordeVan(event: Pick<KetenEvent, 'time' | 'source' | 'id'>): Volgorde {
   return { tijdMs: Date.parse(event.time), source: event.source, id: event.id };

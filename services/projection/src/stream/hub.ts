@@ -27,6 +27,15 @@ export function createStreamHub(options: {
   const perCase = new Map<string, Set<StreamSubscriber>>();
   let queued = new Set<string>();
   let running = false;
+  // Per subscriber, deliveries stay in order; the hub does not wait for them (each waits for its
+  // processing-log commit) before loading the next round of changes.
+  const chains = new WeakMap<StreamSubscriber, Promise<void>>();
+  const enqueue = (sub: StreamSubscriber, state: CaseState) => {
+    const next = (chains.get(sub) ?? Promise.resolve())
+      .then(() => sub.deliver(state))
+      .catch((error: unknown) => options.logger.warn({ err: error }, 'stream delivery failed'));
+    chains.set(sub, next);
+  };
 
   const run = async () => {
     running = true;
@@ -36,14 +45,9 @@ export function createStreamHub(options: {
         queued = new Set();
         if (ids.length === 0) continue;
         const states = await options.load(ids);
-        const deliveries: Promise<void>[] = [];
         for (const [id, state] of states) {
-          for (const sub of all) deliveries.push(sub.deliver(state));
-          for (const sub of perCase.get(id) ?? []) deliveries.push(sub.deliver(state));
-        }
-        const results = await Promise.allSettled(deliveries);
-        for (const r of results) {
-          if (r.status === 'rejected') options.logger.warn({ err: r.reason }, 'stream delivery failed');
+          for (const sub of all) enqueue(sub, state);
+          for (const sub of perCase.get(id) ?? []) enqueue(sub, state);
         }
       }
     } catch (error) {
