@@ -17,16 +17,6 @@ export interface CaseWorker {
   name?: string;
 }
 
-export const caseWorkerRoles = [
-  'gemeente',
-  'zorgaanbieder',
-  'cak',
-  'bevoegd-gezag',
-  'omgevingsdienst',
-  'adviseur',
-  'initiatiefnemer',
-] as const;
-
 const claimsSchema = z.object({
   sub: z.string().min(1),
   oin: z.string().regex(/^\d{20}$/, 'must be a 20-digit OIN'),

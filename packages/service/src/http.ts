@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
 import './request-trace';
@@ -84,19 +84,23 @@ export function finishApp(app: Express, logger: Logger): Express {
   return app;
 }
 
-/** Listens and resolves with the bound port (0 picks a free one, for tests). */
+/**
+ * Listens and resolves with the bound port (0 picks a free one, for tests). Takes any request
+ * listener: an express app, or a plain handler in front of one for a hot path.
+ */
 export function listen(
-  app: Express,
+  listener: RequestListener,
   port: number,
   host = '127.0.0.1',
 ): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createHttpServer(listener);
     server.once('error', reject);
     server.once('listening', () => {
       const address = server.address();
       resolve({ server, port: typeof address === 'object' && address ? address.port : port });
     });
+    server.listen(port, host);
   });
 }
 

@@ -5,7 +5,6 @@ export {
   type CaseWorker,
   type CaseWorkerVerifier,
   caseWorkerAudience,
-  caseWorkerRoles,
   createCaseWorkerVerifier,
   devIssuer,
   type IssuerConfig,

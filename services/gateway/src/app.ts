@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import type { RequestListener } from 'node:http';
 import {
   AppError,
   createBaseApp,
@@ -81,22 +81,6 @@ export function createRequestListener(app: Express, deps: GatewayDeps): RequestL
     if (isEventsPost(req)) events(req, res);
     else app(req, res);
   };
-}
-
-/** Listens with `listener` and resolves with the bound port (0 picks a free one, for tests). */
-export function listenOn(
-  listener: RequestListener,
-  port: number,
-  host = '127.0.0.1',
-): Promise<{ server: Server; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = createHttpServer(listener);
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      resolve({ server, port: typeof address === 'object' && address ? address.port : port });
-    });
-  });
 }
 
 export { createAuthenticator } from './auth/authenticate';

@@ -20,10 +20,11 @@ import {
   createLogger,
   createMetrics,
   issuersFromEnv,
+  listen,
   loadEnv,
   onShutdown,
 } from '@ketenhub/service';
-import { createRequestListener, createServer, type GatewayDeps, listenOn } from './app';
+import { createRequestListener, createServer, type GatewayDeps } from './app';
 import { createAuthenticator } from './auth/authenticate';
 import { CaseBook } from './cases/case-book';
 import { startCasesConsumer } from './cases/cases.consumer';
@@ -141,11 +142,7 @@ async function main() {
     accessLogLevel: env.GATEWAY_ACCESS_LOG_LEVEL,
   };
   const app = createServer(deps);
-  const { server, port } = await listenOn(
-    createRequestListener(app, deps),
-    env.GATEWAY_PORT,
-    env.GATEWAY_HOST,
-  );
+  const { server, port } = await listen(createRequestListener(app, deps), env.GATEWAY_PORT, env.GATEWAY_HOST);
   logger.info({ port }, 'gateway listening');
 
   onShutdown(
