@@ -83,12 +83,19 @@ describe('kafka adapter on a real broker', () => {
         })),
       );
 
-    const startConsumer = (slow: boolean) =>
+    // The first run holds its handler once it has applied `holdAfter` records and is stopped
+    // while it waits there: a stop mid-stream at a known point, whatever the machine's speed.
+    let applied = 0;
+    let holding = false;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const startConsumer = (holdAfter?: number) =>
       runConsumer(kafka.client, {
         groupId,
         topics: [name],
-        // Small fetches and a pause per batch keep the first run mid-stream when it is stopped.
-        maxBytesPerPartition: slow ? 256 : undefined,
+        maxBytesPerPartition: holdAfter === undefined ? undefined : 256,
         loadPositions: (t, partitions) =>
           loadPositions(testDb.db, schema, groupId, t).then(
             (all) => new Map([...all].filter(([p]) => partitions.includes(p))),
@@ -108,7 +115,11 @@ describe('kafka adapter on a real broker', () => {
               }
             },
           );
-          if (slow) await new Promise((r) => setTimeout(r, 30));
+          applied += batch.records.length;
+          if (holdAfter !== undefined && applied >= holdAfter) {
+            holding = true;
+            await released;
+          }
           return ack();
         },
       });
@@ -121,17 +132,20 @@ describe('kafka adapter on a real broker', () => {
         ).rows[0]?.n,
       );
 
-    await publishRange(0, total / 2);
-    // First run: stops half way through what is there.
-    const first = await startConsumer(true);
-    await until(async () => (await count()) >= 100);
-    await first.stop();
+    // Several small sends, so each partition holds several record batches.
+    for (let from = 0; from < total / 2; from += 30) await publishRange(from, from + 30);
+    // First run: stopped while its handler is held part way through what is there.
+    const first = await startConsumer(100);
+    await until(() => holding);
+    const stopping = first.stop();
+    release();
+    await stopping;
     const afterFirst = await count();
     expect(afterFirst).toBeGreaterThanOrEqual(100);
     expect(afterFirst).toBeLessThan(total / 2);
 
     await publishRange(total / 2, total);
-    const second = await startConsumer(false);
+    const second = await startConsumer();
     await until(async () => (await count()) === total);
     // Give a redelivery (if any) the chance to show up as an extra row or a failed transaction.
     await new Promise((r) => setTimeout(r, 500));
