@@ -210,42 +210,60 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
     res.flushHeaders();
     res.write('retry: 2000\n\n');
     let closed = false;
-    const deliver = async (state: CaseState) => {
+    const operatie = caseId ? 'GET /cases/{id}/stream' : 'GET /cases/stream';
+    // One processing-log write for every state in the round, then the messages (see stream/hub.ts).
+    const deliver = async (states: readonly CaseState[]) => {
       if (closed) return;
-      const access = resolveAccess(worker, state);
-      if (!access) return;
       const start = new Date();
-      const body = filterCase(toView(state, today()), access);
-      await deps.processingLog.write([
-        logEntry(
-          req,
-          worker,
-          caseId ? 'GET /cases/{id}/stream' : 'GET /cases/stream',
-          verwerkingsactiviteiten.volgen,
-          state.id,
-          state.client.bsn,
-          start,
-        ),
-      ]);
+      const day = today();
+      const visible: { state: CaseState; body: unknown }[] = [];
+      for (const state of states) {
+        const access = resolveAccess(worker, state);
+        if (access) visible.push({ state, body: filterCase(toView(state, day), access) });
+      }
+      if (visible.length === 0) return;
+      try {
+        await deps.processingLog.write(
+          visible.map(({ state }) =>
+            logEntry(
+              req,
+              worker,
+              operatie,
+              verwerkingsactiviteiten.volgen,
+              state.id,
+              state.client.bsn,
+              start,
+            ),
+          ),
+        );
+      } catch (error) {
+        // Unlogged reads are not sent; the client reconnects (retry) and starts over.
+        deps.logger.error({ err: error }, 'stream processing log failed; closing the stream');
+        close();
+        res.end();
+        return;
+      }
       if (closed) return;
-      res.write(`event: case\nid: ${state.id}:${state.aantalEvents}\ndata: ${JSON.stringify(body)}\n\n`);
+      res.write(
+        visible
+          .map(
+            ({ state, body }) =>
+              `event: case\nid: ${state.id}:${state.aantalEvents}\ndata: ${JSON.stringify(body)}\n\n`,
+          )
+          .join(''),
+      );
     };
-    const unsubscribe = deps.streamHub.subscribe({ caseId, deliver });
     const heartbeat = setInterval(() => res.write(': ping\n\n'), deps.sseHeartbeatMs ?? 15_000);
+    let unsubscribe: () => void = () => undefined;
     const close = () => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
       unsubscribe();
     };
+    unsubscribe = deps.streamHub.subscribe({ caseId, deliver }, initial);
     req.on('close', close);
     res.on('error', close);
-    if (initial) {
-      deliver(initial).catch((error: unknown) => {
-        deps.logger.error({ err: error }, 'stream initial delivery failed');
-        res.end();
-      });
-    }
   }
 
   return router;

@@ -4,19 +4,31 @@ import type { CaseState } from '../cases/state';
 /**
  * Fan-out of committed case changes to SSE subscribers. Notifications are handled one at a time
  * (ids arriving meanwhile are coalesced), each changed case is loaded once for all subscribers,
- * and each subscriber decides with the access rules what it may see (see cases/routes.ts).
+ * and each subscriber decides with the access rules what it may see (see cases/cases.routes.ts).
+ *
+ * A subscriber has at most one delivery in flight (it waits for its processing-log commit).
+ * Changes arriving meanwhile wait in the subscriber's queue, newest state per case, and go out
+ * together in its next delivery: one commit per round instead of one per change, so a stream keeps
+ * up with any event rate instead of queueing one commit after another behind it.
  */
 export interface StreamSubscriber {
   /** One case, or null for every case the subscriber takes part in. */
   caseId: string | null;
-  deliver(state: CaseState): Promise<void>;
+  /** Delivers states in order of arrival; resolves once they are sent (or skipped). */
+  deliver(states: readonly CaseState[]): Promise<void>;
 }
 
 export interface StreamHub {
-  subscribe(sub: StreamSubscriber): () => void;
+  /** `initial` (a state read before subscribing) goes out first unless a newer one overtakes it. */
+  subscribe(sub: StreamSubscriber, initial?: CaseState): () => void;
   /** Case ids changed (from NOTIFY). */
   changed(ids: readonly string[]): void;
   size(): number;
+}
+
+interface Outbox {
+  pending: Map<string, CaseState>;
+  busy: boolean;
 }
 
 export function createStreamHub(options: {
@@ -25,16 +37,34 @@ export function createStreamHub(options: {
 }): StreamHub {
   const all = new Set<StreamSubscriber>();
   const perCase = new Map<string, Set<StreamSubscriber>>();
+  const outboxes = new Map<StreamSubscriber, Outbox>();
   let queued = new Set<string>();
   let running = false;
-  // Per subscriber, deliveries stay in order; the hub does not wait for them (each waits for its
-  // processing-log commit) before loading the next round of changes.
-  const chains = new WeakMap<StreamSubscriber, Promise<void>>();
+
+  const drain = async (sub: StreamSubscriber, box: Outbox) => {
+    box.busy = true;
+    try {
+      while (box.pending.size > 0 && outboxes.has(sub)) {
+        const states = [...box.pending.values()];
+        box.pending = new Map();
+        await sub.deliver(states).catch((error: unknown) => {
+          options.logger.warn({ err: error }, 'stream delivery failed');
+        });
+      }
+    } finally {
+      box.busy = false;
+    }
+  };
   const enqueue = (sub: StreamSubscriber, state: CaseState) => {
-    const next = (chains.get(sub) ?? Promise.resolve())
-      .then(() => sub.deliver(state))
-      .catch((error: unknown) => options.logger.warn({ err: error }, 'stream delivery failed'));
-    chains.set(sub, next);
+    const box = outboxes.get(sub);
+    if (!box) return;
+    const queuedState = box.pending.get(state.id);
+    // A state never replaces a newer one of the same case (a slow initial read, a late round).
+    if (queuedState && queuedState.aantalEvents > state.aantalEvents) return;
+    // Re-inserted so the map's order stays the order of the latest change.
+    box.pending.delete(state.id);
+    box.pending.set(state.id, state);
+    if (!box.busy) void drain(sub, box);
   };
 
   const run = async () => {
@@ -59,14 +89,17 @@ export function createStreamHub(options: {
   };
 
   return {
-    subscribe(sub) {
+    subscribe(sub, initial) {
+      outboxes.set(sub, { pending: new Map(), busy: false });
       if (sub.caseId === null) all.add(sub);
       else {
         const set = perCase.get(sub.caseId) ?? new Set();
         set.add(sub);
         perCase.set(sub.caseId, set);
       }
+      if (initial) enqueue(sub, initial);
       return () => {
+        outboxes.delete(sub);
         if (sub.caseId === null) all.delete(sub);
         else {
           const set = perCase.get(sub.caseId);
