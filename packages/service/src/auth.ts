@@ -40,7 +40,14 @@ export interface CaseWorkerVerifier {
   verify(token: string): Promise<CaseWorker>;
 }
 
-export function createCaseWorkerVerifier(issuers: IssuerConfig[]): CaseWorkerVerifier {
+/**
+ * Verified tokens are remembered until they expire (at most `cacheSize` of them): a case worker's
+ * browser sends the same token with every request and SSE reconnect, and a signature check per
+ * request was the largest single CPU cost of a cached read. Only successful checks are kept, and a
+ * kept token is still refused the moment its `exp` passes.
+ */
+export function createCaseWorkerVerifier(issuers: IssuerConfig[], cacheSize = 10_000): CaseWorkerVerifier {
+  const verified = new Map<string, { worker: CaseWorker; expiresAtMs: number }>();
   const keys = new Map<string, { audience: string; key: JWTVerifyGetKey | Uint8Array }>();
   for (const cfg of issuers) {
     keys.set(cfg.issuer, {
@@ -50,6 +57,11 @@ export function createCaseWorkerVerifier(issuers: IssuerConfig[]): CaseWorkerVer
   }
   return {
     async verify(token) {
+      const hit = verified.get(token);
+      if (hit) {
+        if (Date.now() < hit.expiresAtMs) return hit.worker;
+        verified.delete(token);
+      }
       let issuer: string | undefined;
       try {
         const [, payload] = token.split('.');
@@ -80,7 +92,22 @@ export function createCaseWorkerVerifier(issuers: IssuerConfig[]): CaseWorkerVer
           })),
         });
       }
-      return { kind: 'case-worker', issuer, ...claims.data };
+      // Frozen: the same object answers every request that carries this token.
+      const worker: CaseWorker = Object.freeze({
+        kind: 'case-worker' as const,
+        issuer,
+        ...claims.data,
+        roles: Object.freeze([...claims.data.roles]) as string[],
+      });
+      // Tokens without `exp` are checked every time (nothing says how long they stay valid).
+      if (typeof payload.exp === 'number') {
+        if (verified.size >= cacheSize) {
+          const oldest = verified.keys().next().value;
+          if (oldest !== undefined) verified.delete(oldest);
+        }
+        verified.set(token, { worker, expiresAtMs: payload.exp * 1000 });
+      }
+      return worker;
     },
   };
 }

@@ -102,6 +102,20 @@ describe('case-worker tokens', () => {
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
+  it('remembers a verified token only until it expires, and never a refused one', async () => {
+    const claims = { sub: 'kort', oin: '00000099000000000001', roles: ['gemeente'] };
+    const token = await signDevToken(secret, claims, 1);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'kort' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'kort' });
+    // exp has second resolution: after 2 s the token is past it, remembered or not.
+    await new Promise((r) => setTimeout(r, 2_000));
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'unauthenticated' });
+
+    const forged = await signDevToken('another-secret-that-is-at-least-32-chars', claims);
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
   it('rejects what is not a JWT', async () => {
     await expect(verifier.verify('khs_not_a_jwt')).rejects.toMatchObject({ code: 'unauthenticated' });
   });

@@ -391,7 +391,7 @@ async function main() {
     if (!opts.skipLatency) {
       const secret = 'bench-secret-bench-secret-bench-secret-01';
       const port = await freePort();
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+      child = spawn(process.execPath, [...(process.env.BENCH_CHILD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_CPU_PROF}`] : []), '--import', 'tsx', 'src/index.ts'], {
         cwd: serviceDir,
         env: {
           ...process.env,
