@@ -5,7 +5,7 @@ import type { CaseState } from '../cases/state';
 import { newCaseId, testContext, wmoLifecycle } from '../cases/testing';
 import { createStreamHub } from './hub';
 
-const logger = createLogger({ level: 'silent', name: 'hub-test' });
+const logger = createLogger({ level: 'silent', service: 'hub-test' });
 
 /** States of one case after 1, 2, ... events of its lifecycle. */
 function statesOf(caseId: string): CaseState[] {
