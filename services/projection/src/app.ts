@@ -10,6 +10,7 @@ import type { Express } from 'express';
 import type { Kysely } from 'kysely';
 import { requireAdmin, requireCaseWorker } from './api/auth';
 import { openApiDocument } from './api/openapi';
+import type { CaseReader } from './cases/case-cache';
 import { caseRoutes } from './cases/cases.routes';
 import { adminRoutes } from './processing-log/admin.routes';
 import type { ProcessingLog } from './processing-log/processing-log';
@@ -23,6 +24,8 @@ export interface ServerDeps {
   logger: Logger;
   metrics: Metrics;
   readiness: Record<string, ReadinessCheck>;
+  /** Joined cases of the active version (cached, see cases/case-cache.ts). */
+  cases: CaseReader;
   processingLog: ProcessingLog;
   streamHub: StreamHub;
   /** HMAC key for the data subject in the processing log. */
@@ -47,6 +50,7 @@ export function createServer(deps: ServerDeps): Express {
     caseRoutes({
       db: deps.db,
       schema: deps.schema,
+      cases: deps.cases,
       processingLog: deps.processingLog,
       streamHub: deps.streamHub,
       pseudonymKey: deps.pseudonymKey,

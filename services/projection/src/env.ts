@@ -41,6 +41,8 @@ export const projectionEnv = commonEnv
      * before the group hands them to another (the broker allows 6,000 and up by default).
      */
     PROJECTION_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    /** Joined cases kept in memory for reads, kept true by NOTIFY (cases/case-cache.ts); 0: none. */
+    PROJECTION_CASE_CACHE: z.coerce.number().int().min(0).default(10_000),
     /** PostgreSQL pool size. */
     PROJECTION_DB_POOL: z.coerce.number().int().min(2).max(100).default(10),
     /** How often the deadline scanner runs, in ms; 0 switches it off on this instance. */

@@ -18,6 +18,7 @@ import {
 } from '@ketenhub/service';
 import { createServer } from './app';
 import { findCases } from './cases/case.repository';
+import { createCaseCache } from './cases/case-cache';
 import { startProjectionConsumer } from './consumer/consumer';
 import { casesChannel, parseNotifyPayload } from './consumer/projector';
 import { startConsumerSupervisor } from './consumer/supervisor';
@@ -84,16 +85,30 @@ async function main() {
   });
   closers.push({ name: 'consumer', close: () => supervisor.stop() });
 
-  const streamHub = createStreamHub({ load: (ids) => findCases(db, env.PROJECTION_SCHEMA, ids), logger });
+  let listening = () => false;
+  const cases = createCaseCache({
+    load: (ids) => findCases(db, env.PROJECTION_SCHEMA, ids),
+    live: () => listening(),
+    maxEntries: env.PROJECTION_CASE_CACHE,
+  });
+  const streamHub = createStreamHub({ load: (ids) => cases.findMany(ids), logger });
   const listener = startListener({
     url: env.DATABASE_URL,
     channels: [casesChannel, versionChannel],
     logger,
     onNotification: (channel, payload) => {
-      if (channel === versionChannel) supervisor.check();
-      else streamHub.changed(parseNotifyPayload(payload).ids);
+      if (channel === versionChannel) {
+        cases.clear();
+        supervisor.check();
+      } else {
+        const { ids } = parseNotifyPayload(payload);
+        cases.invalidate(ids);
+        streamHub.changed(ids);
+      }
     },
+    onReconnect: () => cases.clear(),
   });
+  listening = () => listener.isConnected();
   closers.push({ name: 'listener', close: () => listener.close() });
 
   const processingLog = createProcessingLog(db, env.PROJECTION_SCHEMA);
@@ -126,6 +141,7 @@ async function main() {
       database: () => isDatabaseReachable(db),
       listen: () => listener.isConnected(),
     },
+    cases,
     processingLog,
     streamHub,
     pseudonymKey: env.PROJECTION_PSEUDONYM_KEY ?? devPseudonymKey,

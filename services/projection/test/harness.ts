@@ -20,6 +20,7 @@ import {
 import { type Kysely, sql } from 'kysely';
 import { createServer } from '../src/app';
 import { findCases } from '../src/cases/case.repository';
+import { createCaseCache } from '../src/cases/case-cache';
 import { orgs, testContext } from '../src/cases/testing';
 import { startProjectionConsumer } from '../src/consumer/consumer';
 import { casesChannel, parseNotifyPayload } from '../src/consumer/projector';
@@ -64,13 +65,25 @@ export async function startProjection(options: {
     logger,
     metrics,
   });
-  const streamHub = createStreamHub({ load: (ids) => findCases(options.db, base, ids), logger });
+  let listening = () => false;
+  const cases = createCaseCache({
+    load: (ids) => findCases(options.db, base, ids),
+    live: () => listening(),
+    maxEntries: 1_000,
+  });
+  const streamHub = createStreamHub({ load: (ids) => cases.findMany(ids), logger });
   const listener = startListener({
     url: options.url,
     channels: [casesChannel],
     logger,
-    onNotification: (_c, payload) => streamHub.changed(parseNotifyPayload(payload).ids),
+    onNotification: (_c, payload) => {
+      const { ids } = parseNotifyPayload(payload);
+      cases.invalidate(ids);
+      streamHub.changed(ids);
+    },
+    onReconnect: () => cases.clear(),
   });
+  listening = () => listener.isConnected();
   await until(() => listener.isConnected(), 10_000, 'listener connected');
   const processingLog = createProcessingLog(options.db, base);
   const now = options.now ?? new Date('2026-05-20T10:00:00Z');
@@ -83,6 +96,7 @@ export async function startProjection(options: {
     logger,
     metrics,
     readiness: { consumer: () => consumer.isReady() },
+    cases,
     processingLog,
     streamHub,
     pseudonymKey,

@@ -169,6 +169,9 @@ describe('read API over real Kafka and PostgreSQL', () => {
       });
       expect(seen[1]?.data.wmo.onderzoek).toBeUndefined();
       expect(all[0]?.data).toMatchObject({ id: wmoId, fase: 'afgesloten' });
+      // Reads were served from the case cache since the first GET; the notification that fed the
+      // streams removed the case from it, so a read now shows the change too.
+      expect((await p.get(`/cases/${wmoId}`, gemeente)).body?.fase).toBe('afgesloten');
 
       expect((await p.get('/openapi.json')).body?.openapi).toBe('3.1.0');
     } finally {

@@ -14,7 +14,8 @@ import {
   verwerkingsactiviteiten,
 } from '../processing-log/processing-log';
 import type { StreamHub } from '../stream/hub';
-import { caseTimeline, findCase, listCases } from './case.repository';
+import { caseTimeline, listCases } from './case.repository';
+import type { CaseReader } from './case-cache';
 import { type CaseState, fasen } from './state';
 import { toView } from './view';
 
@@ -22,6 +23,7 @@ export interface CaseRoutesDeps {
   db: Kysely<unknown>;
   /** Base schema whose views point at the active version. */
   schema: string;
+  cases: CaseReader;
   processingLog: ProcessingLog;
   streamHub: StreamHub;
   pseudonymKey: string;
@@ -81,7 +83,7 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
     worker: CaseWorker,
     id: string,
   ): Promise<{ state: CaseState; access: CaseAccess }> => {
-    const state = await findCase(deps.db, deps.schema, id);
+    const state = await deps.cases.find(id);
     const access = resolveAccess(worker, state);
     if (!state || !access) throw new AppError('not-found', `no chain case ${id} for your organisation`);
     return { state, access };
