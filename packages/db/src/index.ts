@@ -10,9 +10,11 @@ export {
 } from './database';
 export { type MigrateOptions, type Migrations, migrateToLatest } from './migrations';
 export {
+  applyBatchesOnce,
   applyBatchOnce,
   createPositionsTable,
   loadPositions,
   type OffsetRecord,
+  type PartitionBatch,
   type PositionKey,
 } from './positions';

@@ -45,13 +45,75 @@ export async function loadPositions(
   return new Map(rows.rows.map((r) => [r.partition, String(r.next_offset)]));
 }
 
+/** One partition's records for {@link applyBatchesOnce}, in offset order. */
+export interface PartitionBatch<R extends OffsetRecord> {
+  topic: string;
+  partition: number;
+  records: R[];
+}
+
 /**
- * Runs `apply` on the records of one partition batch that were not applied before, and moves the
- * stored position past the batch, all in one transaction.
+ * Runs `apply` on the records of several partition batches that were not applied before, and moves
+ * each stored position past its batch, all in one transaction: a consumer that hands in every
+ * partition of a fetch pays one commit for all of them instead of one each.
  *
- * The row lock on the position serialises two instances that briefly both think they own the
- * partition during a rebalance: the second waits, then sees the moved position and skips.
+ * The row locks on the positions (taken in one statement, in key order, so two instances cannot
+ * deadlock on them) serialise two instances that briefly both think they own a partition during a
+ * rebalance: the second waits, then sees the moved position and skips.
  */
+export async function applyBatchesOnce<R extends OffsetRecord, T>(
+  db: Kysely<unknown>,
+  schema: string,
+  group: string,
+  batches: readonly PartitionBatch<R>[],
+  apply: (trx: Transaction<unknown>, fresh: R[]) => Promise<T>,
+): Promise<{
+  applied: number;
+  skipped: number;
+  perBatch: { applied: number; skipped: number }[];
+  result: T | undefined;
+}> {
+  const live = batches.filter((b) => b.records.length > 0);
+  const perBatch = batches.map(() => ({ applied: 0, skipped: 0 }));
+  if (live.length === 0) return { applied: 0, skipped: 0, perBatch, result: undefined };
+  const table = sql.table(`${schema}.consumer_positions`);
+  const topics = live.map((b) => b.topic);
+  const partitions = live.map((b) => b.partition);
+  return db.transaction().execute(async (trx) => {
+    await sql`insert into ${table} (group_id, topic, partition, next_offset)
+      select ${group}, t, p, 0 from unnest(${topics}::text[], ${partitions}::int[]) as u(t, p)
+      on conflict do nothing`.execute(trx);
+    const current = await sql<{ topic: string; partition: number; next_offset: string }>`
+      select c.topic, c.partition, c.next_offset from ${table} c
+      join unnest(${topics}::text[], ${partitions}::int[]) as u(t, p) on c.topic = u.t and c.partition = u.p
+      where c.group_id = ${group}
+      order by c.topic, c.partition
+      for update of c`.execute(trx);
+    const next = new Map(current.rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
+    const fresh: R[] = [];
+    const moved: { topic: string; partition: number; next: string }[] = [];
+    for (const [i, b] of batches.entries()) {
+      if (b.records.length === 0) continue;
+      const from = next.get(`${b.topic}:${b.partition}`) ?? 0n;
+      const mine = b.records.filter((r) => BigInt(r.offset) >= from);
+      perBatch[i] = { applied: mine.length, skipped: b.records.length - mine.length };
+      if (mine.length === 0) continue;
+      fresh.push(...mine);
+      const last = b.records[b.records.length - 1] as R;
+      moved.push({ topic: b.topic, partition: b.partition, next: (BigInt(last.offset) + 1n).toString() });
+    }
+    const skipped = perBatch.reduce((n, b) => n + b.skipped, 0);
+    if (fresh.length === 0) return { applied: 0, skipped, perBatch, result: undefined };
+    const result = await apply(trx, fresh);
+    await sql`update ${table} c set next_offset = u.n, updated_at = now()
+      from unnest(${moved.map((m) => m.topic)}::text[], ${moved.map((m) => m.partition)}::int[],
+        ${moved.map((m) => m.next)}::bigint[]) as u(t, p, n)
+      where c.group_id = ${group} and c.topic = u.t and c.partition = u.p`.execute(trx);
+    return { applied: fresh.length, skipped, perBatch, result };
+  });
+}
+
+/** {@link applyBatchesOnce} for one partition batch. */
 export async function applyBatchOnce<R extends OffsetRecord, T>(
   db: Kysely<unknown>,
   schema: string,
@@ -59,25 +121,12 @@ export async function applyBatchOnce<R extends OffsetRecord, T>(
   records: R[],
   apply: (trx: Transaction<unknown>, fresh: R[]) => Promise<T>,
 ): Promise<{ applied: number; skipped: number; result: T | undefined }> {
-  if (records.length === 0) return { applied: 0, skipped: 0, result: undefined };
-  const table = sql.table(`${schema}.consumer_positions`);
-  return db.transaction().execute(async (trx) => {
-    await sql`insert into ${table} (group_id, topic, partition, next_offset)
-      values (${key.group}, ${key.topic}, ${key.partition}, 0)
-      on conflict do nothing`.execute(trx);
-    const current = await sql<{ next_offset: string }>`
-      select next_offset from ${table}
-      where group_id = ${key.group} and topic = ${key.topic} and partition = ${key.partition}
-      for update`.execute(trx);
-    const next = BigInt(current.rows[0]?.next_offset ?? 0);
-    const fresh = records.filter((r) => BigInt(r.offset) >= next);
-    const last = records[records.length - 1];
-    if (fresh.length === 0 || last === undefined) {
-      return { applied: 0, skipped: records.length, result: undefined };
-    }
-    const result = await apply(trx, fresh);
-    await sql`update ${table} set next_offset = ${(BigInt(last.offset) + 1n).toString()}, updated_at = now()
-      where group_id = ${key.group} and topic = ${key.topic} and partition = ${key.partition}`.execute(trx);
-    return { applied: fresh.length, skipped: records.length - fresh.length, result };
-  });
+  const { applied, skipped, result } = await applyBatchesOnce(
+    db,
+    schema,
+    key.group,
+    [{ topic: key.topic, partition: key.partition, records }],
+    apply,
+  );
+  return { applied, skipped, result };
 }

@@ -28,8 +28,8 @@ export const projectionEnv = commonEnv
     PROJECTION_PSEUDONYM_KEY: z.string().min(32, 'at least 32 characters').optional(),
     /** Bearer token for operator endpoints (`/admin/...`); they answer 401 when it is not set. */
     KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
-    /** Partitions projected at the same time (each in its own transaction). */
-    PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(2),
+    /** Partition batches handed to the projector at once; those waiting together share one transaction. */
+    PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(16),
     /** Largest fetch per partition in bytes: the batch size during catch-up. */
     PROJECTION_MAX_BYTES_PER_PARTITION: z.coerce
       .number()

@@ -1,10 +1,17 @@
 import { loadPositions } from '@ketenhub/db';
-import { ack, type KafkaClient, type RunningConsumer, runConsumer } from '@ketenhub/kafka';
+import {
+  ack,
+  type ConsumedRecord,
+  type KafkaClient,
+  type RecordBatch,
+  type RunningConsumer,
+  runConsumer,
+} from '@ketenhub/kafka';
 import type { Logger, Metrics } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { EvolveContext } from '../cases/evolve';
 import type { VersionInfo } from '../versions/versions';
-import { projectBatch } from './projector';
+import { type BatchResult, projectBatches } from './projector';
 
 export interface ProjectionConsumerOptions {
   client: KafkaClient;
@@ -15,25 +22,111 @@ export interface ProjectionConsumerOptions {
   logger: Logger;
   metrics?: Metrics;
   notify?: () => boolean;
+  /** Partition batches handed in at the same time; those waiting together share a transaction. */
   partitionsConcurrently?: number;
   maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
+  /** Transactions in flight at once (default 2: one commits while the next one's events are parsed). */
+  transactions?: number;
+  /** Most records per transaction (whole batches; a larger single batch still goes alone). */
+  maxRecordsPerTransaction?: number;
   /** Called after every applied batch (progress bars, tests). */
   onBatch?(info: { topic: string; partition: number; nextOffset: string; highWatermark: string }): void;
   onStop?(error: Error): void;
 }
 
+interface Waiting {
+  batch: RecordBatch;
+  resolve(outcome: { applied: number; skipped: number }): void;
+  reject(error: unknown): void;
+}
+
 /**
  * Consumes the domain topics into one projection version. Positions live in the version's
  * schema next to its effects; Kafka's committed offsets are only for monitoring.
+ *
+ * Group commit: every partition batch of a fetch is handed in at once (partitionsConcurrently), and
+ * the batches waiting at that moment are projected in one transaction. A live event then waits for
+ * one commit instead of one per partition ahead of it, and catch-up pays one commit per fetch.
  */
 export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<RunningConsumer> {
   const { version } = o;
+  const maxRecords = o.maxRecordsPerTransaction ?? 20_000;
+  const maxInFlight = o.transactions ?? 2;
+  const queue: Waiting[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  const record = (batches: readonly RecordBatch[], result: BatchResult | undefined) => {
+    if (!o.metrics || !result) return;
+    for (const [topic, c] of result.byTopic) {
+      const labels = { group: version.groupId, topic };
+      if (c.applied > 0) o.metrics.eventsConsumed.inc({ ...labels, outcome: 'applied' }, c.applied);
+      if (c.duplicates > 0) o.metrics.eventsConsumed.inc({ ...labels, outcome: 'duplicate' }, c.duplicates);
+      if (c.rejected > 0) o.metrics.eventsConsumed.inc({ ...labels, outcome: 'rejected' }, c.rejected);
+    }
+    if (result.rejected > 0) {
+      // Offsets only: rejected values can hold personal data and stay in the rejected table.
+      o.logger.warn(
+        { partitions: batches.map((b) => `${b.topic}:${b.partition}`), rejected: result.rejected },
+        'records rejected',
+      );
+    }
+  };
+
+  const flush = async (group: Waiting[]) => {
+    try {
+      const { perBatch, result } = await projectBatches(
+        { db: o.db, schema: version.schema, group: version.groupId, ctx: o.ctx, notify: o.notify },
+        group.map((w) => ({ topic: w.batch.topic, partition: w.batch.partition, records: w.batch.records })),
+      );
+      record(
+        group.map((w) => w.batch),
+        result,
+      );
+      for (const [i, w] of group.entries()) w.resolve(perBatch[i] ?? { applied: 0, skipped: 0 });
+    } catch (error) {
+      for (const w of group) w.reject(error);
+    }
+  };
+
+  const schedule = () => {
+    if (scheduled || queue.length === 0 || inFlight >= maxInFlight) return;
+    scheduled = true;
+    // setImmediate: the batches kafkajs hands in for the same fetch all join this transaction.
+    setImmediate(() => {
+      scheduled = false;
+      while (queue.length > 0 && inFlight < maxInFlight) {
+        let n = 0;
+        let records = 0;
+        while (
+          n < queue.length &&
+          (n === 0 || records + (queue[n]?.batch.records.length ?? 0) <= maxRecords)
+        ) {
+          records += queue[n]?.batch.records.length ?? 0;
+          n++;
+        }
+        const group = queue.splice(0, n);
+        inFlight++;
+        void flush(group).finally(() => {
+          inFlight--;
+          schedule();
+        });
+      }
+    });
+  };
+
+  const project = (batch: RecordBatch) =>
+    new Promise<{ applied: number; skipped: number }>((resolve, reject) => {
+      queue.push({ batch, resolve, reject });
+      schedule();
+    });
+
   return runConsumer(o.client, {
     groupId: version.groupId,
     topics: o.topics,
     fromBeginning: true,
-    partitionsConcurrently: o.partitionsConcurrently ?? 2,
+    partitionsConcurrently: o.partitionsConcurrently ?? 16,
     maxBytesPerPartition: o.maxBytesPerPartition ?? 2 * 1024 * 1024,
     ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
     loadPositions: async (topic, partitions) => {
@@ -41,31 +134,14 @@ export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<R
       return new Map([...all].filter(([p]) => partitions.includes(p)));
     },
     handleBatch: async (batch) => {
-      const { result, skipped } = await projectBatch(
-        { db: o.db, schema: version.schema, group: version.groupId, ctx: o.ctx, notify: o.notify },
-        { topic: batch.topic, partition: batch.partition },
-        batch.records,
-      );
-      const labels = { group: version.groupId, topic: batch.topic };
-      if (o.metrics) {
-        if (skipped > 0) o.metrics.eventsConsumed.inc({ ...labels, outcome: 'already-applied' }, skipped);
-        if (result) {
-          if (result.applied > 0)
-            o.metrics.eventsConsumed.inc({ ...labels, outcome: 'applied' }, result.applied);
-          if (result.duplicates > 0)
-            o.metrics.eventsConsumed.inc({ ...labels, outcome: 'duplicate' }, result.duplicates);
-          if (result.rejected > 0)
-            o.metrics.eventsConsumed.inc({ ...labels, outcome: 'rejected' }, result.rejected);
-        }
-      }
-      if (result && result.rejected > 0) {
-        // Offsets only: rejected values can hold personal data and stay in the rejected table.
-        o.logger.warn(
-          { topic: batch.topic, partition: batch.partition, rejected: result.rejected },
-          'records rejected',
+      const { skipped } = await project(batch);
+      if (o.metrics && skipped > 0) {
+        o.metrics.eventsConsumed.inc(
+          { group: version.groupId, topic: batch.topic, outcome: 'already-applied' },
+          skipped,
         );
       }
-      const last = batch.records[batch.records.length - 1];
+      const last: ConsumedRecord | undefined = batch.records[batch.records.length - 1];
       if (last) {
         o.onBatch?.({
           topic: batch.topic,

@@ -99,7 +99,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     logger: o.logger,
     // Nobody reads this version yet: no NOTIFY traffic for SSE until it serves.
     notify: () => switched,
-    partitionsConcurrently: o.partitionsConcurrently ?? 2,
+    partitionsConcurrently: o.partitionsConcurrently ?? 16,
     maxBytesPerPartition: o.maxBytesPerPartition ?? 4 * 1024 * 1024,
     ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
   });
