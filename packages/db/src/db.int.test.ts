@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
 import { createDatabase, databaseName, dropDatabase, ensureDatabase, migrateToLatest } from './index';
-import { applyBatchOnce, createPositionsTable, loadPositions } from './positions';
+import { applyBatchesOnce, applyBatchOnce, createPositionsTable, loadPositions } from './positions';
 
 describe('database helpers on a real PostgreSQL', () => {
   test('ensureDatabase creates a missing database and tolerates concurrent callers', async ({ testDb }) => {
@@ -93,5 +93,64 @@ describe('database helpers on a real PostgreSQL', () => {
     expect(await loadPositions(testDb.db, 'pos', 'g', 't')).toEqual(new Map([[0, '20']]));
     const count = await sql<{ n: string }>`select count(*) as n from pos.effects`.execute(testDb.db);
     expect(Number(count.rows[0]?.n)).toBe(20);
+  });
+
+  test('applyBatchesOnce: several partitions in one transaction, each offset once, racing calls do not deadlock', async ({
+    testDb,
+  }) => {
+    await sql`create schema multi`.execute(testDb.db);
+    await createPositionsTable(testDb.db, 'multi');
+    await sql`create table multi.effects (k text primary key)`.execute(testDb.db);
+    const records = (p: number, from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => ({ offset: String(from + i), k: `${p}:${from + i}` }));
+    const apply = (
+      batches: { topic: string; partition: number; records: { offset: string; k: string }[] }[],
+    ) =>
+      applyBatchesOnce(testDb.db, 'multi', 'g', batches, async (trx, fresh) => {
+        for (const r of fresh) await sql`insert into multi.effects values (${r.k})`.execute(trx);
+        return fresh.length;
+      });
+    const first = await apply([
+      { topic: 't', partition: 0, records: records(0, 0, 5) },
+      { topic: 't', partition: 1, records: records(1, 0, 3) },
+      { topic: 'u', partition: 0, records: [] },
+    ]);
+    expect(first).toMatchObject({ applied: 8, skipped: 0, result: 8 });
+    expect(first.perBatch).toEqual([
+      { applied: 5, skipped: 0 },
+      { applied: 3, skipped: 0 },
+      { applied: 0, skipped: 0 },
+    ]);
+    // Overlap with what was applied, and the same partition twice in one call (handed in again).
+    const second = await apply([
+      { topic: 't', partition: 1, records: records(1, 2, 6) },
+      { topic: 't', partition: 0, records: records(0, 3, 7) },
+      { topic: 't', partition: 0, records: records(0, 5, 9) },
+    ]);
+    expect(second.perBatch).toEqual([
+      { applied: 3, skipped: 1 },
+      { applied: 2, skipped: 2 },
+      { applied: 2, skipped: 2 },
+    ]);
+    // Two instances racing over the same partitions, listed in opposite orders: no deadlock, once.
+    const [x, y] = await Promise.all([
+      apply([
+        { topic: 't', partition: 0, records: records(0, 9, 12) },
+        { topic: 't', partition: 1, records: records(1, 6, 8) },
+      ]),
+      apply([
+        { topic: 't', partition: 1, records: records(1, 6, 8) },
+        { topic: 't', partition: 0, records: records(0, 9, 12) },
+      ]),
+    ]);
+    expect([x.applied, y.applied].sort()).toEqual([0, 5]);
+    expect(await loadPositions(testDb.db, 'multi', 'g', 't')).toEqual(
+      new Map([
+        [0, '12'],
+        [1, '8'],
+      ]),
+    );
+    const count = await sql<{ n: string }>`select count(*) as n from multi.effects`.execute(testDb.db);
+    expect(Number(count.rows[0]?.n)).toBe(12 + 8);
   });
 });

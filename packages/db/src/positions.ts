@@ -77,37 +77,40 @@ export async function applyBatchesOnce<R extends OffsetRecord, T>(
   const perBatch = batches.map(() => ({ applied: 0, skipped: 0 }));
   if (live.length === 0) return { applied: 0, skipped: 0, perBatch, result: undefined };
   const table = sql.table(`${schema}.consumer_positions`);
-  const topics = live.map((b) => b.topic);
-  const partitions = live.map((b) => b.partition);
+  // Unique keys: a partition may appear twice (a batch handed in again after a rebalance).
+  const keys = [...new Map(live.map((b) => [`${b.topic}:${b.partition}`, b])).values()];
+  const topics = keys.map((b) => b.topic);
+  const partitions = keys.map((b) => b.partition);
   return db.transaction().execute(async (trx) => {
-    await sql`insert into ${table} (group_id, topic, partition, next_offset)
-      select ${group}, t, p, 0 from unnest(${topics}::text[], ${partitions}::int[]) as u(t, p)
-      on conflict do nothing`.execute(trx);
+    // One round trip: a new partition gets its row, an existing one is locked by the no-op update
+    // (taken in key order, like FOR UPDATE would) and its stored position is returned.
     const current = await sql<{ topic: string; partition: number; next_offset: string }>`
-      select c.topic, c.partition, c.next_offset from ${table} c
-      join unnest(${topics}::text[], ${partitions}::int[]) as u(t, p) on c.topic = u.t and c.partition = u.p
-      where c.group_id = ${group}
-      order by c.topic, c.partition
-      for update of c`.execute(trx);
+      insert into ${table} as c (group_id, topic, partition, next_offset)
+      select ${group}, u.t, u.p, 0 from unnest(${topics}::text[], ${partitions}::int[]) as u(t, p)
+      order by u.t, u.p
+      on conflict (group_id, topic, partition) do update set next_offset = c.next_offset
+      returning c.topic, c.partition, c.next_offset`.execute(trx);
     const next = new Map(current.rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
     const fresh: R[] = [];
-    const moved: { topic: string; partition: number; next: string }[] = [];
+    const moved = new Map<string, { topic: string; partition: number; next: string }>();
     for (const [i, b] of batches.entries()) {
       if (b.records.length === 0) continue;
-      const from = next.get(`${b.topic}:${b.partition}`) ?? 0n;
+      const key = `${b.topic}:${b.partition}`;
+      const from = next.get(key) ?? 0n;
       const mine = b.records.filter((r) => BigInt(r.offset) >= from);
       perBatch[i] = { applied: mine.length, skipped: b.records.length - mine.length };
       if (mine.length === 0) continue;
       fresh.push(...mine);
-      const last = b.records[b.records.length - 1] as R;
-      moved.push({ topic: b.topic, partition: b.partition, next: (BigInt(last.offset) + 1n).toString() });
+      const after = BigInt((b.records[b.records.length - 1] as R).offset) + 1n;
+      next.set(key, after);
+      moved.set(key, { topic: b.topic, partition: b.partition, next: after.toString() });
     }
     const skipped = perBatch.reduce((n, b) => n + b.skipped, 0);
     if (fresh.length === 0) return { applied: 0, skipped, perBatch, result: undefined };
     const result = await apply(trx, fresh);
     await sql`update ${table} c set next_offset = u.n, updated_at = now()
-      from unnest(${moved.map((m) => m.topic)}::text[], ${moved.map((m) => m.partition)}::int[],
-        ${moved.map((m) => m.next)}::bigint[]) as u(t, p, n)
+      from unnest(${[...moved.values()].map((m) => m.topic)}::text[], ${[...moved.values()].map((m) => m.partition)}::int[],
+        ${[...moved.values()].map((m) => m.next)}::bigint[]) as u(t, p, n)
       where c.group_id = ${group} and c.topic = u.t and c.partition = u.p`.execute(trx);
     return { applied: fresh.length, skipped, perBatch, result };
   });
