@@ -52,6 +52,8 @@ const program = new Command()
   .option('--partitions <n>', 'partitions per topic', '6')
   .option('--concurrency <n>', 'partition batches handed to the projector at once', '16')
   .option('--max-bytes <n>', 'fetch size per partition (batch size)', String(4 * 1024 * 1024))
+  .option('--transactions <n>', 'projector transactions in flight', '2')
+  .option('--max-records <n>', 'most records per projector transaction', '20000')
   .option('--sse-seconds <n>', 'duration of the SSE latency run', '20')
   .option('--get-seconds <n>', 'duration of the GET latency run', '20')
   .option('--skip-latency', 'only catch-up, COPY and naive', false)
@@ -63,6 +65,8 @@ const opts = program.opts<{
   partitions: string;
   concurrency: string;
   maxBytes: string;
+  transactions: string;
+  maxRecords: string;
   sseSeconds: string;
   getSeconds: string;
   skipLatency: boolean;
@@ -253,6 +257,8 @@ async function main() {
       logger,
       partitionsConcurrently: Number(opts.concurrency),
       maxBytesPerPartition: Number(opts.maxBytes),
+      transactions: Number(opts.transactions),
+      maxRecordsPerTransaction: Number(opts.maxRecords),
       onBatch: ({ topic, partition, nextOffset }) => {
         if (firstBatchAt === 0) firstBatchAt = Date.now();
         const key = `${topic}:${partition}`;
