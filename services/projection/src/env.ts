@@ -30,6 +30,10 @@ export const projectionEnv = commonEnv
     KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
     /** Partition batches handed to the projector at once; those waiting together share one transaction. */
     PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(16),
+    /** Projector transactions in flight at once (each holds a pool connection). */
+    PROJECTION_TRANSACTIONS: z.coerce.number().int().min(1).max(16).default(4),
+    /** Most records per projector transaction (whole partition batches; a larger single batch goes alone). */
+    PROJECTION_MAX_RECORDS_PER_TRANSACTION: z.coerce.number().int().min(1).default(2_500),
     /** Largest fetch per partition in bytes: the batch size during catch-up. */
     PROJECTION_MAX_BYTES_PER_PARTITION: z.coerce
       .number()

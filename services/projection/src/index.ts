@@ -79,6 +79,8 @@ async function main() {
         logger,
         metrics,
         partitionsConcurrently: env.PROJECTION_PARTITIONS_CONCURRENTLY,
+        transactions: env.PROJECTION_TRANSACTIONS,
+        maxRecordsPerTransaction: env.PROJECTION_MAX_RECORDS_PER_TRANSACTION,
         maxBytesPerPartition: env.PROJECTION_MAX_BYTES_PER_PARTITION,
         sessionTimeoutMs: env.PROJECTION_SESSION_TIMEOUT_MS,
       }),

@@ -26,7 +26,11 @@ export interface ProjectionConsumerOptions {
   partitionsConcurrently?: number;
   maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
-  /** Transactions in flight at once (default 2: one commits while the next one's events are parsed). */
+  /**
+   * Transactions in flight at once (default 4). With several, PostgreSQL works on one while Node
+   * parses the next; measured at 1M events on 2 cores: 4 x 2,500 records gave 26.7k events/s,
+   * 2 x 20,000 gave 16.9k.
+   */
   transactions?: number;
   /** Most records per transaction (whole batches; a larger single batch still goes alone). */
   maxRecordsPerTransaction?: number;
@@ -51,8 +55,8 @@ interface Waiting {
  */
 export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<RunningConsumer> {
   const { version } = o;
-  const maxRecords = o.maxRecordsPerTransaction ?? 20_000;
-  const maxInFlight = o.transactions ?? 2;
+  const maxRecords = o.maxRecordsPerTransaction ?? 2_500;
+  const maxInFlight = o.transactions ?? 4;
   const queue: Waiting[] = [];
   let inFlight = 0;
   let scheduled = false;
