@@ -13,6 +13,9 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+/** The pg pool behind each instance made by {@link createDatabase} (for {@link withConnection}). */
+const pools = new WeakMap<object, pg.Pool>();
+
 /** A kysely instance over a pg pool. Close with `db.destroy()`. */
 export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
   const pool = new pg.Pool({
@@ -26,7 +29,52 @@ export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
   // An idle client losing its connection (PostgreSQL restart) emits 'error' on the pool; without
   // a listener Node would crash the process. The next query gets a fresh connection.
   pool.on('error', () => undefined);
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * Runs `fn` on one pooled connection: a kysely instance bound to it (so `transaction()` runs there)
+ * and the raw pg client of that same connection, for what kysely cannot send, like COPY FROM STDIN.
+ * For a kysely instance not made by {@link createDatabase}, `fn` gets that instance and no client.
+ */
+export async function withConnection<T>(
+  db: Kysely<unknown>,
+  fn: (connection: Kysely<unknown>, client: pg.PoolClient | null) => Promise<T>,
+): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool) return fn(db, null);
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const bound = new Kysely<unknown>({
+      dialect: new PostgresDialect({
+        pool: {
+          connect: async () => ({
+            query: client.query.bind(client) as never,
+            release: () => undefined,
+          }),
+          end: async () => undefined,
+        },
+      }),
+    });
+    return await fn(bound, client);
+  } catch (error) {
+    // A server error (it has a SQLSTATE code) leaves the connection usable; anything else may not.
+    if (
+      !(
+        error instanceof Error &&
+        'code' in error &&
+        typeof error.code === 'string' &&
+        error.code.length === 5
+      )
+    )
+      broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /** The same server, database `postgres`: where CREATE/DROP DATABASE are issued from. */

@@ -7,6 +7,7 @@ export {
   isDatabaseReachable,
   maintenanceUrl,
   redactUrl,
+  withConnection,
 } from './database';
 export { type MigrateOptions, type Migrations, migrateToLatest } from './migrations';
 export {

@@ -82,6 +82,8 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
           topics: [wmoTopicB, owTopicB],
           ctx: testContext,
           logger,
+          // Version B loads its timeline with COPY (and its duplicates fall back to the statement).
+          copyMinRecords: 1,
         }),
       );
       const count = async (schema: string) =>

@@ -1,4 +1,4 @@
-import { loadPositions } from '@ketenhub/db';
+import { loadPositions, withConnection } from '@ketenhub/db';
 import {
   ack,
   type ConsumedRecord,
@@ -34,6 +34,8 @@ export interface ProjectionConsumerOptions {
   transactions?: number;
   /** Most records per transaction (whole batches; a larger single batch still goes alone). */
   maxRecordsPerTransaction?: number;
+  /** Batches from this many new events on load the timeline with COPY (projector.ts; tests lower it). */
+  copyMinRecords?: number;
   /** Called after every applied batch (progress bars, tests). */
   onBatch?(info: { topic: string; partition: number; nextOffset: string; highWatermark: string }): void;
   onStop?(error: Error): void;
@@ -80,9 +82,24 @@ export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<R
 
   const flush = async (group: Waiting[]) => {
     try {
-      const { perBatch, result } = await projectBatches(
-        { db: o.db, schema: version.schema, group: version.groupId, ctx: o.ctx, notify: o.notify },
-        group.map((w) => ({ topic: w.batch.topic, partition: w.batch.partition, records: w.batch.records })),
+      // One connection for the whole transaction, whose raw client can COPY (see projector.ts).
+      const { perBatch, result } = await withConnection(o.db, (db, client) =>
+        projectBatches(
+          {
+            db,
+            client,
+            schema: version.schema,
+            group: version.groupId,
+            ctx: o.ctx,
+            notify: o.notify,
+            ...(o.copyMinRecords !== undefined ? { copyMinRecords: o.copyMinRecords } : {}),
+          },
+          group.map((w) => ({
+            topic: w.batch.topic,
+            partition: w.batch.partition,
+            records: w.batch.records,
+          })),
+        ),
       );
       record(
         group.map((w) => w.batch),

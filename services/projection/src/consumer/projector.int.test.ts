@@ -1,0 +1,86 @@
+import { withConnection } from '@ketenhub/db';
+import { toKafkaRecord } from '@ketenhub/events';
+import type { ConsumedRecord } from '@ketenhub/kafka';
+import { describe, expect, test } from '@ketenhub/testkit';
+import { sql } from 'kysely';
+import { newCaseId, testContext, wmoLifecycle } from '../cases/testing';
+import { createVersion, migrateBase } from '../versions/versions';
+import { projectBatches } from './projector';
+
+describe('projector timeline loading on a real PostgreSQL', () => {
+  test('COPY for large batches; a repeated event falls back to the statement and counts once', async ({
+    testDb,
+    prefix,
+  }) => {
+    const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+    await migrateBase(testDb.db, base);
+    const version = await createVersion(testDb.db, base, `${prefix}-copy`);
+    const records = (
+      partition: number,
+      events: ReturnType<typeof wmoLifecycle>,
+      from = 0,
+    ): ConsumedRecord[] =>
+      events.map((e, i) => {
+        const r = toKafkaRecord(e);
+        return {
+          topic: 'wmo',
+          partition,
+          offset: String(from + i),
+          key: r.key,
+          value: r.value,
+          headers: { ...r.headers },
+          timestampMs: 0,
+        };
+      });
+    const project = (batches: { partition: number; records: ConsumedRecord[] }[]) =>
+      withConnection(testDb.db, (db, client) => {
+        expect(client).not.toBeNull();
+        return projectBatches(
+          {
+            db,
+            client,
+            schema: version.schema,
+            group: version.groupId,
+            ctx: testContext,
+            copyMinRecords: 50,
+          },
+          batches.map((b) => ({ topic: 'wmo', ...b })),
+        );
+      });
+    const count = async () =>
+      Number(
+        (
+          await sql<{
+            n: string;
+          }>`select count(*) as n from ${sql.table(`${version.schema}.timeline`)}`.execute(testDb.db)
+        ).rows[0]?.n,
+      );
+
+    const first = Array.from({ length: 8 }, () => newCaseId()).flatMap((id) => wmoLifecycle(id));
+    const a = await project([{ partition: 0, records: records(0, first) }]);
+    expect(a.result?.applied).toBe(first.length);
+    expect(await count()).toBe(first.length);
+
+    // A producer re-sent one event of the first batch: the COPY hits the primary key, the
+    // savepoint is rolled back and the statement stores the rest, the repeat once.
+    const second = Array.from({ length: 8 }, () => newCaseId()).flatMap((id) => wmoLifecycle(id));
+    const b = await project([
+      { partition: 1, records: records(1, [...second, first[3] as (typeof first)[number]]) },
+    ]);
+    expect(b.result).toMatchObject({ applied: second.length, duplicates: 1 });
+    expect(await count()).toBe(first.length + second.length);
+    const positions = await sql<{ partition: number; next_offset: string }>`
+      select partition, next_offset from ${sql.table(`${version.schema}.consumer_positions`)} order by partition`.execute(
+      testDb.db,
+    );
+    expect(positions.rows.map((r) => [r.partition, String(r.next_offset)])).toEqual([
+      [0, String(first.length)],
+      [1, String(second.length + 1)],
+    ]);
+    // The cases were folded from the copied events like from the statement's.
+    const cases = await sql<{
+      n: string;
+    }>`select count(*) as n from ${sql.table(`${version.schema}.cases`)}`.execute(testDb.db);
+    expect(Number(cases.rows[0]?.n)).toBe(16);
+  });
+});
