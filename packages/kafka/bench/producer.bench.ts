@@ -11,10 +11,7 @@
  * Settings (environment): BENCH_RECORDS (100000 per library and round), BENCH_ROUNDS (3),
  * BENCH_CHUNK (800 records per publish), BENCH_BASELINE_RECORDS (200000, 0 skips it), KAFKA_BROKERS.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import {
   createKafkaClient,
   createPublisher,
@@ -25,9 +22,8 @@ import {
   parseBrokers,
   topicOffsets,
 } from '../src/index';
+import { producerPerformance } from '../src/testing/index';
 
-const run = promisify(execFile);
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const brokers = parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092');
 const recordsPerRound = Number(process.env.BENCH_RECORDS ?? 100_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -37,30 +33,8 @@ const partitions = 6;
 const prefix = `bench-producer-${randomBytes(3).toString('hex')}.`;
 
 async function baseline(topic: string): Promise<number> {
-  const { stdout } = await run(
-    'java',
-    [
-      '-Xmx512m',
-      '-cp',
-      `${repo}infra/kafka/lib/*`,
-      `-Dlog4j2.configurationFile=${repo}infra/kafka/log4j2-tools.properties`,
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      topic,
-      '--num-records',
-      String(baselineRecords),
-      '--record-size',
-      '1024',
-      '--throughput',
-      '-1',
-      '--producer-props',
-      `bootstrap.servers=${brokers.join(',')}`,
-      'acks=all',
-    ],
-    { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 },
-  );
-  const m = /([\d.]+) records\/sec/.exec(stdout.trim().split('\n').at(-1) ?? '');
-  return m ? Number(m[1]) : Number.NaN;
+  const { recordsPerSecond } = await producerPerformance({ brokers, topic, records: baselineRecords });
+  return recordsPerSecond;
 }
 
 /** Records like the gateway's: 600 chain cases as keys, a 1 KiB value, structured-mode headers. */

@@ -20,11 +20,10 @@
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`), KAFKA_BROKERS (127.0.0.1:9092), and any GATEWAY_* variable,
  * passed on to the gateway (e.g. GATEWAY_KAFKA_PRODUCER=kafkajs to compare producers).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { dropDatabase } from '@ketenhub/db';
 import { caseDomains } from '@ketenhub/events';
 import { exampleData, exampleOrganisations } from '@ketenhub/events/testing';
@@ -36,11 +35,10 @@ import {
   parseBrokers,
   topicOffsets,
 } from '@ketenhub/kafka';
+import { producerPerformance } from '@ketenhub/kafka/testing';
 import autocannon from 'autocannon';
 
-const run = promisify(execFile);
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const repo = here('../../../');
 const gatewayDir = here('../');
 
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -90,32 +88,13 @@ async function baseline(): Promise<{ eventsPerS: number; line: string }> {
   const client = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'bench' });
   const topic = `${prefix}baseline`;
   await ensureTopics(client, [{ name: topic, partitions }]);
-  const { stdout } = await run(
-    'java',
-    [
-      '-Xmx512m',
-      '-cp',
-      `${repo}infra/kafka/lib/*`,
-      `-Dlog4j2.configurationFile=${repo}infra/kafka/log4j2-tools.properties`,
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      topic,
-      '--num-records',
-      String(baselineRecords),
-      '--record-size',
-      '1024',
-      '--throughput',
-      '-1',
-      '--producer-props',
-      `bootstrap.servers=${brokers}`,
-      'acks=all',
-    ],
-    { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 },
-  );
+  const { recordsPerSecond, line } = await producerPerformance({
+    brokers: parseBrokers(brokers),
+    topic,
+    records: baselineRecords,
+  });
   await deleteTopics(client, [topic]);
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-  const m = /([\d.]+) records\/sec/.exec(line);
-  return { eventsPerS: m ? Number(m[1]) : Number.NaN, line };
+  return { eventsPerS: recordsPerSecond, line };
 }
 
 async function startGateway(): Promise<ChildProcess> {

@@ -72,3 +72,42 @@ async function tryTestcontainers(): Promise<ProvisionedKafka | undefined> {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
+
+/**
+ * Kafka's own `ProducerPerformance` (from the repo's broker jars): the baseline the benchmarks print
+ * their ratios against. Sends `records` records of `recordSize` bytes as fast as it can, acks=all.
+ */
+export async function producerPerformance(options: {
+  brokers: readonly string[];
+  topic: string;
+  records: number;
+  recordSize?: number;
+}): Promise<{ recordsPerSecond: number; line: string }> {
+  const lib = fileURLToPath(new URL('../../../../infra/kafka/lib/', import.meta.url));
+  const log4j = fileURLToPath(new URL('../../../../infra/kafka/log4j2-tools.properties', import.meta.url));
+  const { stdout } = await run(
+    'java',
+    [
+      '-Xmx512m',
+      '-cp',
+      `${lib}*`,
+      `-Dlog4j2.configurationFile=${log4j}`,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      options.topic,
+      '--num-records',
+      String(options.records),
+      '--record-size',
+      String(options.recordSize ?? 1024),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${options.brokers.join(',')}`,
+      'acks=all',
+    ],
+    { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 },
+  );
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  const m = /([\d.]+) records\/sec/.exec(line);
+  return { recordsPerSecond: m ? Number(m[1]) : Number.NaN, line };
+}
