@@ -427,26 +427,17 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext): void {
       s.wmo.declaraties[declaratienummer] = { ...s.wmo.declaraties[declaratienummer], antwoord };
       break;
     }
-    case 'nl.wmo.eigen-bijdrage-gestart': {
-      if (!authorised(s, e, rollen)) break;
-      const d = e.data;
-      s.wmo.eigenBijdrage[d.productcategorie] = {
-        ...s.wmo.eigenBijdrage[d.productcategorie],
-        gemeentecode: d.gemeentecode,
-        ingangsdatum: d.ingangsdatum,
-        aanleidingStart: d.aanleiding,
-      };
-      s.client = { ...s.client, bsn: d.bsn, gemeentecode: d.gemeentecode };
-      break;
-    }
+    // The CAK's start and stop of the eigen bijdrage fill one record per product category.
+    case 'nl.wmo.eigen-bijdrage-gestart':
     case 'nl.wmo.eigen-bijdrage-gestopt': {
       if (!authorised(s, e, rollen)) break;
       const d = e.data;
       s.wmo.eigenBijdrage[d.productcategorie] = {
         ...s.wmo.eigenBijdrage[d.productcategorie],
         gemeentecode: d.gemeentecode,
-        einddatum: d.einddatum,
-        aanleidingStop: d.aanleiding,
+        ...(e.type === 'nl.wmo.eigen-bijdrage-gestart'
+          ? { ingangsdatum: e.data.ingangsdatum, aanleidingStart: d.aanleiding }
+          : { einddatum: e.data.einddatum, aanleidingStop: d.aanleiding }),
       };
       s.client = { ...s.client, bsn: d.bsn, gemeentecode: d.gemeentecode };
       break;
