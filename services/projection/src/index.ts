@@ -17,17 +17,13 @@ import {
   onShutdown,
 } from '@ketenhub/service';
 import { createServer } from './app';
-import { findCases } from './cases/case.repository';
-import { createCaseCache } from './cases/case-cache';
 import { startProjectionConsumer } from './consumer/consumer';
-import { casesChannel, parseNotifyPayload } from './consumer/projector';
 import { startConsumerSupervisor } from './consumer/supervisor';
 import { startDeadlineScanner } from './deadlines/scanner';
 import { devPseudonymKey, loadProjectionEnv } from './env';
 import { createProcessingLog } from './processing-log/processing-log';
-import { createStreamHub } from './stream/hub';
-import { startListener } from './stream/listener';
-import { ensureActiveVersion, versionChannel } from './versions/versions';
+import { startLiveCases } from './stream/live-cases';
+import { ensureActiveVersion } from './versions/versions';
 
 /** The projection's only composition root: reads env, builds clients, wires features, listens. */
 async function main() {
@@ -87,30 +83,14 @@ async function main() {
   });
   closers.push({ name: 'consumer', close: () => supervisor.stop() });
 
-  let listening = () => false;
-  const cases = createCaseCache({
-    load: (ids) => findCases(db, env.PROJECTION_SCHEMA, ids),
-    live: () => listening(),
-    maxEntries: env.PROJECTION_CASE_CACHE,
-  });
-  const streamHub = createStreamHub({ load: (ids) => cases.findMany(ids), logger });
-  const listener = startListener({
+  const { cases, streamHub, listener } = startLiveCases({
+    db,
+    schema: env.PROJECTION_SCHEMA,
     url: env.DATABASE_URL,
-    channels: [casesChannel, versionChannel],
     logger,
-    onNotification: (channel, payload) => {
-      if (channel === versionChannel) {
-        cases.clear();
-        supervisor.check();
-      } else {
-        const { ids } = parseNotifyPayload(payload);
-        cases.invalidate(ids);
-        streamHub.changed(ids);
-      }
-    },
-    onReconnect: () => cases.clear(),
+    cacheEntries: env.PROJECTION_CASE_CACHE,
+    onVersionSwitch: () => supervisor.check(),
   });
-  listening = () => listener.isConnected();
   closers.push({ name: 'listener', close: () => listener.close() });
 
   const processingLog = createProcessingLog(db, env.PROJECTION_SCHEMA);

@@ -19,14 +19,10 @@ import {
 } from '@ketenhub/service';
 import { type Kysely, sql } from 'kysely';
 import { createServer } from '../src/app';
-import { findCases } from '../src/cases/case.repository';
-import { createCaseCache } from '../src/cases/case-cache';
 import { orgs, testContext } from '../src/cases/testing';
 import { startProjectionConsumer } from '../src/consumer/consumer';
-import { casesChannel, parseNotifyPayload } from '../src/consumer/projector';
 import { createProcessingLog } from '../src/processing-log/processing-log';
-import { createStreamHub } from '../src/stream/hub';
-import { startListener } from '../src/stream/listener';
+import { startLiveCases } from '../src/stream/live-cases';
 import { ensureActiveVersion, type VersionInfo } from '../src/versions/versions';
 import { publishEvents, until } from './helpers';
 
@@ -65,25 +61,13 @@ export async function startProjection(options: {
     logger,
     metrics,
   });
-  let listening = () => false;
-  const cases = createCaseCache({
-    load: (ids) => findCases(options.db, base, ids),
-    live: () => listening(),
-    maxEntries: 1_000,
-  });
-  const streamHub = createStreamHub({ load: (ids) => cases.findMany(ids), logger });
-  const listener = startListener({
+  const { cases, streamHub, listener } = startLiveCases({
+    db: options.db,
+    schema: base,
     url: options.url,
-    channels: [casesChannel],
     logger,
-    onNotification: (_c, payload) => {
-      const { ids } = parseNotifyPayload(payload);
-      cases.invalidate(ids);
-      streamHub.changed(ids);
-    },
-    onReconnect: () => cases.clear(),
+    cacheEntries: 1_000,
   });
-  listening = () => listener.isConnected();
   await until(() => listener.isConnected(), 10_000, 'listener connected');
   const processingLog = createProcessingLog(options.db, base);
   const now = options.now ?? new Date('2026-05-20T10:00:00Z');
