@@ -98,6 +98,29 @@ describe('WMO: melding to eigen bijdrage', () => {
     expect(summarise(s).volgendeDeadline).toBeNull();
   });
 
+  test('eigen bijdrage gestopt keeps the start and adds the end for its product category', () => {
+    const stop = event(
+      wmoId,
+      'nl.wmo.eigen-bijdrage-gestopt',
+      {
+        bsn: testBsn,
+        gemeentecode: '0999',
+        productcategorie: '02',
+        einddatum: '2026-09-30',
+        aanleiding: 'stop-zorg',
+      },
+      { from: 'gemeente', at: '2026-10-01' },
+    );
+    const s = fold(wmoId, [...wmo, stop], testContext);
+    expect(s.wmo.eigenBijdrage['02']).toEqual({
+      gemeentecode: '0999',
+      ingangsdatum: '2026-04-08',
+      aanleidingStart: 'start-zorg',
+      einddatum: '2026-09-30',
+      aanleidingStop: 'stop-zorg',
+    });
+  });
+
   test('stop of care closes the case', () => {
     given(wmo)
       .when(
