@@ -2,6 +2,8 @@ import { createBaseApp, finishApp, type Logger, type Metrics, type ReadinessChec
 import express, { type Express } from 'express';
 import { requireAdmin } from './auth/admin';
 import { devTokensRouter } from './dev-tokens/dev-tokens.routes';
+import { subscriptionsRouter } from './subscriptions/subscriptions.routes';
+import type { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { systemsRouter } from './systems/systems.routes';
 import type { SystemsService } from './systems/systems.service';
 
@@ -9,6 +11,8 @@ export interface RegistryDeps {
   logger: Logger;
   metrics: Metrics;
   systems: SystemsService;
+  /** Webhook subscriptions; absent: `/systems/{id}/subscriptions` answers 404. */
+  subscriptions?: SubscriptionsService;
   adminToken: string;
   /** The dev issuer's secret when dev tokens are on; undefined switches `POST /dev/tokens` off (404). */
   devTokenSecret?: string;
@@ -21,12 +25,24 @@ export function createServer(deps: RegistryDeps): Express {
   const admin = requireAdmin(deps.adminToken);
   app.use(['/systems', '/dev'], admin, express.json({ limit: '64kb' }));
   app.use(systemsRouter(deps.systems));
+  if (deps.subscriptions) app.use(subscriptionsRouter(deps.subscriptions));
   if (deps.devTokenSecret) app.use(devTokensRouter(deps.devTokenSecret));
   return finishApp(app, deps.logger);
 }
 
 export { type RegistryEnv, registryEnv } from './env';
 export { registryMigrations, registrySchema } from './migrations';
+export { deriveSigningSecret } from './subscriptions/signing-secret';
+export {
+  type SubscriptionStateRecord,
+  subscriptionsTopicName,
+  subscriptionsTopicSpec,
+} from './subscriptions/state-topic';
+export {
+  createSubscriptionsService,
+  type SubscriptionsDeps,
+  type SubscriptionsService,
+} from './subscriptions/subscriptions.service';
 export { type SystemStateRecord, systemsTopicName, systemsTopicSpec } from './systems/state-topic';
 export { type Registration, type System, systemTopics } from './systems/system';
 export { createSystemsService, type SystemsDeps, type SystemsService } from './systems/systems.service';

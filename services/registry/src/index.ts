@@ -10,6 +10,8 @@ import { closeServer, createLogger, createMetrics, listen, loadEnv, onShutdown }
 import { createServer } from './app';
 import { registryEnv } from './env';
 import { registryMigrations, registrySchema } from './migrations';
+import { subscriptionsTopicSpec } from './subscriptions/state-topic';
+import { createSubscriptionsService } from './subscriptions/subscriptions.service';
 import { systemsTopicSpec } from './systems/state-topic';
 import { createSystemsService } from './systems/systems.service';
 import type { RegistryDatabase } from './systems/systems.table';
@@ -36,9 +38,22 @@ async function main() {
     clientId: 'ketenhub-registry',
     logger,
   });
-  await ensureTopics(kafka, [systemsTopicSpec(env.KAFKA_TOPIC_PREFIX)]);
+  await ensureTopics(kafka, [
+    systemsTopicSpec(env.KAFKA_TOPIC_PREFIX),
+    subscriptionsTopicSpec(env.KAFKA_TOPIC_PREFIX),
+  ]);
   const publisher = await createPublisher(kafka);
 
+  const subscriptions = createSubscriptionsService({
+    db,
+    publisher,
+    logger,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    publishTimeoutMs: env.REGISTRY_PUBLISH_TIMEOUT_MS,
+    webhookKey: env.KETENHUB_WEBHOOK_KEY,
+    allowLocalHttp: env.KETENHUB_WEBHOOK_LOCAL_HTTP,
+    secretGraceS: env.REGISTRY_WEBHOOK_SECRET_GRACE_S,
+  });
   const systems = createSystemsService({
     db,
     kafka,
@@ -47,14 +62,19 @@ async function main() {
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
     partitions: env.KAFKA_PARTITIONS,
     publishTimeoutMs: env.REGISTRY_PUBLISH_TIMEOUT_MS,
+    onRevoke: (trx, row) => subscriptions.onSystemRevoked(trx, row),
   });
   const republished = await systems.republishAll();
-  logger.info({ systems: republished }, 'system states republished');
+  logger.info(
+    { systems: republished, subscriptions: await subscriptions.republishAll() },
+    'system and subscription states republished',
+  );
 
   const app = createServer({
     logger,
     metrics,
     systems,
+    subscriptions,
     adminToken: env.KETENHUB_ADMIN_TOKEN,
     devTokenSecret: env.KETENHUB_DEV_TOKENS ? env.KETENHUB_DEV_TOKEN_SECRET : undefined,
     readiness: { database: () => isDatabaseReachable(db as never) },

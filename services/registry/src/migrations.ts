@@ -30,4 +30,34 @@ export const registryMigrations: Migrations = {
       await db.schema.withSchema(registrySchema).dropTable('systems').execute();
     },
   },
+  '2026-11-29T1000_create_subscriptions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .withSchema(registrySchema)
+        .createTable('subscriptions')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('system_id', 'uuid', (c) => c.notNull().references('systems.id'))
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('types', sql`text[]`, (c) => c.notNull())
+        .addColumn('status', 'text', (c) =>
+          c.notNull().defaultTo('active').check(sql`status in ('active', 'paused', 'deleted')`),
+        )
+        // No secret column on purpose: secrets are derived from the master key (signing-secret.ts).
+        .addColumn('secret_version', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('previous_secret_valid_until', 'timestamptz')
+        .addColumn('revision', 'bigint', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .withSchema(registrySchema)
+        .createIndex('subscriptions_system_idx')
+        .on('subscriptions')
+        .column('system_id')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.withSchema(registrySchema).dropTable('subscriptions').execute();
+    },
+  },
 };

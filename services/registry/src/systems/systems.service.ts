@@ -30,6 +30,11 @@ export interface SystemsDeps {
   topicPrefix: string;
   partitions: number;
   publishTimeoutMs: number;
+  /**
+   * Runs inside the revocation's transaction, after the system's own record is published: the
+   * subscriptions feature republishes the system's subscriptions as revoked, so the dispatcher stops.
+   */
+  onRevoke?: (trx: Transaction<RegistryDatabase>, row: SystemRow) => Promise<void>;
 }
 
 export type SystemsService = ReturnType<typeof createSystemsService>;
@@ -162,6 +167,7 @@ export function createSystemsService(deps: SystemsDeps) {
         if (current.revoked_at) return current;
         const updated = await markRevoked(trx, id, new Date());
         await publishState(updated);
+        await deps.onRevoke?.(trx, updated);
         return updated;
       });
       deps.logger.info({ systemId: id }, 'system revoked');

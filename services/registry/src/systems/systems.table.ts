@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { SubscriptionsTable } from '../subscriptions/subscriptions.table';
 
 /** `registry.systems`: one row per registered case system. */
 export interface SystemsTable {
@@ -23,4 +24,5 @@ export type SystemUpdate = Updateable<SystemsTable>;
 
 export interface RegistryDatabase {
   'registry.systems': SystemsTable;
+  'registry.subscriptions': SubscriptionsTable;
 }

@@ -1,0 +1,83 @@
+import type { OutgoingRecord, TopicSpec } from '@ketenhub/kafka';
+import type { SystemRow } from '../systems/systems.table';
+import type { SubscriptionRow } from './subscriptions.table';
+
+/**
+ * How the dispatcher learns subscriptions: each subscription's full state as one record on its own
+ * compacted topic, key = subscription id, written before the registry answers (as for systems).
+ *
+ * A topic of its own rather than a field of the system record: the gateway authenticates from the
+ * system record and has no use for receivers' URLs (least knowledge), the system record keeps its
+ * version 1 contract untouched, and a subscription change does not rewrite the record the
+ * gateway's token lookup depends on. What the dispatcher needs of the system (its OIN for the
+ * participation rule, whether it is revoked) is copied into each subscription record, and a
+ * revocation rewrites the system's subscription records in the same transaction, so the dispatcher
+ * reads one topic and never has to join two topics that carry no order between them.
+ *
+ * Contract with services/dispatcher/src/subscriptions/subscription-record.ts; change both together.
+ */
+export interface SubscriptionStateRecord {
+  version: 1;
+  id: string;
+  systemId: string;
+  /** The subscriber's organisation: it receives an event only when it takes part in the chain case. */
+  oin: string;
+  url: string;
+  types: string[];
+  status: 'active' | 'paused' | 'deleted';
+  /** The system was revoked: nothing more is delivered, whatever `status` says. */
+  systemRevoked: boolean;
+  secretVersion: number;
+  /** The previous secret version signs too until then (ISO time), or null. */
+  previousSecretValidUntil: string | null;
+  /** Increases with every change; a consumer keeps the record with the highest revision. */
+  revision: number;
+  updatedAt: string;
+}
+
+export const subscriptionsTopicName = (prefix: string) => `${prefix}ketenhub.registry.subscriptions`;
+
+/** Same shape as the systems topic: one partition, compacted, kept forever. */
+export function subscriptionsTopicSpec(prefix: string): TopicSpec {
+  return {
+    name: subscriptionsTopicName(prefix),
+    partitions: 1,
+    configs: {
+      'cleanup.policy': 'compact',
+      'retention.ms': '-1',
+      'min.compaction.lag.ms': '0',
+      'max.compaction.lag.ms': String(60 * 60 * 1000),
+      'segment.ms': String(60 * 60 * 1000),
+    },
+  };
+}
+
+export function subscriptionRecord(row: SubscriptionRow, system: SystemRow): SubscriptionStateRecord {
+  return {
+    version: 1,
+    id: row.id,
+    systemId: row.system_id,
+    oin: system.oin,
+    url: row.url,
+    types: row.types,
+    status: row.status as SubscriptionStateRecord['status'],
+    systemRevoked: system.revoked_at !== null,
+    secretVersion: row.secret_version,
+    previousSecretValidUntil: row.previous_secret_valid_until?.toISOString() ?? null,
+    revision: Number(row.revision),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export function subscriptionKafkaRecord(
+  prefix: string,
+  row: SubscriptionRow,
+  system: SystemRow,
+): OutgoingRecord {
+  return {
+    topic: subscriptionsTopicName(prefix),
+    key: row.id,
+    value: JSON.stringify(subscriptionRecord(row, system)),
+    headers: { 'content-type': 'application/json', 'ketenhub-record': 'subscription-state.v1' },
+  };
+}

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { type Publisher, PublishTimeoutError } from '@ketenhub/kafka';
+import { AppError } from '@ketenhub/service';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import { findSystem } from '../systems/systems.repository';
+import type { RegistryDatabase, SystemRow } from '../systems/systems.table';
+import { deriveSigningSecret } from './signing-secret';
+import { subscriptionKafkaRecord } from './state-topic';
+import {
+  type Subscription,
+  type SubscriptionRequest,
+  type SubscriptionStatus,
+  typeViolations,
+  urlViolations,
+} from './subscription';
+import {
+  findSubscription,
+  insertSubscription,
+  listSubscriptions,
+  toSubscription,
+  touchSubscriptionsOf,
+  updateSubscription,
+} from './subscriptions.repository';
+import type { SubscriptionRow } from './subscriptions.table';
+
+export interface SubscriptionsDeps {
+  db: Kysely<RegistryDatabase>;
+  publisher: Publisher;
+  logger: Logger;
+  topicPrefix: string;
+  publishTimeoutMs: number;
+  /** `KETENHUB_WEBHOOK_KEY`: the master key signing secrets are derived from. */
+  webhookKey: string;
+  /** `KETENHUB_WEBHOOK_LOCAL_HTTP`. */
+  allowLocalHttp: boolean;
+  /** Default rotation grace period, in seconds. */
+  secretGraceS: number;
+}
+
+export type SubscriptionsService = ReturnType<typeof createSubscriptionsService>;
+
+type Trx = Transaction<RegistryDatabase>;
+
+/**
+ * Webhook subscriptions of systems. Like systems, every change is written to the table and, before
+ * the commit, to the compacted state topic the dispatcher reads; if Kafka does not confirm, the
+ * change rolls back and the operator gets 503. Secrets are derived, never stored (signing-secret.ts).
+ */
+export function createSubscriptionsService(deps: SubscriptionsDeps) {
+  const secretOf = (row: SubscriptionRow) => deriveSigningSecret(deps.webhookKey, row.id, row.secret_version);
+
+  const publish = async (rows: SubscriptionRow[], system: SystemRow) => {
+    if (rows.length === 0) return;
+    try {
+      await deps.publisher.publish(
+        rows.map((r) => subscriptionKafkaRecord(deps.topicPrefix, r, system)),
+        { timeoutMs: deps.publishTimeoutMs },
+      );
+    } catch (error) {
+      deps.logger.warn({ err: error, systemId: system.id }, 'subscription state not confirmed by Kafka');
+      throw new AppError(
+        'unavailable',
+        'Kafka did not confirm the change in time; nothing was changed, retry',
+        {
+          retryAfterS: error instanceof PublishTimeoutError ? 5 : 2,
+        },
+      );
+    }
+  };
+
+  const inTransaction = <T>(fn: (trx: Trx) => Promise<T>) => deps.db.transaction().execute(fn);
+
+  const systemOf = async (trx: Trx, systemId: string, options: { active?: boolean } = {}) => {
+    // Locked: a revocation running at the same time either sees this subscription or waits for it.
+    const system = await findSystem(trx, systemId, { forUpdate: true });
+    if (!system) throw new AppError('not-found', `no system with id ${systemId}`);
+    if (options.active && system.revoked_at) {
+      throw new AppError('conflict', 'the system is revoked; it receives nothing more');
+    }
+    return system;
+  };
+
+  const existing = async (trx: Trx, systemId: string, id: string) => {
+    const row = await findSubscription(trx, systemId, id, { forUpdate: true });
+    if (!row || row.status === 'deleted') throw new AppError('not-found', `no subscription with id ${id}`);
+    return row;
+  };
+
+  const setStatus = async (systemId: string, id: string, status: SubscriptionStatus) => {
+    const row = await inTransaction(async (trx) => {
+      const system = await systemOf(trx, systemId, { active: status !== 'deleted' });
+      const current = await existing(trx, systemId, id);
+      if (current.status === status) return current;
+      const updated = await updateSubscription(trx, id, { status });
+      await publish([updated], system);
+      return updated;
+    });
+    deps.logger.info({ systemId, subscriptionId: id, status }, 'subscription status changed');
+    return toSubscription(row);
+  };
+
+  return {
+    async create(systemId: string, request: SubscriptionRequest): Promise<Subscription & { secret: string }> {
+      const row = await inTransaction(async (trx) => {
+        const system = await systemOf(trx, systemId, { active: true });
+        const types = request.types ?? system.consumes;
+        const violations = [
+          ...urlViolations(request.url, { allowLocalHttp: deps.allowLocalHttp }),
+          ...typeViolations(types, system.consumes),
+        ];
+        if (types.length === 0) {
+          violations.push({
+            field: 'types',
+            rule: 'consumes',
+            message: 'types: the system consumes no types; register what it consumes first',
+          });
+        }
+        if (violations.length > 0) {
+          throw new AppError('invalid-request', 'the subscription is not valid', { violations });
+        }
+        const inserted = await insertSubscription(trx, {
+          id: randomUUID(),
+          system_id: systemId,
+          url: request.url,
+          types,
+          status: 'active',
+        });
+        await publish([inserted], system);
+        return inserted;
+      });
+      deps.logger.info({ systemId, subscriptionId: row.id }, 'subscription created');
+      return { ...toSubscription(row), secret: secretOf(row) };
+    },
+
+    async list(systemId: string) {
+      const system = await findSystem(deps.db, systemId);
+      if (!system) throw new AppError('not-found', `no system with id ${systemId}`);
+      return (await listSubscriptions(deps.db, { systemId })).map((r) => toSubscription(r));
+    },
+
+    async get(systemId: string, id: string) {
+      const row = await findSubscription(deps.db, systemId, id);
+      if (!row || row.status === 'deleted') throw new AppError('not-found', `no subscription with id ${id}`);
+      return toSubscription(row);
+    },
+
+    pause: (systemId: string, id: string) => setStatus(systemId, id, 'paused'),
+    resume: (systemId: string, id: string) => setStatus(systemId, id, 'active'),
+    delete: (systemId: string, id: string) => setStatus(systemId, id, 'deleted'),
+
+    /**
+     * A new secret version. The previous one keeps signing until the grace period ends, so the
+     * receiver can deploy the new secret without refusing deliveries in between (the dispatcher
+     * sends one `v1=` per valid secret). Rotating again within the grace period ends the older
+     * secret at once: only the current and the one before it ever sign.
+     */
+    async rotate(systemId: string, id: string, graceS = deps.secretGraceS) {
+      const row = await inTransaction(async (trx) => {
+        const system = await systemOf(trx, systemId, { active: true });
+        const current = await existing(trx, systemId, id);
+        const updated = await updateSubscription(trx, id, {
+          secret_version: current.secret_version + 1,
+          previous_secret_valid_until: graceS > 0 ? new Date(Date.now() + graceS * 1000) : null,
+        });
+        await publish([updated], system);
+        return updated;
+      });
+      deps.logger.info({ systemId, subscriptionId: id, secretVersion: row.secret_version }, 'secret rotated');
+      return { ...toSubscription(row), secret: secretOf(row) };
+    },
+
+    /**
+     * Called inside the revocation's transaction: republishes the system's subscriptions with
+     * `systemRevoked`, so the dispatcher stops delivering to it when it reads them.
+     */
+    async onSystemRevoked(trx: Trx, system: SystemRow) {
+      await publish(await touchSubscriptionsOf(trx, system.id), system);
+    },
+
+    /** Writes every subscription's state again on start (heals a record lost between publish and commit). */
+    async republishAll() {
+      const rows = await listSubscriptions(deps.db, { withDeleted: true });
+      const systems = new Map<string, SystemRow>();
+      for (const row of rows) {
+        if (!systems.has(row.system_id)) {
+          const system = await findSystem(deps.db, row.system_id);
+          if (system) systems.set(system.id, system);
+        }
+      }
+      for (let i = 0; i < rows.length; i += 500) {
+        await deps.publisher.publish(
+          rows.slice(i, i + 500).flatMap((r) => {
+            const system = systems.get(r.system_id);
+            return system ? [subscriptionKafkaRecord(deps.topicPrefix, r, system)] : [];
+          }),
+        );
+      }
+      return rows.length;
+    },
+  };
+}

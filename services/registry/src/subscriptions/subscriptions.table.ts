@@ -1,0 +1,26 @@
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+/**
+ * `registry.subscriptions`: webhook subscriptions of systems. No secret column: signing secrets are
+ * derived from the master key, the id and `secret_version` (signing-secret.ts).
+ */
+export interface SubscriptionsTable {
+  id: string;
+  system_id: string;
+  url: string;
+  types: string[];
+  status: string;
+  secret_version: ColumnType<number, number | undefined, number>;
+  /** The previous version (`secret_version - 1`) signs too until then. */
+  previous_secret_valid_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /**
+   * +1 on every change: dispatcher instances reading the state topic at different speeds apply a
+   * record only when it is newer than what their table holds.
+   */
+  revision: ColumnType<string, number | undefined, number | string>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
+export type NewSubscriptionRow = Insertable<SubscriptionsTable>;

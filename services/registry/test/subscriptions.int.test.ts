@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { migrateToLatest } from '@ketenhub/db';
+import { createPublisher, ensureTopics, type KafkaClient } from '@ketenhub/kafka';
+import { closeServer, createLogger, createMetrics, listen } from '@ketenhub/service';
+import { describe, expect, test } from '@ketenhub/testkit';
+import { type Kysely, sql } from 'kysely';
+import { readTopic } from '../../gateway/test/harness';
+import { createServer } from '../src/app';
+import { registryMigrations, registrySchema } from '../src/migrations';
+import { deriveSigningSecret } from '../src/subscriptions/signing-secret';
+import { subscriptionsTopicName, subscriptionsTopicSpec } from '../src/subscriptions/state-topic';
+import { createSubscriptionsService } from '../src/subscriptions/subscriptions.service';
+import { systemsTopicSpec } from '../src/systems/state-topic';
+import { createSystemsService } from '../src/systems/systems.service';
+import type { RegistryDatabase } from '../src/systems/systems.table';
+
+const adminToken = 'operator-token-for-tests-0123456789abcdef';
+const webhookKey = 'webhook-master-key-for-tests-0123456789';
+
+async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, prefix: string, allowLocalHttp = true) {
+  await migrateToLatest(db, registryMigrations, { schema: registrySchema });
+  await ensureTopics(kafka, [systemsTopicSpec(`${prefix}.`), subscriptionsTopicSpec(`${prefix}.`)]);
+  const publisher = await createPublisher(kafka);
+  const logger = createLogger({ service: 'registry-test', level: 'silent' });
+  const registryDb = db as Kysely<RegistryDatabase>;
+  const subscriptions = createSubscriptionsService({
+    db: registryDb,
+    publisher,
+    logger,
+    topicPrefix: `${prefix}.`,
+    publishTimeoutMs: 5_000,
+    webhookKey,
+    allowLocalHttp,
+    secretGraceS: 3_600,
+  });
+  const systems = createSystemsService({
+    db: registryDb,
+    kafka,
+    publisher,
+    logger,
+    topicPrefix: `${prefix}.`,
+    partitions: 2,
+    publishTimeoutMs: 5_000,
+    onRevoke: (trx, row) => subscriptions.onSystemRevoked(trx, row),
+  });
+  const app = createServer({
+    logger,
+    metrics: createMetrics('registry'),
+    systems,
+    subscriptions,
+    adminToken,
+  });
+  const { server, port }: { server: Server; port: number } = await listen(app, 0);
+  const call = async (method: string, path: string, body?: unknown, token: string | null = adminToken) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+  };
+  return {
+    call,
+    close: async () => {
+      await closeServer(server);
+      await publisher.close();
+    },
+  };
+}
+
+const provider = {
+  oin: '00000099200000002000',
+  name: 'ecd',
+  roles: ['zorgaanbieder'],
+  domains: ['wmo'],
+  publishes: ['nl.ketens.deelnemer-aangesloten', 'nl.wmo.zorg-gestart'],
+  consumes: ['nl.wmo.toewijzing-verzonden', 'nl.ketens.deelnemer-aangesloten'],
+};
+
+describe('webhook subscriptions in the registry', () => {
+  test('create, validate, list, rotate, pause, delete; the secret is derived, shown once and stored nowhere', async ({
+    kafka,
+    testDb,
+    prefix,
+  }) => {
+    const registry = await startRegistry(kafka.client, testDb.db, prefix);
+    try {
+      const system = await registry.call('POST', '/systems', provider);
+      expect(system.status).toBe(201);
+      const base = `/systems/${system.body.id}/subscriptions`;
+
+      expect((await registry.call('POST', base, { url: 'http://127.0.0.1:9/x' }, null)).status).toBe(401);
+      expect(
+        (
+          await registry.call('POST', `/systems/${randomUUID()}/subscriptions`, {
+            url: 'https://a.example/x',
+          })
+        ).status,
+      ).toBe(404);
+
+      const notConsumed = await registry.call('POST', base, {
+        url: 'https://ecd.example/hooks',
+        types: ['nl.wmo.toewijzing-verzonden', 'nl.wmo.melding-ontvangen'],
+      });
+      expect(notConsumed.status).toBe(400);
+      expect(notConsumed.body.type).toBe('https://ketenhub.nl/problems/invalid-request');
+      expect(notConsumed.body.errors).toEqual([
+        expect.objectContaining({ field: 'types.1', rule: 'consumes' }),
+      ]);
+      const ftp = await registry.call('POST', base, { url: 'ftp://ecd.example/hooks' });
+      expect(ftp.body.errors).toEqual([expect.objectContaining({ field: 'url', rule: 'url-scheme' })]);
+      const plainHttp = await registry.call('POST', base, { url: 'http://ecd.example/hooks' });
+      expect(plainHttp.body.errors).toEqual([expect.objectContaining({ field: 'url', rule: 'url-scheme' })]);
+      const metadata = await registry.call('POST', base, { url: 'https://169.254.169.254/latest' });
+      expect(metadata.body.errors).toEqual([expect.objectContaining({ field: 'url', rule: 'url-host' })]);
+      const extra = await registry.call('POST', base, { url: 'https://ecd.example/hooks', secret: 'mine' });
+      expect(extra.status).toBe(400);
+
+      const created = await registry.call('POST', base, { url: 'http://127.0.0.1:9/hooks' });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        systemId: system.body.id,
+        url: 'http://127.0.0.1:9/hooks',
+        types: provider.consumes,
+        status: 'active',
+        secretVersion: 1,
+        previousSecretValidUntil: null,
+      });
+      const secret = created.body.secret as string;
+      expect(secret).toBe(deriveSigningSecret(webhookKey, created.body.id, 1));
+      const one = `${base}/${created.body.id}`;
+
+      // Never shown again, and nowhere in the database (no column holds it or anything signing).
+      const listed = await registry.call('GET', base);
+      expect(listed.body.subscriptions).toHaveLength(1);
+      expect(JSON.stringify(listed.body)).not.toContain(secret);
+      expect((await registry.call('GET', one)).body.secret).toBeUndefined();
+      const dump = await sql<{
+        row: string;
+      }>`select row_to_json(s)::text as row from registry.subscriptions s`.execute(testDb.db);
+      expect(dump.rows[0]?.row).not.toContain(secret.slice(6));
+
+      const rotated = await registry.call('POST', `${one}/secret`, { graceSeconds: 600 });
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.secretVersion).toBe(2);
+      expect(rotated.body.secret).toBe(deriveSigningSecret(webhookKey, created.body.id, 2));
+      expect(Date.parse(rotated.body.previousSecretValidUntil) - Date.now()).toBeGreaterThan(590_000);
+
+      expect((await registry.call('POST', `${one}/pause`)).body.status).toBe('paused');
+      expect((await registry.call('POST', `${one}/resume`)).body.status).toBe('active');
+      expect((await registry.call('DELETE', one)).body.status).toBe('deleted');
+      expect((await registry.call('GET', one)).status).toBe(404);
+      expect((await registry.call('GET', base)).body.subscriptions).toHaveLength(0);
+
+      // The dispatcher's view: one record per change, the last one says deleted.
+      const records = (await readTopic(kafka.client, subscriptionsTopicName(`${prefix}.`), `${prefix}-read`))
+        .filter((r) => r.key === created.body.id)
+        .map((r) => JSON.parse(r.value?.toString() ?? '{}'));
+      expect(records.map((r) => [r.status, r.secretVersion, r.revision])).toEqual([
+        ['active', 1, 1],
+        ['active', 2, 2],
+        ['paused', 2, 3],
+        ['active', 2, 4],
+        ['deleted', 2, 5],
+      ]);
+      expect(records[0]).toMatchObject({ version: 1, oin: provider.oin, systemRevoked: false });
+      expect(JSON.stringify(records)).not.toContain('whsec_');
+    } finally {
+      await registry.close();
+    }
+  });
+
+  test('loopback URLs only with local http on; revoking the system republishes its subscriptions as revoked', async ({
+    kafka,
+    testDb,
+    prefix,
+  }) => {
+    const strict = await startRegistry(kafka.client, testDb.db, prefix, false);
+    try {
+      const system = await strict.call('POST', '/systems', { ...provider, name: 'ecd-2' });
+      const base = `/systems/${system.body.id}/subscriptions`;
+      const local = await strict.call('POST', base, { url: 'http://localhost:8080/hooks' });
+      expect(local.body.errors).toEqual([expect.objectContaining({ field: 'url', rule: 'url-host' })]);
+      const created = await strict.call('POST', base, {
+        url: 'https://ecd.example/hooks',
+        types: ['nl.wmo.toewijzing-verzonden'],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.types).toEqual(['nl.wmo.toewijzing-verzonden']);
+
+      await strict.call('POST', `/systems/${system.body.id}/revoke`);
+      const records = (await readTopic(kafka.client, subscriptionsTopicName(`${prefix}.`), `${prefix}-read`))
+        .filter((r) => r.key === created.body.id)
+        .map((r) => JSON.parse(r.value?.toString() ?? '{}'));
+      expect(records.at(-1)).toMatchObject({ status: 'active', systemRevoked: true, revision: 2 });
+      // A revoked system gets no new subscriptions.
+      expect((await strict.call('POST', base, { url: 'https://ecd.example/other' })).status).toBe(409);
+    } finally {
+      await strict.close();
+    }
+  });
+});
