@@ -1,0 +1,26 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** `dispatcher.deliveries`: the outbox, one row per subscription and event. */
+export interface DeliveriesTable {
+  id: Generated<string>;
+  subscription_id: string;
+  case_id: string;
+  event_source: string;
+  event_id: string;
+  event_type: string;
+  body: Buffer;
+  traceparent: string | null;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  last_attempt_at: ColumnType<Date | null, never, Date | null>;
+  last_status: ColumnType<number | null, never, number | null>;
+  last_error: ColumnType<string | null, never, string | null>;
+  created_at: ColumnType<Date, never, never>;
+  requeued_at: ColumnType<Date | null, never, Date | null>;
+  delivered_at: ColumnType<Date | null, never, Date | null>;
+}
+
+export type DeliveryRow = Selectable<DeliveriesTable>;

@@ -1,0 +1,66 @@
+import { authEnv, commonEnv, envFlag } from '@ketenhub/service';
+import { z } from 'zod';
+import { devWebhookKey } from './subscriptions/signing-secret';
+
+/** The dispatcher's configuration, parsed once in src/index.ts. */
+export const dispatcherEnv = commonEnv
+  .extend({
+    /** HTTP port of the operator API, health and metrics. */
+    DISPATCHER_PORT: z.coerce.number().int().min(0).max(65535).default(8083),
+    /** Interface to bind; 0.0.0.0 in a container. */
+    DISPATCHER_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Operator token for `/subscriptions/*` (at least 32 characters), the same one the registry uses. */
+    KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters'),
+    /** Dev mode switch shared with the other services; here it only allows the development webhook key. */
+    KETENHUB_DEV_TOKENS: authEnv.shape.KETENHUB_DEV_TOKENS,
+    /** Master key the signing secrets are derived from; must equal the registry's. Required outside dev mode. */
+    KETENHUB_WEBHOOK_KEY: z.string().min(32, 'at least 32 characters').optional(),
+    /** Allow plain http to this machine (development, demo, tests); otherwise only https is sent to. */
+    KETENHUB_WEBHOOK_LOCAL_HTTP: envFlag.default(false),
+    /** Consumer group of the domain topics (after KAFKA_TOPIC_PREFIX); positions are stored under it. */
+    DISPATCHER_GROUP_ID: z.string().min(1).default('ketenhub-dispatcher'),
+    /** Webhook requests in flight at once, per instance. */
+    DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    /** Time a receiver has to answer one delivery. */
+    DISPATCHER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** First retry delay; doubles per attempt. */
+    DISPATCHER_BACKOFF_BASE_MS: z.coerce.number().int().min(10).default(1_000),
+    /** Longest retry delay, also the cap on a receiver's Retry-After. */
+    DISPATCHER_BACKOFF_MAX_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(10 * 60_000),
+    /** A delivery still failing this long after it was queued is parked as failed (operator re-queues it). */
+    DISPATCHER_GIVE_UP_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(24 * 3_600_000),
+    /** How often the sender looks for due deliveries when nothing woke it (other instances' work, retries). */
+    DISPATCHER_POLL_MS: z.coerce.number().int().min(10).default(500),
+    /** Partition batches of the domain topics handled at once (each in its own transaction). */
+    DISPATCHER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Kafka consumer session timeout: how long a crashed instance holds its partitions. */
+    DISPATCHER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    /** PostgreSQL pool size. */
+    DISPATCHER_DB_POOL: z.coerce.number().int().min(2).default(10),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.KETENHUB_WEBHOOK_KEY && !env.KETENHUB_DEV_TOKENS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KETENHUB_WEBHOOK_KEY'],
+        message: 'is required unless KETENHUB_DEV_TOKENS=true (webhook signing secrets are derived from it)',
+      });
+    }
+    if (env.DISPATCHER_BACKOFF_MAX_MS < env.DISPATCHER_BACKOFF_BASE_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DISPATCHER_BACKOFF_MAX_MS'],
+        message: 'must be at least DISPATCHER_BACKOFF_BASE_MS',
+      });
+    }
+  })
+  .transform((env) => ({ ...env, KETENHUB_WEBHOOK_KEY: env.KETENHUB_WEBHOOK_KEY ?? devWebhookKey }));
+export type DispatcherEnv = z.infer<typeof dispatcherEnv>;

@@ -1,0 +1,133 @@
+import {
+  createDatabase,
+  ensureDatabase,
+  isDatabaseReachable,
+  migrateToLatest,
+  redactUrl,
+} from '@ketenhub/db';
+import { caseDomains } from '@ketenhub/events';
+import { caseEventTopic, createKafkaClient, ensureTopics, parseBrokers } from '@ketenhub/kafka';
+import { closeServer, createLogger, createMetrics, listen, loadEnv, onShutdown } from '@ketenhub/service';
+import { createServer } from './app';
+import type { DispatcherDatabase } from './db';
+import { createDeliveryMetrics } from './deliveries/metrics';
+import { Sender } from './deliveries/sender';
+import { dispatcherEnv } from './env';
+import { startEventsConsumer } from './fanout/events.consumer';
+import { dispatcherMigrations, dispatcherSchema } from './migrations';
+import { subscriptionsTopicName } from './subscriptions/subscription-record';
+import { followSubscriptions, SubscriptionDirectory } from './subscriptions/subscriptions.consumer';
+
+/** The dispatcher's composition root: env, clients, wiring, listen, graceful shutdown. */
+async function main() {
+  const env = loadEnv(dispatcherEnv);
+  const logger = createLogger({ service: 'dispatcher', level: env.LOG_LEVEL });
+  const metrics = createMetrics('dispatcher');
+  const prefix = env.KAFKA_TOPIC_PREFIX;
+
+  await ensureDatabase(env.DATABASE_URL);
+  const db = createDatabase<DispatcherDatabase>({
+    url: env.DATABASE_URL,
+    applicationName: 'ketenhub-dispatcher',
+    maxConnections: env.DISPATCHER_DB_POOL,
+  });
+  await migrateToLatest(db as never, dispatcherMigrations, { schema: dispatcherSchema });
+  logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
+
+  const kafka = createKafkaClient({
+    brokers: parseBrokers(env.KAFKA_BROKERS),
+    clientId: 'ketenhub-dispatcher',
+    logger,
+  });
+  const domainTopics = caseDomains.map((d) => `${prefix}${d}`);
+  await ensureTopics(kafka, [
+    ...domainTopics.map((t) => caseEventTopic(t, env.KAFKA_PARTITIONS)),
+    // Same spec as the registry's; whoever starts first creates it.
+    {
+      name: subscriptionsTopicName(prefix),
+      partitions: 1,
+      configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1', 'min.compaction.lag.ms': '0' },
+    },
+  ]);
+
+  const directory = new SubscriptionDirectory();
+  const follower = await followSubscriptions({
+    kafka,
+    db,
+    topic: subscriptionsTopicName(prefix),
+    directory,
+    logger,
+    groupPrefix: prefix,
+  });
+  // Fanning out before every subscription is known would skip receivers for good (positions move on).
+  await follower.waitUntilCaughtUp(120_000);
+  logger.info({ subscriptions: directory.size }, 'subscriptions read');
+
+  const sender = new Sender({
+    db,
+    logger,
+    metrics: createDeliveryMetrics(metrics, db),
+    webhookKey: env.KETENHUB_WEBHOOK_KEY,
+    allowLocalHttp: env.KETENHUB_WEBHOOK_LOCAL_HTTP,
+    concurrency: env.DISPATCHER_CONCURRENCY,
+    timeoutMs: env.DISPATCHER_TIMEOUT_MS,
+    backoff: { baseMs: env.DISPATCHER_BACKOFF_BASE_MS, maxMs: env.DISPATCHER_BACKOFF_MAX_MS },
+    giveUpAfterMs: env.DISPATCHER_GIVE_UP_AFTER_MS,
+    pollMs: env.DISPATCHER_POLL_MS,
+  });
+  sender.start();
+
+  let consumerStopped: Error | undefined;
+  const groupId = `${prefix}${env.DISPATCHER_GROUP_ID}`;
+  const events = await startEventsConsumer({
+    kafka,
+    db,
+    topics: domainTopics,
+    groupId,
+    directory,
+    follower,
+    logger,
+    metrics,
+    partitionsConcurrently: env.DISPATCHER_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: env.DISPATCHER_SESSION_TIMEOUT_MS,
+    onQueued: () => sender.wake(),
+    onStop: (error) => {
+      consumerStopped = error;
+      logger.error({ err: error }, 'events consumer stopped');
+    },
+  });
+
+  const app = createServer({
+    logger,
+    metrics,
+    db,
+    adminToken: env.KETENHUB_ADMIN_TOKEN,
+    wakeSender: () => sender.wake(),
+    readiness: {
+      database: () => isDatabaseReachable(db as never),
+      subscriptions: () => follower.isCaughtUp(),
+      events: () => events.isReady() && consumerStopped === undefined,
+    },
+  });
+  const { server, port } = await listen(app, env.DISPATCHER_PORT, env.DISPATCHER_HOST);
+  logger.info({ port }, 'dispatcher listening');
+
+  onShutdown(
+    logger,
+    [
+      { name: 'database', close: () => db.destroy() },
+      { name: 'subscriptions consumer', close: () => follower.stop() },
+      // Attempts in flight finish and their verdicts are stored; nothing new is claimed.
+      { name: 'sender', close: () => sender.stop() },
+      { name: 'events consumer', close: () => events.stop() },
+      { name: 'http', close: () => closeServer(server) },
+    ],
+    env.SHUTDOWN_TIMEOUT_MS,
+  );
+}
+
+main().catch((error: unknown) => {
+  // The logger may not exist yet (bad env): one line on stderr, then a non-zero exit.
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * A subscription's state as the registry publishes it on `<prefix>ketenhub.registry.subscriptions`
+ * (compacted, key = subscription id). Mirrors services/registry/src/subscriptions/state-topic.ts,
+ * parsed with the dispatcher's own schema so the services stay independent; a record of an unknown
+ * version is skipped, not misread.
+ */
+export const subscriptionRecordSchema = z.object({
+  version: z.literal(1),
+  id: z.uuid(),
+  systemId: z.uuid(),
+  oin: z.string().regex(/^\d{20}$/),
+  url: z.url(),
+  types: z.array(z.string()),
+  status: z.enum(['active', 'paused', 'deleted']),
+  systemRevoked: z.boolean(),
+  secretVersion: z.number().int().min(1),
+  previousSecretValidUntil: z.iso.datetime({ offset: true }).nullable(),
+  revision: z.number().int().min(1),
+  updatedAt: z.string(),
+});
+export type SubscriptionRecord = z.infer<typeof subscriptionRecordSchema>;
+
+/** A subscription as the fan-out uses it. */
+export interface KnownSubscription {
+  id: string;
+  oin: string;
+  types: ReadonlySet<string>;
+  revision: number;
+  /**
+   * New events are queued for it: not deleted and its system not revoked. A paused subscription
+   * still queues (resume delivers what happened meanwhile); deletion and revocation end it.
+   */
+  queues: boolean;
+}
+
+export function toKnownSubscription(record: SubscriptionRecord): KnownSubscription {
+  return {
+    id: record.id,
+    oin: record.oin,
+    types: new Set(record.types),
+    revision: record.revision,
+    queues: record.status !== 'deleted' && !record.systemRevoked,
+  };
+}
+
+/** The registry's subscriptions topic (compacted). */
+export const subscriptionsTopicName = (prefix: string) => `${prefix}ketenhub.registry.subscriptions`;

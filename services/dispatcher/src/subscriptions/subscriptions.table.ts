@@ -1,0 +1,23 @@
+import type { ColumnType } from 'kysely';
+
+/** `dispatcher.subscriptions`: the registry's subscription records plus this service's delivery state. */
+export interface SubscriptionsTable {
+  id: string;
+  system_id: string;
+  oin: string;
+  url: string;
+  types: string[];
+  status: string;
+  system_revoked: boolean;
+  secret_version: number;
+  previous_secret_valid_until: Date | null;
+  revision: ColumnType<string, number, number>;
+  /** Set when the receiver answered 410 Gone; cleared by the operator's resume. */
+  stopped_at: ColumnType<Date | null, never, Date | null>;
+  stopped_reason: ColumnType<string | null, never, string | null>;
+  /** The receiver asked to wait (429/503 Retry-After) or is unreachable: no delivery of it before then. */
+  backoff_until: ColumnType<Date | null, never, Date | null>;
+  last_success_at: ColumnType<Date | null, never, Date | null>;
+  last_error_at: ColumnType<Date | null, never, Date | null>;
+  last_error: ColumnType<string | null, never, string | null>;
+}
