@@ -95,9 +95,12 @@ export class Sender {
 
   constructor(private readonly o: SenderOptions) {}
 
-  /** The lease must outlast the request so no second instance takes a delivery still in flight. */
+  /**
+   * The lease must outlast the request and the write of its verdict, so no instance takes a
+   * delivery that is still in flight; it is also how long a crashed instance's deliveries wait.
+   */
   private get leaseMs() {
-    return this.o.timeoutMs + 30_000;
+    return 2 * this.o.timeoutMs + 5_000;
   }
 
   start(): void {

@@ -27,13 +27,15 @@ export const devWebhookKey = 'ketenhub-dev-webhook-key-not-for-production';
  */
 export function signingSecrets(
   masterKey: string,
-  subscription: { id: string; secretVersion: number; previousSecretValidUntil: Date | null },
+  // Named subscriptionId, not id: a delivery row also has an id, and passing it here type-checks.
+  subscription: { subscriptionId: string; secretVersion: number; previousSecretValidUntil: Date | null },
   now: Date,
 ): string[] {
-  const secrets = [deriveSigningSecret(masterKey, subscription.id, subscription.secretVersion)];
+  const { subscriptionId, secretVersion } = subscription;
+  const secrets = [deriveSigningSecret(masterKey, subscriptionId, secretVersion)];
   const until = subscription.previousSecretValidUntil;
-  if (until && until > now && subscription.secretVersion > 1) {
-    secrets.push(deriveSigningSecret(masterKey, subscription.id, subscription.secretVersion - 1));
+  if (until && until > now && secretVersion > 1) {
+    secrets.push(deriveSigningSecret(masterKey, subscriptionId, secretVersion - 1));
   }
   return secrets;
 }

@@ -12,7 +12,7 @@ describe('signing secrets', () => {
   test('the previous version signs too until its grace period ends', () => {
     const now = new Date('2026-03-02T09:00:00Z');
     const later = new Date('2026-03-02T10:00:00Z');
-    const rotated = { id, secretVersion: 2, previousSecretValidUntil: later };
+    const rotated = { subscriptionId: id, secretVersion: 2, previousSecretValidUntil: later };
     expect(signingSecrets(key, rotated, now)).toEqual([
       deriveSigningSecret(key, id, 2),
       deriveSigningSecret(key, id, 1),
@@ -20,8 +20,8 @@ describe('signing secrets', () => {
     expect(signingSecrets(key, rotated, new Date('2026-03-02T10:00:01Z'))).toEqual([
       deriveSigningSecret(key, id, 2),
     ]);
-    expect(signingSecrets(key, { id, secretVersion: 1, previousSecretValidUntil: null }, now)).toHaveLength(
-      1,
-    );
+    expect(
+      signingSecrets(key, { subscriptionId: id, secretVersion: 1, previousSecretValidUntil: null }, now),
+    ).toHaveLength(1);
   });
 });

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { migrateToLatest } from '@ketenhub/db';
+import { caseDomains, type KetenEvent, toKafkaRecord } from '@ketenhub/events';
+import {
+  caseEventTopic,
+  createPublisher,
+  ensureTopics,
+  type KafkaClient,
+  type Publisher,
+  type RunningConsumer,
+} from '@ketenhub/kafka';
+import { closeServer, createLogger, createMetrics, listen } from '@ketenhub/service';
+import { type Kysely, sql } from 'kysely';
+import { createServer as createRegistryServer } from '../../registry/src/app';
+import { registryMigrations, registrySchema } from '../../registry/src/migrations';
+import { subscriptionsTopicSpec } from '../../registry/src/subscriptions/state-topic';
+import { createSubscriptionsService } from '../../registry/src/subscriptions/subscriptions.service';
+import { systemsTopicSpec } from '../../registry/src/systems/state-topic';
+import { createSystemsService } from '../../registry/src/systems/systems.service';
+import type { RegistryDatabase } from '../../registry/src/systems/systems.table';
+import { createServer } from '../src/app';
+import type { DispatcherDatabase } from '../src/db';
+import { createDeliveryMetrics } from '../src/deliveries/metrics';
+import { Sender, type SenderOptions } from '../src/deliveries/sender';
+import { startEventsConsumer } from '../src/fanout/events.consumer';
+import { dispatcherMigrations, dispatcherSchema } from '../src/migrations';
+import { subscriptionsTopicName } from '../src/subscriptions/subscription-record';
+import { followSubscriptions, SubscriptionDirectory } from '../src/subscriptions/subscriptions.consumer';
+
+export const adminToken = 'operator-token-for-dispatcher-tests-0123456789';
+export const webhookKey = 'webhook-master-key-for-dispatcher-tests-012345';
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
+export type Json = Record<string, any>;
+
+async function call(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json };
+}
+
+/** The registry in-process: the real operator API that makes systems and subscriptions. */
+export async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, prefix: string) {
+  await migrateToLatest(db, registryMigrations, { schema: registrySchema });
+  await ensureTopics(kafka, [systemsTopicSpec(prefix), subscriptionsTopicSpec(prefix)]);
+  const publisher = await createPublisher(kafka);
+  const logger = createLogger({ service: 'registry-test', level: 'silent' });
+  const registryDb = db as Kysely<RegistryDatabase>;
+  const subscriptions = createSubscriptionsService({
+    db: registryDb,
+    publisher,
+    logger,
+    topicPrefix: prefix,
+    publishTimeoutMs: 5_000,
+    webhookKey,
+    allowLocalHttp: true,
+    secretGraceS: 3_600,
+  });
+  const systems = createSystemsService({
+    db: registryDb,
+    kafka,
+    publisher,
+    logger,
+    topicPrefix: prefix,
+    partitions: 2,
+    publishTimeoutMs: 5_000,
+    onRevoke: (trx, row) => subscriptions.onSystemRevoked(trx, row),
+  });
+  const app = createRegistryServer({
+    logger,
+    metrics: createMetrics('registry'),
+    systems,
+    subscriptions,
+    adminToken,
+  });
+  const { server, port } = await listen(app, 0);
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    call: (method: string, path: string, body?: unknown) => call(base, method, path, body),
+    /** Registers a system and subscribes it to `url`; returns ids and the signing secret. */
+    async subscriber(
+      spec: { oin: string; name: string; roles: string[]; consumes: string[] },
+      url: string,
+      types?: string[],
+    ) {
+      const system = await call(base, 'POST', '/systems', { ...spec, domains: ['wmo'], publishes: [] });
+      if (system.status !== 201) throw new Error(`register: ${JSON.stringify(system.body)}`);
+      const sub = await call(base, 'POST', `/systems/${system.body.id}/subscriptions`, { url, types });
+      if (sub.status !== 201) throw new Error(`subscribe: ${JSON.stringify(sub.body)}`);
+      return {
+        systemId: system.body.id as string,
+        id: sub.body.id as string,
+        secret: sub.body.secret as string,
+      };
+    },
+    close: async () => {
+      await closeServer(server);
+      await publisher.close();
+    },
+  };
+}
+
+export interface TestDispatcher {
+  url: string;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
+  status(subscriptionId: string): Promise<Json>;
+  close(): Promise<void>;
+}
+
+/** The dispatcher in-process, wired as src/index.ts wires it, with fast retries for tests. */
+export async function startDispatcher(
+  kafka: KafkaClient,
+  db: Kysely<unknown>,
+  prefix: string,
+  sender: Partial<SenderOptions> = {},
+): Promise<TestDispatcher> {
+  const ddb = db as Kysely<DispatcherDatabase>;
+  await migrateToLatest(db, dispatcherMigrations, { schema: dispatcherSchema });
+  const logger = createLogger({ service: 'dispatcher-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const metrics = createMetrics('dispatcher');
+  const directory = new SubscriptionDirectory();
+  const follower = await followSubscriptions({
+    kafka,
+    db: ddb,
+    topic: subscriptionsTopicName(prefix),
+    directory,
+    logger,
+    groupPrefix: prefix,
+  });
+  await follower.waitUntilCaughtUp(30_000);
+  const s = new Sender({
+    db: ddb,
+    logger,
+    metrics: createDeliveryMetrics(metrics, ddb),
+    webhookKey,
+    allowLocalHttp: true,
+    concurrency: 8,
+    timeoutMs: 2_000,
+    backoff: { baseMs: 100, maxMs: 1_000 },
+    giveUpAfterMs: 60_000,
+    pollMs: 100,
+    ...sender,
+  });
+  s.start();
+  const events: RunningConsumer = await startEventsConsumer({
+    kafka,
+    db: ddb,
+    topics: caseDomains.map((d) => `${prefix}${d}`),
+    groupId: `${prefix}dispatcher`,
+    directory,
+    follower,
+    logger,
+    metrics,
+    partitionsConcurrently: 4,
+    sessionTimeoutMs: 10_000,
+    onQueued: () => s.wake(),
+    onStop: (error) => logger.error({ err: error }, 'events consumer stopped'),
+  });
+  const app = createServer({ logger, metrics, db: ddb, adminToken, wakeSender: () => s.wake() });
+  const { server, port } = await listen(app, 0);
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    url: base,
+    call: (method, path, body) => call(base, method, path, body),
+    status: async (id) => (await call(base, 'GET', `/subscriptions/${id}/status`)).body,
+    async close() {
+      await closeServer(server);
+      await events.stop();
+      await s.stop();
+      await follower.stop();
+    },
+  };
+}
+
+/**
+ * A clean slate for one test in the file's database: the two services' schemas dropped and
+ * migrated again (tests of one file share the database; the dispatcher's tables are not per prefix).
+ */
+export async function resetSchemas(db: Kysely<unknown>) {
+  await sql`drop schema if exists ${sql.id(dispatcherSchema)} cascade`.execute(db);
+  await sql`drop schema if exists ${sql.id(registrySchema)} cascade`.execute(db);
+}
+
+/** Domain topics under `prefix`, created as the services create them. */
+export async function domainTopics(kafka: KafkaClient, prefix: string) {
+  await ensureTopics(
+    kafka,
+    caseDomains.map((d) => caseEventTopic(`${prefix}${d}`, 3)),
+  );
+}
+
+/** Appends events to the WMO topic as the gateway would (structured mode, key = chain case id). */
+export async function publishEvents(publisher: Publisher, prefix: string, events: readonly KetenEvent[]) {
+  await publisher.publish(
+    events.map((e) => {
+      const r = toKafkaRecord(e);
+      return { topic: `${prefix}wmo`, key: r.key, value: r.value, headers: { ...r.headers } };
+    }),
+  );
+}
+
+export interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** What the receiver answered. */
+  status: number;
+  at: number;
+  event: { id: string; type: string; subject: string };
+}
+
+export type Behaviour = (
+  event: Received['event'],
+  attempt: number,
+) => { status: number; headers?: Record<string, string> };
+
+/** A real HTTP receiver on a local port; `behaviour` decides each answer (default 204). */
+export async function startReceiver(port = 0) {
+  let behaviour: Behaviour = () => ({ status: 204 });
+  const received: Received[] = [];
+  const attempts = new Map<string, number>();
+  const server: Server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const parsed = JSON.parse(body) as Received['event'];
+      const n = (attempts.get(parsed.id) ?? 0) + 1;
+      attempts.set(parsed.id, n);
+      const answer = behaviour(parsed, n);
+      received.push({ headers: req.headers, body, status: answer.status, at: Date.now(), event: parsed });
+      res.writeHead(answer.status, answer.headers ?? {});
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    port: bound,
+    url: `http://127.0.0.1:${bound}/hooks/${randomUUID()}`,
+    received,
+    /** Events answered 2xx, in the order they were accepted. */
+    accepted: () => received.filter((r) => r.status >= 200 && r.status < 300),
+    behave(next: Behaviour) {
+      behaviour = next;
+    },
+    close: () => closeServer(server),
+  };
+}
+
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
