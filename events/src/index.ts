@@ -83,6 +83,7 @@ export {
 } from './roles';
 export {
   toViolations,
+  type ValidateOptions,
   type ValidationResult,
   type Violation,
   validateEnvelope,

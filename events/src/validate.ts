@@ -101,11 +101,23 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+export interface ValidateOptions {
+  /**
+   * Measure the serialized size against MAX_EVENT_BYTES (default true). A caller that serializes
+   * the valid event anyway and checks the size of those bytes (the gateway) passes false: measuring
+   * here costs a second JSON.stringify per event.
+   */
+  checkSize?: boolean;
+}
+
 /**
  * Checks the envelope only: NL GOV attributes, size and whether the type is known. `data` is not
  * looked at, so a gateway can reject a wrong source or unknown type before parsing the payload.
  */
-export function validateEnvelope(raw: unknown): ValidationResult<Envelope & { type: EventType }> {
+export function validateEnvelope(
+  raw: unknown,
+  options: ValidateOptions = {},
+): ValidationResult<Envelope & { type: EventType }> {
   if (!isPlainObject(raw)) {
     return {
       ok: false,
@@ -113,11 +125,13 @@ export function validateEnvelope(raw: unknown): ValidationResult<Envelope & { ty
     };
   }
   const violations: Violation[] = [];
-  let size: number;
-  try {
-    size = serializedSize(raw);
-  } catch {
-    return { ok: false, violations: [violation([], 'json', 'must be serializable as JSON')] };
+  let size = 0;
+  if (options.checkSize !== false) {
+    try {
+      size = serializedSize(raw);
+    } catch {
+      return { ok: false, violations: [violation([], 'json', 'must be serializable as JSON')] };
+    }
   }
   if (size > MAX_EVENT_BYTES) {
     violations.push(
@@ -144,8 +158,8 @@ export function validateEnvelope(raw: unknown): ValidationResult<Envelope & { ty
  * Validates a whole event: envelope and the `data` schema of its type. Reports every violation found
  * (envelope and data together) and never throws.
  */
-export function validateEvent(raw: unknown): ValidationResult<KetenEvent> {
-  const envelope = validateEnvelope(raw);
+export function validateEvent(raw: unknown, options: ValidateOptions = {}): ValidationResult<KetenEvent> {
+  const envelope = validateEnvelope(raw, options);
   const violations = envelope.ok ? [] : [...envelope.violations];
   if (!isPlainObject(raw)) return { ok: false, violations };
   const type = raw.type;

@@ -54,6 +54,18 @@ export interface ConsumerOptions {
   maxBytesPerPartition?: number;
   /** How long the broker may wait to fill a fetch, in ms (latency vs. batch size). */
   maxWaitTimeMs?: number;
+  /**
+   * Bytes the broker waits for (up to `maxWaitTimeMs`) before it answers a fetch. Default 1: answer
+   * as soon as anything is there (lowest latency). A consumer that may lag (a safety net, not a live
+   * view) sets more, so it handles fewer, larger batches.
+   */
+  minBytes?: number;
+  /**
+   * The offsets committed to Kafka are for monitoring only (the service's own store decides where
+   * it reads), so they are sent at most this often per consumer, in one request, instead of one
+   * request per batch. Default 1,000 ms.
+   */
+  monitoringCommitIntervalMs?: number;
   sessionTimeoutMs?: number;
 }
 
@@ -82,6 +94,7 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
     heartbeatInterval: 3_000,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+    minBytes: options.minBytes ?? 1,
     allowAutoTopicCreation: false,
     retry: {
       initialRetryTime: client.settings.retry?.initialRetryTimeMs ?? 300,
@@ -91,6 +104,29 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
   });
   let ready = false;
   let stopped = false;
+
+  // Monitoring commits: the newest position per partition, sent together by a timer.
+  const toCommit = new Map<string, { topic: string; partition: number; offset: string }>();
+  let commitTimer: NodeJS.Timeout | undefined;
+  const commitPending = async () => {
+    commitTimer = undefined;
+    if (toCommit.size === 0) return;
+    const offsets = [...toCommit.values()];
+    toCommit.clear();
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch {
+      // A rebalance can make this commit fail; the next round commits again.
+    }
+  };
+  const scheduleCommit = (topic: string, partition: number, offset: string) => {
+    toCommit.set(`${topic}:${partition}`, { topic, partition, offset });
+    commitTimer ??= setTimeout(() => void commitPending(), options.monitoringCommitIntervalMs ?? 1_000);
+  };
+  const stopCommits = async () => {
+    if (commitTimer) clearTimeout(commitTimer);
+    await commitPending();
+  };
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     ready = true;
@@ -144,21 +180,18 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
           ready = false;
           options.onStop?.(outcome.error);
           // Not awaited: stopping from inside eachBatch would wait for this very batch.
-          setImmediate(() => void consumer.disconnect());
+          setImmediate(() => {
+            if (commitTimer) clearTimeout(commitTimer);
+            void consumer.disconnect();
+          });
         }
         return;
       }
       const last = batch.lastOffset();
       resolveOffset(last);
       options.onLag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
-      try {
-        // For monitoring and as a starting hint only; the service's own store is authoritative.
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-        ]);
-      } catch {
-        // A rebalance can make this commit fail; the next batch commits again.
-      }
+      // For monitoring and as a starting hint only; the service's own store is authoritative.
+      scheduleCommit(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
       await heartbeat();
     },
   });
@@ -167,11 +200,13 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
     isReady: () => ready && !stopped,
     async stop() {
       if (stopped) {
+        if (commitTimer) clearTimeout(commitTimer);
         await consumer.disconnect().catch(() => undefined);
         return;
       }
       stopped = true;
       ready = false;
+      await stopCommits();
       await consumer.disconnect();
     },
   };

@@ -1,10 +1,11 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { CaseParticipantsTable, CasesTable } from './cases/cases.table';
-import type { ReceivedTable } from './ingest/received.table';
+import type { PublishedTable, ReceivedTable } from './ingest/received.table';
 
 /** Every table of the gateway schema, for `Kysely<GatewayDatabase>`. */
 export interface GatewayDatabase {
   'gateway.received': ReceivedTable;
+  'gateway.published': PublishedTable;
   'gateway.cases': CasesTable;
   'gateway.case_participants': CaseParticipantsTable;
 }

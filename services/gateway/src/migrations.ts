@@ -48,4 +48,23 @@ export const gatewayMigrations: Migrations = {
       await s.dropTable('received').execute();
     },
   },
+  '2026-11-28T1900_publish_attempts': {
+    async up(db: Kysely<unknown>) {
+      const s = db.schema.withSchema(gatewaySchema);
+      // Confirming a flush used to update each of its rows (`accepted = true`): a second write of
+      // every row and its index entry. Now each row names the publish attempt that wrote it, and a
+      // confirmed attempt is one row in `published`. Rows confirmed before keep `accepted`.
+      await s.alterTable('received').addColumn('attempt', 'uuid').execute();
+      await s
+        .createTable('published')
+        .addColumn('attempt', 'uuid', (c) => c.primaryKey())
+        .addColumn('confirmed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      const s = db.schema.withSchema(gatewaySchema);
+      await s.dropTable('published').execute();
+      await s.alterTable('received').dropColumn('attempt').execute();
+    },
+  },
 };

@@ -3,6 +3,9 @@ import type { EventType, KetenEvent } from '@ketenhub/events';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { signDevToken } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
+import { sql } from 'kysely';
+import { checkEvent } from '../src/ingest/checks';
+import { toKnownSystem } from '../src/systems/system-record';
 import {
   addSystem,
   devSecret,
@@ -257,6 +260,53 @@ describe('POST /events', () => {
     } finally {
       await gw.close();
     }
+  });
+
+  test('after a restart a re-send of a confirmed event adds nothing, and an event claimed but never confirmed is published once', async ({
+    kafka,
+    testDb,
+    prefix,
+    groupId,
+    topic,
+  }) => {
+    const args = { kafka: kafka.client, db: testDb.db, prefix, topic };
+    const first = await world(args);
+    const caseId = newCaseId();
+    const open = opening(caseId);
+    const m = melding(caseId);
+    const never = melding(caseId);
+    let answer: Awaited<ReturnType<typeof post>>;
+    try {
+      expect((await post(first.gw.url, first.g.token, open)).status).toBe(202);
+      answer = await post(first.gw.url, first.g.token, m);
+      expect(answer.status).toBe(202);
+    } finally {
+      await first.gw.close();
+    }
+    // A process that claimed `never` and died before Kafka confirmed it: the row names an attempt
+    // that was never recorded as published.
+    const checked = checkEvent(toKnownSystem(first.g.record), never);
+    if (checked instanceof Error) throw checked;
+    await sql`insert into gateway.received (source, id, content_sha256, attempt)
+      values (${never.source}, ${never.id}, ${checked.hash}, ${randomUUID()}::uuid)`.execute(testDb.db);
+
+    const second = await world(args);
+    try {
+      const again = await post(second.gw.url, second.g.token, m);
+      expect(again.status).toBe(202);
+      expect(again.body).toEqual(answer.body);
+      expect((await post(second.gw.url, second.g.token, never)).status).toBe(202);
+      expect((await post(second.gw.url, second.g.token, never)).status).toBe(202);
+    } finally {
+      await second.gw.close();
+    }
+    const records = await readTopic(kafka.client, second.gw.domainTopic('wmo'), `${groupId}-read`);
+    expect(ids(records)).toEqual([open.id, m.id, never.id].sort());
+    const unconfirmed = await sql<{ n: number }>`select count(*)::int as n from gateway.received r
+      where not r.accepted and not exists (select 1 from gateway.published p where p.attempt = r.attempt)`.execute(
+      testDb.db,
+    );
+    expect(unconfirmed.rows[0]?.n).toBe(0);
   });
 
   test('batches answer per event: 202 when all pass, 207 with problems otherwise', async ({

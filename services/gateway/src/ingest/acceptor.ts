@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { OutgoingRecord, Publisher } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import { type Kysely, sql } from 'kysely';
@@ -63,9 +64,12 @@ const keyOf = (source: string, id: string) => `${id}\u0000${source}`;
  * arrived meanwhile, so the cost per event shrinks as load grows.
  *
  * Per event:
- * 1. `insert ... on conflict do nothing` into gateway.received claims the (source, id).
+ * 1. `insert ... on conflict do nothing` into gateway.received claims the (source, id), naming the
+ *    flush's publish attempt.
  * 2. A claimed id is published; the caller gets 202 once Kafka confirmed (and, for opening/joining
  *    events, once the case fact is recorded, so an open-then-join from one client works at once).
+ *    The confirmed attempt is then recorded in gateway.published: one row per flush, off the
+ *    answer path.
  * 3. An id claimed before: other content is 409; the same content answers like the first time. If
  *    that first write is still in flight in this process (Kafka was slow, the caller got 503 and
  *    retried), the retry waits for the same write instead of sending a second copy, so a timeout
@@ -80,7 +84,8 @@ export class Acceptor {
   private readonly claiming = new Map<string, Promise<void>>();
   private active = 0;
   private scheduled = false;
-  private readonly toMark: { source: string; id: string; key: string }[] = [];
+  /** Confirmed attempts to record, with the in-flight keys they release once recorded. */
+  private readonly toMark: { attempt: string; keys: string[] }[] = [];
   private marking: Promise<void> | undefined;
   private closed = false;
 
@@ -216,12 +221,13 @@ export class Acceptor {
   ) {
     if (entries.length === 0) return;
 
+    const attempt = randomUUID();
     let claimedKeys: Set<string>;
     try {
       const rows = await sql<{ source: string; id: string }>`
-        insert into gateway.received (source, id, content_sha256)
-        select * from unnest(${entries.map((e) => e.item.source)}::text[], ${entries.map((e) => e.item.id)}::text[],
-          ${entries.map((e) => e.item.hash)}::text[])
+        insert into gateway.received (source, id, content_sha256, attempt)
+        select u.*, ${attempt}::uuid from unnest(${entries.map((e) => e.item.source)}::text[],
+          ${entries.map((e) => e.item.id)}::text[], ${entries.map((e) => e.item.hash)}::text[]) as u
         on conflict do nothing
         returning source, id`.execute(db);
       claimedKeys = new Set(rows.rows.map((r) => keyOf(r.source, r.id)));
@@ -235,9 +241,12 @@ export class Acceptor {
     const seenBefore = entries.filter((e) => !claimedKeys.has(keyOf(e.item.source, e.item.id)));
     for (const e of entries) if (claimedKeys.has(keyOf(e.item.source, e.item.id))) toPublish.push(e);
 
+    const republish: typeof entries = [];
     if (seenBefore.length > 0) {
       const rows = await sql<{ source: string; id: string; content_sha256: string; accepted: boolean }>`
-        select r.source, r.id, r.content_sha256, r.accepted from gateway.received r
+        select r.source, r.id, r.content_sha256,
+          r.accepted or exists (select 1 from gateway.published p where p.attempt = r.attempt) as accepted
+        from gateway.received r
         join unnest(${seenBefore.map((e) => e.item.source)}::text[], ${seenBefore.map((e) => e.item.id)}::text[]) as u(source, id)
           on r.source = u.source and r.id = u.id`.execute(db);
       const stored = new Map(rows.rows.map((r) => [keyOf(r.source, r.id), r]));
@@ -257,8 +266,22 @@ export class Acceptor {
         } else {
           const running = this.inflight.get(key);
           if (running) waits.push(this.await(running.done, e.waiters, true));
-          else toPublish.push(e);
+          else republish.push(e);
         }
+      }
+    }
+    if (republish.length > 0) {
+      // Written before but never confirmed (a crash, or Kafka failed for good): this flush's attempt
+      // takes the rows over, so its confirmation is the one that counts.
+      try {
+        await sql`
+          update gateway.received r set attempt = ${attempt}::uuid
+          from unnest(${republish.map((e) => e.item.source)}::text[], ${republish.map((e) => e.item.id)}::text[]) as u(source, id)
+          where r.source = u.source and r.id = u.id`.execute(db);
+        toPublish.push(...republish);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'taking over unconfirmed rows failed');
+        for (const e of republish) for (const w of e.waiters) w.resolve({ status: 'unavailable' });
       }
     }
 
@@ -276,7 +299,7 @@ export class Acceptor {
       for (const [i, e] of toPublish.entries()) this.inflight.set(keys[i]!.key, { hash: e.item.hash, done });
       done.then(
         () => {
-          this.toMark.push(...keys);
+          this.toMark.push({ attempt, keys: keys.map((k) => k.key) });
           void this.markAccepted();
         },
         (error: unknown) => {
@@ -317,25 +340,25 @@ export class Acceptor {
   }
 
   /**
-   * Marks confirmed rows accepted, in batches and off the answer path: until a row is marked, its
-   * settled in-flight entry answers re-sends, so nobody waits for this update.
+   * Records confirmed attempts, several at once and off the answer path: until an attempt is
+   * recorded, the settled in-flight entries of its events answer re-sends, so nobody waits for it.
    */
   private markAccepted(): Promise<void> {
     if (this.marking) return this.marking;
     if (this.toMark.length === 0) return Promise.resolve();
     this.marking = (async () => {
       while (this.toMark.length > 0) {
-        const keys = this.toMark.splice(0, 5_000);
+        const marks = this.toMark.splice(0, 1_000);
         try {
           await sql`
-            update gateway.received r set accepted = true
-            from unnest(${keys.map((k) => k.source)}::text[], ${keys.map((k) => k.id)}::text[]) as u(source, id)
-            where r.source = u.source and r.id = u.id`.execute(this.options.db);
-          for (const k of keys) this.inflight.delete(k.key);
+            insert into gateway.published (attempt)
+            select * from unnest(${marks.map((m) => m.attempt)}::uuid[])
+            on conflict do nothing`.execute(this.options.db);
+          for (const m of marks) for (const key of m.keys) this.inflight.delete(key);
         } catch (error) {
           // Keep the in-flight entries (they still answer re-sends) and try again shortly.
           this.options.logger.warn({ err: error }, 'marking rows accepted failed; retrying');
-          this.toMark.unshift(...keys);
+          this.toMark.unshift(...marks);
           await new Promise((r) => setTimeout(r, 1_000));
           if (this.closed) break;
         }
