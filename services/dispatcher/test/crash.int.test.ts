@@ -1,0 +1,193 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { KetenEvent } from '@ketenhub/events';
+import { makeEvent } from '@ketenhub/events/testing';
+import { createPublisher } from '@ketenhub/kafka';
+import { describe, expect, test } from '@ketenhub/testkit';
+import { sql } from 'kysely';
+import {
+  adminToken,
+  domainTopics,
+  publishEvents,
+  resetSchemas,
+  sleep,
+  startReceiver,
+  startRegistry,
+  until,
+  webhookKey,
+} from './harness';
+
+const serviceDir = fileURLToPath(new URL('..', import.meta.url));
+
+interface Child {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The dispatcher as its own process, started the way `npm start` starts it (node + tsx). */
+function runDispatcher(env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: serviceDir,
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { proc, output: () => out, exited };
+}
+
+describe('dispatcher crash safety', () => {
+  test('two instances, each killed with SIGKILL mid-run and restarted: every event arrives, the outbox holds each exactly once', async ({
+    kafka,
+    testDb,
+    prefix: testPrefix,
+  }) => {
+    const prefix = `${testPrefix}.`;
+    await resetSchemas(testDb.db);
+    await domainTopics(kafka.client, prefix);
+    const registry = await startRegistry(kafka.client, testDb.db, prefix);
+    const publisher = await createPublisher(kafka.client);
+    const receiver = await startReceiver();
+    const sub = await registry.subscriber(
+      {
+        oin: '00000099200000002000',
+        name: 'ecd',
+        roles: ['zorgaanbieder'],
+        consumes: ['nl.wmo.toewijzing-verzonden'],
+      },
+      receiver.url,
+    );
+    const env = {
+      DATABASE_URL: testDb.url,
+      KAFKA_BROKERS: kafka.brokers,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '3',
+      KETENHUB_ADMIN_TOKEN: adminToken,
+      KETENHUB_WEBHOOK_KEY: webhookKey,
+      KETENHUB_WEBHOOK_LOCAL_HTTP: 'true',
+      DISPATCHER_PORT: '0',
+      DISPATCHER_CONCURRENCY: '4',
+      DISPATCHER_TIMEOUT_MS: '1000',
+      DISPATCHER_BACKOFF_BASE_MS: '100',
+      DISPATCHER_BACKOFF_MAX_MS: '1000',
+      DISPATCHER_POLL_MS: '100',
+      // A killed member holds its partitions until the session times out: keep that short here.
+      DISPATCHER_SESSION_TIMEOUT_MS: '6000',
+      LOG_LEVEL: 'warn',
+    };
+
+    // 40 chain cases, 10 toewijzingen each, published in bursts so the consumer has work while
+    // the kills happen (fan-out killed mid-transaction as well as the sender mid-request).
+    const cases = Array.from({ length: 40 }, () => randomUUID());
+    const perCase = new Map(
+      cases.map((c) => [
+        c,
+        Array.from(
+          { length: 10 },
+          () =>
+            makeEvent('nl.wmo.toewijzing-verzonden', undefined, {
+              subject: c,
+              id: randomUUID(),
+            }) as KetenEvent,
+        ),
+      ]),
+    );
+    const opening = cases.flatMap((c) => [
+      makeEvent('nl.ketens.ketenzaak-geopend', undefined, { subject: c, id: randomUUID() }) as KetenEvent,
+      makeEvent('nl.ketens.deelnemer-aangesloten', undefined, { subject: c, id: randomUUID() }) as KetenEvent,
+    ]);
+    const all = [...perCase.values()].flat();
+    const total = all.length;
+
+    const children: Child[] = [];
+    const start = () => {
+      const child = runDispatcher(env);
+      children.push(child);
+      return child;
+    };
+    const deliveredIds = () => new Set(receiver.accepted().map((r) => r.event.id));
+    try {
+      await publishEvents(publisher, prefix, opening);
+      const a = start();
+      const b = start();
+      // Interleave per round: event i of every case, so each partition keeps receiving work.
+      const rounds = Array.from({ length: 10 }, (_, i) =>
+        cases.map((c) => perCase.get(c)?.[i] as KetenEvent),
+      );
+      for (const round of rounds.slice(0, 5)) await publishEvents(publisher, prefix, round);
+      await until(() => deliveredIds().size >= total / 5, 'a fifth delivered', 90_000).catch((e: unknown) => {
+        throw new Error(`${String(e)}\n${a.output().slice(-2000)}\n${b.output().slice(-2000)}`);
+      });
+      a.proc.kill('SIGKILL');
+      expect((await a.exited).signal).toBe('SIGKILL');
+      for (const round of rounds.slice(5)) await publishEvents(publisher, prefix, round);
+      await sleep(300);
+      // Kill the survivor too, mid-run, then bring both back.
+      b.proc.kill('SIGKILL');
+      await b.exited;
+      expect(deliveredIds().size, 'killed before everything was delivered').toBeLessThan(total);
+      start();
+      start();
+
+      await until(
+        () => deliveredIds().size === total,
+        'every event delivered after the restarts',
+        120_000,
+      ).catch((e: unknown) => {
+        throw new Error(
+          `${String(e)} (${deliveredIds().size}/${total})\n${children.at(-1)?.output().slice(-3000)}`,
+        );
+      });
+      expect(deliveredIds()).toEqual(new Set(all.map((e) => e.id)));
+
+      // Exactly once in the outbox, all delivered.
+      await until(
+        async () =>
+          Number(
+            (
+              await sql<{ n: string }>`select count(*) as n from dispatcher.deliveries
+                where subscription_id = ${sub.id} and status <> 'delivered'`.execute(testDb.db)
+            ).rows[0]?.n,
+          ) === 0,
+        'every outbox row settled',
+        30_000,
+      );
+      const rows = await sql<{ n: string; distinct_ids: string; delivered: string }>`
+        select count(*) as n, count(distinct event_id) as distinct_ids,
+          count(*) filter (where status = 'delivered') as delivered
+        from dispatcher.deliveries where subscription_id = ${sub.id}`.execute(testDb.db);
+      expect(Number(rows.rows[0]?.n)).toBe(total);
+      expect(Number(rows.rows[0]?.distinct_ids)).toBe(total);
+      expect(Number(rows.rows[0]?.delivered)).toBe(total);
+
+      // At least once: repeats are allowed, but per case the first arrival of each event is in order.
+      for (const [caseId, events] of perCase) {
+        const firstSeen: string[] = [];
+        for (const r of receiver.accepted()) {
+          if (r.event.subject === caseId && !firstSeen.includes(r.event.id)) firstSeen.push(r.event.id);
+        }
+        expect(firstSeen, `order of case ${caseId}`).toEqual(events.map((e) => e.id));
+      }
+      process.stderr.write(
+        `[dispatcher crash test] ${total} events, ${receiver.accepted().length} accepted requests (${receiver.accepted().length - total} repeats)\n`,
+      );
+    } finally {
+      for (const c of children)
+        if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+      await Promise.all(children.map((c) => c.exited));
+      await receiver.close();
+      await publisher.close();
+      await registry.close();
+    }
+  });
+});
