@@ -34,5 +34,6 @@ export {
 } from './http';
 export { createLogger, type Logger, type LoggerOptions, redactPaths } from './logger';
 export { createMetrics, type Metrics } from './metrics';
+export { serviceNodeFlags } from './node-flags';
 export { type Closer, onShutdown } from './shutdown';
 export { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';

@@ -4,7 +4,8 @@
  * In one run on this machine:
  * 1. Kafka's own ProducerPerformance, 1 KiB records, acks=all: the baseline;
  * 2. batch ingest of 1 KiB, fully validated events through a gateway running as a child process
- *    (`node --import tsx src/index.ts`, the real composition root); the load comes from this process;
+ *    (`node <serviceNodeFlags> --import tsx src/index.ts`, the real composition root and the flags
+ *    `npm start` and the Dockerfile use); the load comes from this process;
  * 3. single-event POSTs with autocannon from this process (bounded duration, 127.0.0.1 only), after a
  *    2 s warm-up of that path.
  * Request bodies are built before each clock starts. Prints events/s, the ratio to the baseline,
@@ -36,6 +37,7 @@ import {
   topicOffsets,
 } from '@ketenhub/kafka';
 import { producerPerformance } from '@ketenhub/kafka/testing';
+import { serviceNodeFlags } from '@ketenhub/service';
 import autocannon from 'autocannon';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -131,24 +133,28 @@ async function startGateway(): Promise<ChildProcess> {
 
   // BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to profile the gateway under load.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/index.ts'], {
-    cwd: gatewayDir,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: brokers,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: String(partitions),
-      GATEWAY_PORT: String(port),
-      GATEWAY_INGRESS: 'false',
-      // The benchmark measures throughput, not the protection against runaway clients.
-      GATEWAY_RATE_LIMIT_PER_S: '1000000',
-      GATEWAY_RATE_LIMIT_BURST: '1000000',
+  const child = spawn(
+    process.execPath,
+    [...serviceNodeFlags, ...nodeArgs, '--import', 'tsx', 'src/index.ts'],
+    {
+      cwd: gatewayDir,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: databaseUrl,
+        KAFKA_BROKERS: brokers,
+        KAFKA_TOPIC_PREFIX: prefix,
+        KAFKA_PARTITIONS: String(partitions),
+        GATEWAY_PORT: String(port),
+        GATEWAY_INGRESS: 'false',
+        // The benchmark measures throughput, not the protection against runaway clients.
+        GATEWAY_RATE_LIMIT_PER_S: '1000000',
+        GATEWAY_RATE_LIMIT_BURST: '1000000',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}`);
