@@ -25,19 +25,31 @@ const services = [
   { name: 'registry', portVar: 'REGISTRY_PORT', port: 8082 },
   { name: 'gateway', portVar: 'GATEWAY_PORT', port: 8080 },
   { name: 'projection', portVar: 'PROJECTION_PORT', port: 8081 },
+  { name: 'dispatcher', portVar: 'DISPATCHER_PORT', port: 8083 },
 ] as const;
 
-/** Demo secrets survive restarts so printed tokens keep working; they are for this machine only. */
-function demoSecrets(): { adminToken: string; devSecret: string } {
+interface DemoSecrets {
+  adminToken: string;
+  devSecret: string;
+  /** Webhook master key shared by registry and dispatcher (absent in files written before the dispatcher). */
+  webhookKey?: string;
+}
+
+/** Demo secrets survive restarts so printed tokens and webhook secrets keep working; for this machine only. */
+function demoSecrets(): Required<DemoSecrets> {
   const file = join(root, '.cache', 'demo-secrets.json');
-  if (existsSync(file))
-    return JSON.parse(readFileSync(file, 'utf8')) as { adminToken: string; devSecret: string };
+  const stored: Partial<DemoSecrets> = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets)
+    : {};
   const secrets = {
-    adminToken: `kha_${randomBytes(24).toString('hex')}`,
-    devSecret: randomBytes(32).toString('hex'),
+    adminToken: stored.adminToken ?? `kha_${randomBytes(24).toString('hex')}`,
+    devSecret: stored.devSecret ?? randomBytes(32).toString('hex'),
+    webhookKey: stored.webhookKey ?? randomBytes(32).toString('hex'),
   };
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  if (Object.keys(stored).length < Object.keys(secrets).length) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  }
   return secrets;
 }
 
@@ -59,7 +71,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 }
 
 async function main() {
-  const { adminToken, devSecret } = demoSecrets();
+  const { adminToken, devSecret, webhookKey } = demoSecrets();
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ketenhub',
@@ -67,6 +79,9 @@ async function main() {
     KETENHUB_ADMIN_TOKEN: process.env.KETENHUB_ADMIN_TOKEN ?? adminToken,
     KETENHUB_DEV_TOKENS: process.env.KETENHUB_DEV_TOKENS ?? 'true',
     KETENHUB_DEV_TOKEN_SECRET: process.env.KETENHUB_DEV_TOKEN_SECRET ?? devSecret,
+    KETENHUB_WEBHOOK_KEY: process.env.KETENHUB_WEBHOOK_KEY ?? webhookKey,
+    // Webhook receivers on this machine (http://127.0.0.1:…) are what a local try-out uses.
+    KETENHUB_WEBHOOK_LOCAL_HTTP: process.env.KETENHUB_WEBHOOK_LOCAL_HTTP ?? 'true',
   };
 
   let startedKafka = false;
@@ -162,6 +177,13 @@ async function main() {
       log('a WMO consultant of Gemeente Voorbeeldstad sees the joined chain cases with:');
       log(`  curl -H 'Authorization: Bearer ${token}' ${urls.projection}/cases`);
     }
+  }
+  if (urls.registry && urls.dispatcher) {
+    log('webhooks: subscribe a registered system (its consumes) to a receiver, e.g.');
+    log(
+      `  curl -X POST -H 'Authorization: Bearer ${env.KETENHUB_ADMIN_TOKEN}' -H 'Content-Type: application/json' ${urls.registry}/systems/<id>/subscriptions -d '{"url":"http://127.0.0.1:9000/ketenhub"}'`,
+    );
+    log(`  delivery status: ${urls.dispatcher}/subscriptions/<subscription id>/status (operator token)`);
   }
   log('press Ctrl-C to stop');
 }
