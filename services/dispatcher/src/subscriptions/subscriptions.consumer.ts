@@ -19,18 +19,27 @@ const clockSkewMs = 2_000;
 /** The subscriptions this instance knows, by id, newest revision each. */
 export class SubscriptionDirectory {
   private readonly byId = new Map<string, KnownSubscription>();
+  /** Queueing subscriptions per type, rebuilt after a change: the fan-out asks once per record. */
+  private byType: Map<string, KnownSubscription[]> | undefined;
 
   apply(record: SubscriptionRecord): void {
     const known = this.byId.get(record.id);
     if (known && known.revision > record.revision) return;
     this.byId.set(record.id, toKnownSubscription(record));
+    this.byType = undefined;
   }
 
   /** Subscriptions that take new events of `type` into their queue. */
-  queueingFor(type: string): KnownSubscription[] {
-    const out: KnownSubscription[] = [];
-    for (const s of this.byId.values()) if (s.queues && s.types.has(type)) out.push(s);
-    return out;
+  queueingFor(type: string): readonly KnownSubscription[] {
+    if (!this.byType) {
+      const index = new Map<string, KnownSubscription[]>();
+      for (const s of this.byId.values()) {
+        if (!s.queues) continue;
+        for (const t of s.types) index.set(t, [...(index.get(t) ?? []), s]);
+      }
+      this.byType = index;
+    }
+    return this.byType.get(type) ?? [];
   }
 
   get size(): number {
