@@ -105,7 +105,7 @@ describe('dispatcher', () => {
         gemR.url,
         ['nl.wmo.zorg-gestart'],
       );
-      await hub.dispatcher();
+      const dispatcher = await hub.dispatcher();
 
       const caseId = randomUUID();
       const traceparent = `00-${randomUUID().replaceAll('-', '')}-${randomUUID().slice(0, 18).replaceAll('-', '')}-01`;
@@ -137,6 +137,11 @@ describe('dispatcher', () => {
       expect(zorgR.received[0]?.headers.traceparent).toBeUndefined();
 
       expect((await hub.outbox(zorgSub.id)).map((r) => r.status)).toEqual(['delivered', 'delivered']);
+
+      const metrics = await (await fetch(`${dispatcher.url}/metrics`)).text();
+      expect(metrics).toMatch(/ketenhub_webhook_attempts_total\{verdict="delivered"[^}]*\} 3/);
+      expect(metrics).toContain('ketenhub_webhook_queue_deliveries{status="pending"');
+      expect(metrics).toContain('ketenhub_consumer_lag_records');
     } finally {
       await hub.close();
     }
