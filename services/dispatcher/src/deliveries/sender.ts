@@ -91,6 +91,8 @@ export class Sender {
   private running = false;
   private readonly inFlight = new Set<Promise<void>>();
   private wakeUp: (() => void) | undefined;
+  /** A wake-up that came while the loop was busy claiming: the next wait is skipped, not lost. */
+  private woken = false;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly o: SenderOptions) {}
@@ -110,6 +112,7 @@ export class Sender {
   }
 
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -123,6 +126,7 @@ export class Sender {
 
   private async run() {
     while (this.running) {
+      this.woken = false;
       const free = this.o.concurrency - this.inFlight.size;
       let claimed: ClaimedDelivery[] = [];
       if (free > 0) {
@@ -140,14 +144,15 @@ export class Sender {
         }
       }
       // A full claim means more may be due: go again at once (if a slot is free).
-      if (claimed.length > 0 && claimed.length === free) continue;
+      if ((claimed.length > 0 && claimed.length === free) || this.woken) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.o.pollMs);
-        this.wakeUp = () => {
+        const done = () => {
           clearTimeout(timer);
           this.wakeUp = undefined;
           resolve();
         };
+        const timer = setTimeout(done, this.o.pollMs);
+        this.wakeUp = done;
       });
     }
   }
