@@ -12,7 +12,6 @@ import {
   createPublisher,
   ensureTopics,
   parseBrokers,
-  type RunningConsumer,
 } from '@ketenhub/kafka';
 import {
   closeServer,
@@ -27,7 +26,7 @@ import {
 import { createRequestListener, createServer, type GatewayDeps } from './app';
 import { createAuthenticator } from './auth/authenticate';
 import { CaseBook } from './cases/case-book';
-import { startCasesConsumer } from './cases/cases.consumer';
+import { startCasesWorker } from './cases/cases.worker';
 import type { GatewayDatabase } from './db';
 import { gatewayEnv } from './env';
 import { Acceptor } from './ingest/acceptor';
@@ -82,19 +81,16 @@ async function main() {
   });
 
   const caseBook = new CaseBook(db);
-  let casesStopped: Error | undefined;
-  const casesConsumer: RunningConsumer = await startCasesConsumer({
-    kafka,
-    db,
-    caseBook,
-    topics: caseDomains.map(domainTopic),
-    groupId: `${prefix}gateway-cases`,
+  const casesWorker = await startCasesWorker({
+    config: {
+      databaseUrl: env.DATABASE_URL,
+      brokers: env.KAFKA_BROKERS,
+      topics: caseDomains.map(domainTopic),
+      groupId: `${prefix}gateway-cases`,
+      logLevel: env.LOG_LEVEL,
+    },
     logger,
     metrics,
-    onStop: (error) => {
-      casesStopped = error;
-      logger.error({ err: error }, 'cases consumer stopped');
-    },
   });
 
   const acceptor = new Acceptor({
@@ -137,7 +133,7 @@ async function main() {
     readiness: {
       database: () => isDatabaseReachable(db as never),
       systems: () => systemsConsumer.isCaughtUp(),
-      cases: () => casesConsumer.isReady() && casesStopped === undefined,
+      cases: () => casesWorker.isReady(),
     },
     accessLogLevel: env.GATEWAY_ACCESS_LOG_LEVEL,
   };
@@ -151,7 +147,7 @@ async function main() {
       { name: 'database', close: () => db.destroy() },
       { name: 'kafka publisher', close: () => publisher.close() },
       { name: 'systems consumer', close: () => systemsConsumer.stop() },
-      { name: 'cases consumer', close: () => casesConsumer.stop() },
+      { name: 'cases consumer', close: () => casesWorker.stop() },
       { name: 'ingress consumers', close: async () => ingress?.close() },
       // Runs after the server stopped taking requests: answers what is in flight, then the rest closes.
       { name: 'accepted events in flight', close: () => acceptor.close(env.SHUTDOWN_TIMEOUT_MS / 2) },

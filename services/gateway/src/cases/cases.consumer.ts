@@ -1,11 +1,11 @@
 import { applyBatchOnce, loadPositions } from '@ketenhub/db';
 import { fromKafkaRecord } from '@ketenhub/events';
 import { ack, type KafkaClient, type RunningConsumer, runConsumer } from '@ketenhub/kafka';
-import type { Logger, Metrics } from '@ketenhub/service';
+import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
 import { gatewaySchema } from '../migrations';
-import type { CaseBook } from './case-book';
+import { recordCaseFacts } from './case-book';
 import { type CaseFact, caseFactOf } from './case-facts';
 
 /** The only types that change who takes part in a chain case; every other record is skipped unparsed. */
@@ -31,14 +31,15 @@ const POSITION_EVERY_MS = 5_000;
 export async function startCasesConsumer(options: {
   kafka: KafkaClient;
   db: Kysely<GatewayDatabase>;
-  caseBook: CaseBook;
   topics: string[];
   groupId: string;
   logger: Logger;
-  metrics: Metrics;
+  onLag?: (topic: string, partition: number, lag: number) => void;
+  /** Records read, per batch (whether or not they carried a fact). */
+  onConsumed?: (topic: string, records: number) => void;
   onStop?: (error: Error) => void;
 }): Promise<RunningConsumer> {
-  const { db, caseBook, groupId, metrics } = options;
+  const { db, groupId } = options;
   const positionWritten = new Map<string, number>();
   return runConsumer(options.kafka, {
     groupId,
@@ -50,10 +51,10 @@ export async function startCasesConsumer(options: {
       const all = await loadPositions(db as never, gatewaySchema, groupId, topic);
       return new Map([...all].filter(([p]) => partitions.includes(p)));
     },
-    onLag: (topic, partition, lag) =>
-      metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, lag),
+    onLag: options.onLag,
     onStop: options.onStop,
     handleBatch: async (batch) => {
+      options.onConsumed?.(batch.topic, batch.records.length);
       const partitionKey = `${batch.topic}:${batch.partition}`;
       const hasFacts = batch.records.some((r) => caseTypes.has(r.headers.ce_type ?? ''));
       const now = Date.now();
@@ -79,14 +80,11 @@ export async function startCasesConsumer(options: {
                 'case record not readable; skipped',
               );
           }
-          if (facts.length > 0) await caseBook.record(facts, trx as never);
+          if (facts.length > 0) await recordCaseFacts(trx as never, facts);
           return facts;
         },
       );
-      metrics.eventsConsumed.inc(
-        { group: groupId, topic: batch.topic, outcome: 'applied' },
-        result?.length ?? 0,
-      );
+      if (result && result.length > 0) options.logger.debug({ facts: result.length }, 'case facts recorded');
       return ack();
     },
   });

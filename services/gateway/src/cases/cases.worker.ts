@@ -1,0 +1,185 @@
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { createDatabase } from '@ketenhub/db';
+import { createKafkaClient, parseBrokers, type RunningConsumer } from '@ketenhub/kafka';
+import { createLogger, type Logger, type Metrics } from '@ketenhub/service';
+import type { GatewayDatabase } from '../db';
+import { startCasesConsumer } from './cases.consumer';
+
+/**
+ * The case-book consumer runs in a worker thread. It reads back every record the gateway writes
+ * (to learn the few that open or join a chain case), and decoding those records took about an
+ * eighth of the request thread's time at full load. In its own thread that work runs on the
+ * other core; it shares nothing with requests except the database, where the case book looks up
+ * what it does not have cached.
+ */
+
+export interface CasesWorkerConfig {
+  databaseUrl: string;
+  brokers: string;
+  topics: string[];
+  groupId: string;
+  logLevel: string;
+}
+
+type FromWorker =
+  | { type: 'started' }
+  | { type: 'ready'; ready: boolean }
+  | { type: 'lag'; topic: string; partition: number; lag: number }
+  | { type: 'consumed'; topic: string; records: number }
+  | { type: 'stopped'; message: string }
+  | { type: 'closed' };
+
+type ToWorker = { type: 'stop' };
+
+export interface CasesWorker {
+  /** True once the consumer joined its group, until it stopped. */
+  isReady(): boolean;
+  /** Why the consumer stopped for good, if it did. */
+  failure(): Error | undefined;
+  stop(): Promise<void>;
+}
+
+const WORKER_KIND = 'ketenhub-gateway-cases';
+
+/** Starts the worker; resolves once its consumer runs (or rejects when it could not start). */
+export function startCasesWorker(options: {
+  config: CasesWorkerConfig;
+  logger: Logger;
+  metrics: Metrics;
+}): Promise<CasesWorker> {
+  const { config, logger, metrics } = options;
+  // execArgv [] : V8 flags such as the semi-space size are refused in a worker.
+  const worker = new Worker(new URL('./cases.worker-entry.mjs', import.meta.url), {
+    workerData: { kind: WORKER_KIND, config },
+    execArgv: [],
+  });
+  let ready = false;
+  let failure: Error | undefined;
+  let closed = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+
+  return new Promise((resolve, reject) => {
+    let started = false;
+    worker.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'started':
+          if (!started) {
+            started = true;
+            resolve(handle);
+          }
+          break;
+        case 'ready':
+          ready = message.ready;
+          break;
+        case 'lag':
+          metrics.consumerLag.set(
+            { group: config.groupId, topic: message.topic, partition: String(message.partition) },
+            message.lag,
+          );
+          break;
+        case 'consumed':
+          metrics.eventsConsumed.inc(
+            { group: config.groupId, topic: message.topic, outcome: 'applied' },
+            message.records,
+          );
+          break;
+        case 'stopped':
+          ready = false;
+          failure = new Error(message.message);
+          logger.error({ err: failure }, 'cases consumer stopped');
+          if (!started) {
+            started = true;
+            reject(failure);
+          }
+          break;
+        case 'closed':
+          closed = true;
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      ready = false;
+      failure = error;
+      logger.error({ err: error }, 'cases worker failed');
+      if (!started) {
+        started = true;
+        reject(error);
+      }
+    });
+    worker.once('exit', (code) => {
+      ready = false;
+      if (!closed && !failure) {
+        failure = new Error(`cases worker exited with ${code}`);
+        logger.error({ err: failure }, 'cases worker exited');
+      }
+    });
+
+    const handle: CasesWorker = {
+      isReady: () => ready && failure === undefined,
+      failure: () => failure,
+      async stop() {
+        ready = false;
+        worker.postMessage({ type: 'stop' } satisfies ToWorker);
+        const timeout = setTimeout(() => void worker.terminate(), 10_000);
+        await exited;
+        clearTimeout(timeout);
+      },
+    };
+  });
+}
+
+async function runWorker(config: CasesWorkerConfig) {
+  const port = parentPort;
+  if (!port) return;
+  const send = (message: FromWorker) => port.postMessage(message);
+  const logger = createLogger({ service: 'gateway', level: config.logLevel }).child({ thread: 'cases' });
+  const db = createDatabase<GatewayDatabase>({
+    url: config.databaseUrl,
+    applicationName: 'ketenhub-gateway-cases',
+    maxConnections: 2,
+  });
+  const kafka = createKafkaClient({
+    brokers: parseBrokers(config.brokers),
+    clientId: 'ketenhub-gateway-cases',
+    logger,
+  });
+  let consumer: RunningConsumer | undefined;
+  // The consumer is ready once it joined its group; the request thread asks for that on every
+  // readiness probe, so the state is pushed to it whenever it changes.
+  let wasReady = false;
+  const readiness = setInterval(() => {
+    const now = consumer?.isReady() ?? false;
+    if (now !== wasReady) send({ type: 'ready', ready: now });
+    wasReady = now;
+  }, 200);
+  const close = async () => {
+    clearInterval(readiness);
+    await consumer?.stop().catch(() => undefined);
+    await db.destroy().catch(() => undefined);
+    send({ type: 'closed' });
+    port.close();
+  };
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'stop') void close();
+  });
+  try {
+    consumer = await startCasesConsumer({
+      kafka,
+      db,
+      topics: config.topics,
+      groupId: config.groupId,
+      logger,
+      onLag: (topic, partition, lag) => send({ type: 'lag', topic, partition, lag }),
+      onConsumed: (topic, records) => send({ type: 'consumed', topic, records }),
+      onStop: (error) => send({ type: 'stopped', message: error.message }),
+    });
+    send({ type: 'started' });
+  } catch (error) {
+    send({ type: 'stopped', message: error instanceof Error ? error.message : String(error) });
+    await close();
+  }
+}
+
+if (!isMainThread && (workerData as { kind?: string } | undefined)?.kind === WORKER_KIND) {
+  void runWorker((workerData as { config: CasesWorkerConfig }).config);
+}
