@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDatabase, redactUrl } from '@ketenhub/db';
+import { serviceNodeFlags } from '@ketenhub/service';
 import { seedDemo } from './demo';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -131,7 +132,7 @@ async function main() {
     const entry = join(root, 'services', svc.name, 'src', 'index.ts');
     if (!existsSync(entry)) continue;
     const port = process.env[svc.portVar] ?? String(svc.port);
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const child = spawn(process.execPath, [...serviceNodeFlags, '--import', 'tsx', entry], {
       cwd: root,
       env: { ...env, [svc.portVar]: port, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],
