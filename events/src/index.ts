@@ -95,6 +95,7 @@ export {
   type IncomingHeaderValue,
   type IncomingKafkaRecord,
   type KafkaRecord,
+  readKafkaRecord,
   toKafkaRecord,
 } from './wire';
 export { omvangSchema, retourPairs, wmoEenheden, wmoFrequenties } from './wmo';

@@ -1,5 +1,5 @@
 import type { KetenEvent } from './catalog';
-import { CLOUDEVENTS_JSON } from './envelope';
+import { CLOUDEVENTS_JSON, MAX_EVENT_BYTES } from './envelope';
 import { type ValidationResult, type Violation, validateEvent } from './validate';
 
 /**
@@ -63,6 +63,19 @@ function wireViolation(field: string, rule: string, message: string): Violation 
  * event and checks that key and `ce_*` headers agree with it. Never throws.
  */
 export function fromKafkaRecord(record: IncomingKafkaRecord): ValidationResult<KetenEvent> {
+  const read = readKafkaRecord(record);
+  return read.ok ? { ok: true, event: read.event } : read;
+}
+
+/**
+ * {@link fromKafkaRecord}, plus the record value as text: the event exactly as it is in the log.
+ * The contract's data schemas are strict and nothing in them transforms or defaults, so this text
+ * and the validated event are the same JSON; a consumer that stores the event (the projection's
+ * timeline) uses it instead of serialising the event again.
+ */
+export function readKafkaRecord(
+  record: IncomingKafkaRecord,
+): { ok: true; event: KetenEvent; text: string } | { ok: false; violations: Violation[] } {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(record.headers ?? {}))
     headers[name.toLowerCase()] = headerString(value);
@@ -86,14 +99,22 @@ export function fromKafkaRecord(record: IncomingKafkaRecord): ValidationResult<K
       violations: [wireViolation('value', 'required', 'is required (the whole CloudEvent)')],
     };
   }
+  const text = typeof record.value === 'string' ? record.value : record.value.toString('utf8');
+  // The size rule on the bytes in the log, instead of serialising the parsed event once more.
+  const size = typeof record.value === 'string' ? Buffer.byteLength(text, 'utf8') : record.value.length;
+  const tooLarge =
+    size > MAX_EVENT_BYTES
+      ? [wireViolation('value', 'max-size', `must be at most ${MAX_EVENT_BYTES} bytes (is ${size})`)]
+      : [];
   let raw: unknown;
   try {
-    raw = JSON.parse(typeof record.value === 'string' ? record.value : record.value.toString('utf8'));
+    raw = JSON.parse(text);
   } catch {
     return { ok: false, violations: [wireViolation('value', 'json', 'must be a JSON CloudEvent')] };
   }
-  const result = validateEvent(raw);
-  if (!result.ok) return result;
+  const result = validateEvent(raw, { checkSize: false });
+  if (!result.ok) return { ok: false, violations: [...tooLarge, ...result.violations] };
+  if (tooLarge.length > 0) return { ok: false, violations: tooLarge };
 
   const event = result.event;
   const violations: Violation[] = [];
@@ -110,5 +131,5 @@ export function fromKafkaRecord(record: IncomingKafkaRecord): ValidationResult<K
       );
     }
   }
-  return violations.length > 0 ? { ok: false, violations } : result;
+  return violations.length > 0 ? { ok: false, violations } : { ok: true, event, text };
 }

@@ -1,7 +1,7 @@
 import { Kafka, type KafkaMessage } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from './testing';
-import { fromKafkaRecord, toKafkaRecord } from './wire';
+import { fromKafkaRecord, readKafkaRecord, toKafkaRecord } from './wire';
 
 describe('Kafka wire format', () => {
   const event = makeEvent('nl.wmo.toewijzing-verzonden', undefined, {
@@ -26,6 +26,27 @@ describe('Kafka wire format', () => {
     const headers = Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, Buffer.from(v)]));
     const r = fromKafkaRecord({ key: Buffer.from(record.key), value: record.value, headers });
     expect(r).toEqual({ ok: true, event });
+  });
+
+  it('readKafkaRecord also gives the value as text, the same JSON as the validated event', () => {
+    const record = toKafkaRecord(event);
+    const r = readKafkaRecord({ key: record.key, value: record.value, headers: record.headers });
+    if (!r.ok) throw new Error(JSON.stringify(r.violations));
+    expect(r.text).toBe(record.value.toString('utf8'));
+    expect(JSON.parse(r.text)).toEqual(r.event);
+  });
+
+  it('refuses a value over 64 KB by its bytes in the log, together with other violations', () => {
+    const big = { ...event, tracestate: 'x'.repeat(70_000) };
+    const value = Buffer.from(JSON.stringify(big));
+    const r = fromKafkaRecord({ key: event.subject, value, headers: toKafkaRecord(event).headers });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.violations.map((v) => `${v.field}:${v.rule}`)).toEqual(
+      expect.arrayContaining(['value:max-size', 'tracestate:max']),
+    );
+    const fits = readKafkaRecord({ key: event.subject, value: toKafkaRecord(event).value, headers: {} });
+    expect(fits.ok).toBe(false); // no content-type header: not structured mode
   });
 
   it('is read by the official cloudevents SDK (Kafka.toEvent)', () => {

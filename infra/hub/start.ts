@@ -132,7 +132,7 @@ async function main() {
     const entry = join(root, 'services', svc.name, 'src', 'index.ts');
     if (!existsSync(entry)) continue;
     const port = process.env[svc.portVar] ?? String(svc.port);
-    const child = spawn(process.execPath, [...serviceNodeFlags, '--import', 'tsx', entry], {
+    const child = spawn(process.execPath, [...serviceNodeFlags(svc.name), '--import', 'tsx', entry], {
       cwd: root,
       env: { ...env, [svc.portVar]: port, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -4,8 +4,8 @@
  * In one run on this machine:
  * 1. Kafka's own ProducerPerformance, 1 KiB records, acks=all: the baseline;
  * 2. batch ingest of 1 KiB, fully validated events through a gateway running as a child process
- *    (`node <serviceNodeFlags> --import tsx src/index.ts`, the real composition root and the flags
- *    `npm start` and the Dockerfile use); the load comes from this process;
+ *    (`node <serviceNodeFlags('gateway')> --import tsx src/index.ts`, the real composition root and
+ *    the flags `npm start` uses); the load comes from this process;
  * 3. single-event POSTs with autocannon from this process (bounded duration, 127.0.0.1 only), after a
  *    2 s warm-up of that path.
  * Request bodies are built before each clock starts. Prints events/s, the ratio to the baseline,
@@ -135,7 +135,7 @@ async function startGateway(): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [...serviceNodeFlags, ...nodeArgs, '--import', 'tsx', 'src/index.ts'],
+    [...serviceNodeFlags('gateway'), ...nodeArgs, '--import', 'tsx', 'src/index.ts'],
     {
       cwd: gatewayDir,
       env: {

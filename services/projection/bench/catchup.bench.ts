@@ -34,8 +34,9 @@ import {
   runConsumer,
   topicOffsets,
 } from '@ketenhub/kafka';
-import { createLogger, signDevToken } from '@ketenhub/service';
-import { pacedLoad } from '@ketenhub/testkit/paced-load';
+import { createLogger, serviceNodeFlags, signDevToken } from '@ketenhub/service';
+import type { PacedLoadResult } from '@ketenhub/testkit/paced-load';
+import type { PacedLoadSpec } from '@ketenhub/testkit/paced-load-cli';
 import { Command } from 'commander';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -409,6 +410,9 @@ async function main() {
       child = spawn(
         process.execPath,
         [
+          ...serviceNodeFlags('projection'),
+          // e.g. BENCH_CHILD_NODE_ARGS=--max-semi-space-size=16 to compare GC settings (the last flag wins).
+          ...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean),
           ...(process.env.BENCH_CHILD_CPU_PROF
             ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_CPU_PROF}`]
             : []),
@@ -552,16 +556,24 @@ async function main() {
       // @ketenhub/testkit/paced-load: autocannon's overallRate sends each second's quota in bursts).
       const ids = Array.from({ length: 2_000 }, (_, k) => caseId(((k * 7919) % (cases / 2)) * 2));
       const getSeconds = Number(opts.getSeconds);
-      // Warm-up at the same rate (the first reads fill the case cache, JIT settles), not measured.
-      const request = (i: number) => ({
-        method: 'GET' as const,
-        path: `/cases/${ids[i % ids.length]}`,
-        headers: { authorization: `Bearer ${token}` },
-      });
-      await pacedLoad({ url, rate: 1_000, durationS: 3, connections: 32, request });
+      // The load comes from a process of its own (see paced-load-cli.ts): this one holds the heap of
+      // the catch-up above, and its GC pauses would delay sends and count as the service's latency.
+      // Warm-up at the same rate first (the first reads fill the case cache, JIT settles), not measured.
+      const getLoad = (durationS: number) =>
+        pacedLoadProcess({
+          url,
+          rate: 1_000,
+          durationS,
+          connections: 32,
+          paths: ids.map((id) => `/cases/${id}`),
+          headers: { authorization: `Bearer ${token}` },
+        });
+      await getLoad(3);
+      const runtimeBefore = await serviceRuntime(url);
       const busyBefore = machineCpu();
-      const g = await pacedLoad({ url, rate: 1_000, durationS: getSeconds, connections: 32, request });
+      const g = await getLoad(getSeconds);
       const busyAfter = machineCpu();
+      const runtime = runtimeDelta(runtimeBefore, await serviceRuntime(url));
       results.get = {
         requestsPerSecond: g.answeredPerSecond,
         sent: g.sent,
@@ -575,10 +587,12 @@ async function main() {
         machineBusyPercent: Math.round(
           100 * (1 - (busyAfter.idle - busyBefore.idle) / (busyAfter.total - busyBefore.total)),
         ),
+        service: runtime,
       };
       log(
         `GET /cases/{id}: ${g.answeredPerSecond} req/s answered, p50 ${g.p50Ms} ms, p99 ${g.p99Ms} ms, statuses ${JSON.stringify(g.statuses)}`,
       );
+      log(`  in the service meanwhile: ${JSON.stringify(runtime)}`);
     }
 
     results.ratios = {
@@ -608,7 +622,68 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+/** Runs @ketenhub/testkit's paced-load CLI in a fresh node process and returns its result. */
+function pacedLoadProcess(spec: PacedLoadSpec): Promise<PacedLoadResult> {
+  const cli = fileURLToPath(import.meta.resolve('@ketenhub/testkit/paced-load-cli'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, JSON.stringify(spec)], {
+      cwd: serviceDir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as PacedLoadResult);
+      else reject(new Error(`paced load exited with ${code}`));
+    });
+  });
+}
+
+/**
+ * What the service's own /metrics say about its runtime: event-loop delay (prom-client resets its
+ * histogram on every scrape, so a scrape after a run covers that run) and GC time per kind. Tells a
+ * latency tail caused inside the process (a blocked loop, a long GC) from one caused outside it.
+ */
+async function serviceRuntime(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string, label = '') => {
+    const line = text
+      .split('\n')
+      .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(label));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
+  };
+  const gc: Record<string, { count: number; seconds: number }> = {};
+  for (const kind of ['minor', 'major', 'incremental', 'weakcb']) {
+    gc[kind] = {
+      count: value('nodejs_gc_duration_seconds_count', `kind="${kind}"`),
+      seconds: value('nodejs_gc_duration_seconds_sum', `kind="${kind}"`),
+    };
+  }
+  return {
+    loopDelayP99Ms: +(value('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1),
+    loopDelayMaxMs: +(value('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(1),
+    gc,
+  };
+}
+
+function runtimeDelta(before: Awaited<ReturnType<typeof serviceRuntime>>, after: typeof before) {
+  const gc = Object.fromEntries(
+    Object.entries(after.gc).map(([kind, a]) => {
+      const b = before.gc[kind] ?? { count: 0, seconds: 0 };
+      return [kind, { count: a.count - b.count, ms: +((a.seconds - b.seconds) * 1000).toFixed(0) }];
+    }),
+  );
+  return { loopDelayP99Ms: after.loopDelayP99Ms, loopDelayMaxMs: after.loopDelayMaxMs, gc };
+}
+
+main().then(
+  // Exit explicitly: a bounded script must stop by itself, even if a client library keeps a timer.
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,5 +1,5 @@
 import { applyBatchesOnce, applyBatchOnce, type PartitionBatch } from '@ketenhub/db';
-import { fromKafkaRecord, type KetenEvent, type Violation } from '@ketenhub/events';
+import { type KetenEvent, readKafkaRecord, type Violation } from '@ketenhub/events';
 import type { ConsumedRecord } from '@ketenhub/kafka';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
@@ -48,7 +48,7 @@ export interface BatchResult {
 
 interface Positioned {
   event: KetenEvent;
-  /** The validated event as JSON, serialised once (NUL check and timeline). */
+  /** The event as JSON, exactly as in the log (NUL check and timeline); see readKafkaRecord. */
   json: string;
   topic: string;
   partition: number;
@@ -119,12 +119,12 @@ export async function projectRecords(
   const accepted: Positioned[] = [];
   const rejected: { record: ConsumedRecord; violations: Violation[] }[] = [];
   for (const r of records) {
-    const parsed = fromKafkaRecord({ key: r.key, value: r.value, headers: r.headers });
+    const parsed = readKafkaRecord({ key: r.key, value: r.value, headers: r.headers });
     if (!parsed.ok) {
       rejected.push({ record: r, violations: parsed.violations });
       continue;
     }
-    const json = JSON.stringify(parsed.event);
+    const json = parsed.text;
     // PostgreSQL's jsonb cannot hold U+0000; such an event would fail every retry of the batch
     // and block the partition, so it is rejected here instead.
     if (json.includes('\\u0000')) {

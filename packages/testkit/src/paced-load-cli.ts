@@ -1,0 +1,41 @@
+/**
+ * `pacedLoad` as a process of its own: `node --import tsx paced-load-cli.ts '<spec as JSON>'` prints
+ * the result as JSON on stdout. A benchmark that has just done heavy work in-process (a catch-up
+ * of a million events leaves a big heap) measures latency from a fresh, small process instead:
+ * otherwise its own garbage collection pauses delay the sends, and the open-loop clock counts
+ * those delays as the service's latency.
+ */
+import { pacedLoad } from './paced-load';
+
+export interface PacedLoadSpec {
+  url: string;
+  rate: number;
+  durationS: number;
+  /** Run at the same rate first, not measured (JIT, caches, connections). */
+  warmUpS?: number;
+  connections: number;
+  /** Request i goes to paths[i % paths.length]. */
+  paths: string[];
+  headers?: Record<string, string>;
+}
+
+async function main() {
+  const spec = JSON.parse(process.argv[2] ?? '') as PacedLoadSpec;
+  const request = (i: number) => ({
+    method: 'GET' as const,
+    path: spec.paths[i % spec.paths.length] as string,
+    headers: spec.headers ?? {},
+  });
+  const base = { url: spec.url, rate: spec.rate, connections: spec.connections, request };
+  if (spec.warmUpS) await pacedLoad({ ...base, durationS: spec.warmUpS });
+  const result = await pacedLoad({ ...base, durationS: spec.durationS });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
