@@ -37,3 +37,4 @@ export { createMetrics, type Metrics } from './metrics';
 export { serviceNodeFlags } from './node-flags';
 export { type Closer, onShutdown } from './shutdown';
 export { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';
+export { startTsWorker } from './ts-worker';

@@ -1,7 +1,7 @@
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createDatabase } from '@ketenhub/db';
 import { createKafkaClient, parseBrokers, type RunningConsumer } from '@ketenhub/kafka';
-import { createLogger, type Logger, type Metrics } from '@ketenhub/service';
+import { createLogger, type Logger, type Metrics, startTsWorker } from '@ketenhub/service';
 import type { GatewayDatabase } from '../db';
 import { startCasesConsumer } from './cases.consumer';
 
@@ -48,11 +48,7 @@ export function startCasesWorker(options: {
   metrics: Metrics;
 }): Promise<CasesWorker> {
   const { config, logger, metrics } = options;
-  // execArgv [] : V8 flags such as the semi-space size are refused in a worker.
-  const worker = new Worker(new URL('./cases.worker-entry.mjs', import.meta.url), {
-    workerData: { kind: WORKER_KIND, config },
-    execArgv: [],
-  });
+  const worker = startTsWorker(new URL(import.meta.url), { kind: WORKER_KIND, config });
   let ready = false;
   let failure: Error | undefined;
   let closed = false;
@@ -180,6 +176,5 @@ async function runWorker(config: CasesWorkerConfig) {
   }
 }
 
-if (!isMainThread && (workerData as { kind?: string } | undefined)?.kind === WORKER_KIND) {
-  void runWorker((workerData as { config: CasesWorkerConfig }).config);
-}
+const input = (workerData as { data?: { kind?: string; config: CasesWorkerConfig } } | undefined)?.data;
+if (!isMainThread && input?.kind === WORKER_KIND) void runWorker(input.config);
