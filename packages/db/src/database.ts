@@ -29,6 +29,13 @@ export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
   // An idle client losing its connection (PostgreSQL restart) emits 'error' on the pool; without
   // a listener Node would crash the process. The next query gets a fresh connection.
   pool.on('error', () => undefined);
+  // The same for a client that is checked out (in a transaction, or held by withConnection) when
+  // its connection dies (PostgreSQL restarted, the backend terminated): pg emits 'error' on the
+  // client, which the pool only listens to while it is idle. The failure reaches the caller through
+  // its next query instead, and the pool drops the client on release (it is no longer queryable).
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return db;

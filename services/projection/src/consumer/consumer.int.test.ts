@@ -1,3 +1,4 @@
+import { createDatabase } from '@ketenhub/db';
 import type { KetenEvent } from '@ketenhub/events';
 import { caseEventTopic, createPublisher, ensureTopics, type RunningConsumer } from '@ketenhub/kafka';
 import { createLogger } from '@ketenhub/service';
@@ -134,5 +135,95 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     expect(rejected.rows.flatMap((r) => r.overtredingen.map((v) => `${v.field}:${v.rule}`))).toEqual(
       expect.arrayContaining(['value:json', 'data.bsn:bsn-11-proef']),
     );
+  });
+
+  test('transactions cut off by PostgreSQL are retried in order: the same state as an undisturbed run', async ({
+    kafka,
+    topic,
+    testDb,
+    prefix,
+  }) => {
+    const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+    await migrateBase(testDb.db, base);
+    const wmoTopic = topic('wmo');
+    const owTopic = topic('omgevingswet');
+    await ensureTopics(kafka.client, [caseEventTopic(wmoTopic, 3), caseEventTopic(owTopic, 3)]);
+    const wmoEvents = Array.from({ length: 150 }, () => newCaseId()).flatMap((id) => wmoLifecycle(id));
+    const owEvents = Array.from({ length: 150 }, () => newCaseId()).flatMap((id) =>
+      omgevingswetLifecycle(id),
+    );
+    const publisher = await createPublisher(kafka.client);
+    await publishEvents(publisher, wmoTopic, wmoEvents);
+    await publishEvents(publisher, owTopic, owEvents);
+    await publisher.close();
+    const total = wmoEvents.length + owEvents.length;
+
+    const calm = await createVersion(testDb.db, base, `${prefix}-calm`);
+    const cut = await createVersion(testDb.db, base, `${prefix}-cut`);
+    // The disturbed consumer has connections of its own, so they can be killed without the test's.
+    const application = `projection-cut-${prefix}`.slice(0, 60);
+    const cutDb = createDatabase<unknown>({
+      url: testDb.url,
+      maxConnections: 4,
+      applicationName: application,
+    });
+    const small = {
+      maxRecordsPerTransaction: 20,
+      maxBytesPerPartition: 16 * 1024,
+      partitionsConcurrently: 6,
+    };
+    const count = async (schema: string) =>
+      Number(
+        (
+          await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.timeline`)}`.execute(
+            testDb.db,
+          )
+        ).rows[0]?.n,
+      );
+    const consumers: RunningConsumer[] = [];
+    let killed = 0;
+    try {
+      consumers.push(
+        await startProjectionConsumer({
+          client: kafka.client,
+          db: testDb.db,
+          version: calm,
+          topics: [wmoTopic, owTopic],
+          ctx: testContext,
+          logger,
+          ...small,
+        }),
+        await startProjectionConsumer({
+          client: kafka.client,
+          db: cutDb,
+          version: cut,
+          topics: [wmoTopic, owTopic],
+          ctx: testContext,
+          logger,
+          ...small,
+        }),
+      );
+      // Cut the disturbed consumer's connections, mid-transaction, while it catches up.
+      while ((await count(cut.schema)) < total && killed < 6) {
+        const r = await sql<{
+          n: number;
+        }>`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+          where application_name = ${application} and state <> 'idle'`.execute(testDb.db);
+        killed += r.rows[0]?.n ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      await until(
+        async () => (await count(calm.schema)) === total && (await count(cut.schema)) === total,
+        90_000,
+        'both versions complete',
+      );
+    } finally {
+      for (const c of consumers) await c.stop();
+      await cutDb.destroy();
+    }
+    expect(killed).toBeGreaterThan(0);
+    const a = await projectionChecksum(testDb.db, calm.schema);
+    expect(a.cases).toBe(300);
+    expect(await projectionChecksum(testDb.db, cut.schema)).toEqual(a);
   });
 });
