@@ -45,6 +45,12 @@ export const dispatcherEnv = commonEnv
     DISPATCHER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
     /** PostgreSQL pool size. */
     DISPATCHER_DB_POOL: z.coerce.number().int().min(2).default(10),
+    /** Delivered outbox rows are deleted this long after delivery (pending and failed ones stay). */
+    DISPATCHER_RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .default(7 * 24 * 60 * 60 * 1000),
   })
   .superRefine((env, ctx) => {
     if (!env.KETENHUB_WEBHOOK_KEY && !env.KETENHUB_DEV_TOKENS) {

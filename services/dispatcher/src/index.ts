@@ -11,6 +11,7 @@ import { closeServer, createLogger, createMetrics, listen, loadEnv, onShutdown }
 import { createServer } from './app';
 import type { DispatcherDatabase } from './db';
 import { createDeliveryMetrics } from './deliveries/metrics';
+import { purgeDelivered } from './deliveries/outbox';
 import { Sender } from './deliveries/sender';
 import { dispatcherEnv } from './env';
 import { startEventsConsumer } from './fanout/events.consumer';
@@ -77,6 +78,21 @@ async function main() {
   });
   sender.start();
 
+  // Retention of delivered rows, hourly, in chunks (one short statement each).
+  const purge = async () => {
+    try {
+      let n = 0;
+      for (let deleted = 10_000; deleted === 10_000; n += deleted) {
+        deleted = await purgeDelivered(db, env.DISPATCHER_RETENTION_MS, 10_000);
+      }
+      if (n > 0) logger.info({ deliveries: n }, 'delivered deliveries past retention deleted');
+    } catch (error) {
+      logger.warn({ err: error }, 'purging delivered deliveries failed; next hour again');
+    }
+  };
+  const purgeTimer = setInterval(() => void purge(), 60 * 60 * 1000);
+  purgeTimer.unref();
+
   let consumerStopped: Error | undefined;
   const groupId = `${prefix}${env.DISPATCHER_GROUP_ID}`;
   const events = await startEventsConsumer({
@@ -116,6 +132,7 @@ async function main() {
     logger,
     [
       { name: 'database', close: () => db.destroy() },
+      { name: 'retention', close: async () => clearInterval(purgeTimer) },
       { name: 'subscriptions consumer', close: () => follower.stop() },
       // Attempts in flight finish and their verdicts are stored; nothing new is claimed.
       { name: 'sender', close: () => sender.stop() },

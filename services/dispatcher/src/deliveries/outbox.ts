@@ -282,3 +282,19 @@ export async function queueCounts(db: Db) {
     .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Partial<Record<string, number>>;
 }
+
+/**
+ * Deletes deliveries that were delivered longer than `olderThanMs` ago, at most `limit` rows per
+ * call (the caller repeats while it returns `limit`): the outbox keeps every body, and delivered
+ * ones have no use after a while. Pending and failed rows are never purged. A purged event that is
+ * read again from Kafka (only a rebuild from older positions does that) is queued once more: a
+ * repeat the receiver drops by source + id, as with any at-least-once delivery.
+ */
+export async function purgeDelivered(db: Db, olderThanMs: number, limit: number): Promise<number> {
+  const result = await sql`
+    delete from dispatcher.deliveries where id in (
+      select id from dispatcher.deliveries
+      where status = 'delivered' and delivered_at < now() - ${olderThanMs} * interval '1 millisecond'
+      limit ${limit})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
