@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export type ServiceName = 'registry' | 'gateway' | 'projection';
+export type ServiceName = 'registry' | 'gateway' | 'projection' | 'dispatcher';
 
 const portVar: Record<ServiceName, string> = {
   registry: 'REGISTRY_PORT',
   gateway: 'GATEWAY_PORT',
   projection: 'PROJECTION_PORT',
+  dispatcher: 'DISPATCHER_PORT',
 };
 
 /** A free TCP port on 127.0.0.1 (the OS picks; the tiny race until the service binds is acceptable in tests). */
