@@ -38,3 +38,11 @@ export { serviceNodeFlags } from './node-flags';
 export { type Closer, onShutdown } from './shutdown';
 export { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';
 export { startTsWorker } from './ts-worker';
+export {
+  checkWebhookKey,
+  deriveSigningSecret,
+  devWebhookKey,
+  signingSecretPrefix,
+  webhookEnv,
+  withWebhookKey,
+} from './webhook-signing';

@@ -1,9 +1,9 @@
-import { authEnv, commonEnv, envFlag } from '@ketenhub/service';
+import { authEnv, checkWebhookKey, commonEnv, webhookEnv, withWebhookKey } from '@ketenhub/service';
 import { z } from 'zod';
-import { devWebhookKey } from './subscriptions/signing-secret';
 
 /** The dispatcher's configuration, parsed once in src/index.ts. */
 export const dispatcherEnv = commonEnv
+  .extend(webhookEnv.shape)
   .extend({
     /** HTTP port of the operator API, health and metrics. */
     DISPATCHER_PORT: z.coerce.number().int().min(0).max(65535).default(8083),
@@ -13,10 +13,6 @@ export const dispatcherEnv = commonEnv
     KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters'),
     /** Dev mode switch shared with the other services; here it only allows the development webhook key. */
     KETENHUB_DEV_TOKENS: authEnv.shape.KETENHUB_DEV_TOKENS,
-    /** Master key the signing secrets are derived from; must equal the registry's. Required outside dev mode. */
-    KETENHUB_WEBHOOK_KEY: z.string().min(32, 'at least 32 characters').optional(),
-    /** Allow plain http to this machine (development, demo, tests); otherwise only https is sent to. */
-    KETENHUB_WEBHOOK_LOCAL_HTTP: envFlag.default(false),
     /** Consumer group of the domain topics (after KAFKA_TOPIC_PREFIX); positions are stored under it. */
     DISPATCHER_GROUP_ID: z.string().min(1).default('ketenhub-dispatcher'),
     /** Webhook requests in flight at once, per instance. */
@@ -53,13 +49,7 @@ export const dispatcherEnv = commonEnv
       .default(7 * 24 * 60 * 60 * 1000),
   })
   .superRefine((env, ctx) => {
-    if (!env.KETENHUB_WEBHOOK_KEY && !env.KETENHUB_DEV_TOKENS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KETENHUB_WEBHOOK_KEY'],
-        message: 'is required unless KETENHUB_DEV_TOKENS=true (webhook signing secrets are derived from it)',
-      });
-    }
+    checkWebhookKey(env, ctx);
     if (env.DISPATCHER_BACKOFF_MAX_MS < env.DISPATCHER_BACKOFF_BASE_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -68,5 +58,5 @@ export const dispatcherEnv = commonEnv
       });
     }
   })
-  .transform((env) => ({ ...env, KETENHUB_WEBHOOK_KEY: env.KETENHUB_WEBHOOK_KEY ?? devWebhookKey }));
+  .transform(withWebhookKey);
 export type DispatcherEnv = z.infer<typeof dispatcherEnv>;

@@ -30,9 +30,9 @@ export function createServer(deps: RegistryDeps): Express {
   return finishApp(app, deps.logger);
 }
 
+export { deriveSigningSecret } from '@ketenhub/service';
 export { type RegistryEnv, registryEnv } from './env';
 export { registryMigrations, registrySchema } from './migrations';
-export { deriveSigningSecret } from './subscriptions/signing-secret';
 export {
   type SubscriptionStateRecord,
   subscriptionsTopicName,

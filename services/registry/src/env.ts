@@ -1,10 +1,10 @@
-import { authEnv, commonEnv, envFlag } from '@ketenhub/service';
+import { authEnv, checkWebhookKey, commonEnv, webhookEnv, withWebhookKey } from '@ketenhub/service';
 import { z } from 'zod';
-import { devWebhookKey } from './subscriptions/signing-secret';
 
 /** The registry's configuration, parsed once in src/index.ts. */
 export const registryEnv = commonEnv
   .extend(authEnv.shape)
+  .extend(webhookEnv.shape)
   .extend({
     /** HTTP port of the operator API. */
     REGISTRY_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
@@ -17,14 +17,6 @@ export const registryEnv = commonEnv
     KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters'),
     /** How long a registration may wait for Kafka to confirm the system's state record before 503. */
     REGISTRY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-    /**
-     * Master key webhook signing secrets are derived from (HKDF-SHA256 per subscription and secret
-     * version); the dispatcher needs the same value. Required unless KETENHUB_DEV_TOKENS=true, which
-     * falls back to a fixed development key.
-     */
-    KETENHUB_WEBHOOK_KEY: z.string().min(32, 'at least 32 characters').optional(),
-    /** Allow plain-http webhook URLs to this machine (localhost, 127.0.0.0/8, ::1): development, demo, tests. */
-    KETENHUB_WEBHOOK_LOCAL_HTTP: envFlag.default(false),
     /** How long the previous signing secret keeps signing after a rotation, in seconds (default a day). */
     REGISTRY_WEBHOOK_SECRET_GRACE_S: z.coerce
       .number()
@@ -33,14 +25,6 @@ export const registryEnv = commonEnv
       .max(7 * 86_400)
       .default(86_400),
   })
-  .superRefine((env, ctx) => {
-    if (!env.KETENHUB_WEBHOOK_KEY && !env.KETENHUB_DEV_TOKENS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KETENHUB_WEBHOOK_KEY'],
-        message: 'is required unless KETENHUB_DEV_TOKENS=true (webhook signing secrets are derived from it)',
-      });
-    }
-  })
-  .transform((env) => ({ ...env, KETENHUB_WEBHOOK_KEY: env.KETENHUB_WEBHOOK_KEY ?? devWebhookKey }));
+  .superRefine(checkWebhookKey)
+  .transform(withWebhookKey);
 export type RegistryEnv = z.infer<typeof registryEnv>;

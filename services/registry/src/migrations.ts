@@ -42,7 +42,7 @@ export const registryMigrations: Migrations = {
         .addColumn('status', 'text', (c) =>
           c.notNull().defaultTo('active').check(sql`status in ('active', 'paused', 'deleted')`),
         )
-        // No secret column on purpose: secrets are derived from the master key (signing-secret.ts).
+        // No secret column on purpose: secrets are derived from the master key (deriveSigningSecret in packages/service).
         .addColumn('secret_version', 'integer', (c) => c.notNull().defaultTo(1))
         .addColumn('previous_secret_valid_until', 'timestamptz')
         .addColumn('revision', 'bigint', (c) => c.notNull().defaultTo(1))

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Publisher, PublishTimeoutError } from '@ketenhub/kafka';
-import { AppError } from '@ketenhub/service';
+import { AppError, deriveSigningSecret } from '@ketenhub/service';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { findSystem } from '../systems/systems.repository';
 import type { RegistryDatabase, SystemRow } from '../systems/systems.table';
-import { deriveSigningSecret } from './signing-secret';
 import { subscriptionKafkaRecord } from './state-topic';
 import {
   type Subscription,
@@ -45,7 +44,7 @@ type Trx = Transaction<RegistryDatabase>;
 /**
  * Webhook subscriptions of systems. Like systems, every change is written to the table and, before
  * the commit, to the compacted state topic the dispatcher reads; if Kafka does not confirm, the
- * change rolls back and the operator gets 503. Secrets are derived, never stored (signing-secret.ts).
+ * change rolls back and the operator gets 503. Secrets are derived, never stored (deriveSigningSecret in packages/service).
  */
 export function createSubscriptionsService(deps: SubscriptionsDeps) {
   const secretOf = (row: SubscriptionRow) => deriveSigningSecret(deps.webhookKey, row.id, row.secret_version);

@@ -2,7 +2,7 @@ import type { ColumnType, Insertable, Selectable } from 'kysely';
 
 /**
  * `registry.subscriptions`: webhook subscriptions of systems. No secret column: signing secrets are
- * derived from the master key, the id and `secret_version` (signing-secret.ts).
+ * derived from the master key, the id and `secret_version` (deriveSigningSecret in packages/service).
  */
 export interface SubscriptionsTable {
   id: string;
