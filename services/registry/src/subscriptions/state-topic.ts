@@ -1,4 +1,5 @@
 import type { OutgoingRecord, TopicSpec } from '@ketenhub/kafka';
+import { stateTopicSpec } from '../systems/state-topic';
 import type { SystemRow } from '../systems/systems.table';
 import type { SubscriptionRow } from './subscriptions.table';
 
@@ -37,20 +38,8 @@ export interface SubscriptionStateRecord {
 
 export const subscriptionsTopicName = (prefix: string) => `${prefix}ketenhub.registry.subscriptions`;
 
-/** Same shape as the systems topic: one partition, compacted, kept forever. */
-export function subscriptionsTopicSpec(prefix: string): TopicSpec {
-  return {
-    name: subscriptionsTopicName(prefix),
-    partitions: 1,
-    configs: {
-      'cleanup.policy': 'compact',
-      'retention.ms': '-1',
-      'min.compaction.lag.ms': '0',
-      'max.compaction.lag.ms': String(60 * 60 * 1000),
-      'segment.ms': String(60 * 60 * 1000),
-    },
-  };
-}
+export const subscriptionsTopicSpec = (prefix: string): TopicSpec =>
+  stateTopicSpec(subscriptionsTopicName(prefix));
 
 export function subscriptionRecord(row: SubscriptionRow, system: SystemRow): SubscriptionStateRecord {
   return {

@@ -31,12 +31,13 @@ export interface SystemStateRecord {
 export const systemsTopicName = (prefix: string) => `${prefix}ketenhub.registry.systems`;
 
 /**
- * One partition: a few thousand small records at most, and a single partition makes "caught up"
- * one offset to compare. Compacted, never deleted by time.
+ * A registry state topic: one partition (a few thousand small records at most, and a single
+ * partition makes "caught up" one offset to compare), compacted, never deleted by time. The systems
+ * and the subscriptions topics share it.
  */
-export function systemsTopicSpec(prefix: string): TopicSpec {
+export function stateTopicSpec(name: string): TopicSpec {
   return {
-    name: systemsTopicName(prefix),
+    name,
     partitions: 1,
     configs: {
       'cleanup.policy': 'compact',
@@ -48,6 +49,8 @@ export function systemsTopicSpec(prefix: string): TopicSpec {
     },
   };
 }
+
+export const systemsTopicSpec = (prefix: string): TopicSpec => stateTopicSpec(systemsTopicName(prefix));
 
 export function stateRecord(row: SystemRow): SystemStateRecord {
   const revoked = row.revoked_at !== null;
