@@ -9,7 +9,7 @@ export {
   redactUrl,
   withConnection,
 } from './database';
-export { type MigrateOptions, type Migrations, migrateToLatest } from './migrations';
+export { type MigrateOptions, type Migrations, migrateToLatest, openServiceDatabase } from './migrations';
 export {
   applyBatchesOnce,
   applyBatchOnce,

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { createDatabase, ensureDatabase } from './database';
 
 /**
  * Migrations are code, keyed by a sortable name (`2026-11-28T1200_create_cases`), so each
@@ -44,4 +45,30 @@ export async function migrateToLatest(db: Kysely<unknown>, migrations: Migration
     );
   }
   return (results ?? []).map((r) => r.migrationName);
+}
+
+/**
+ * A service's database at start: created when missing, a pool opened, the service's schema migrated
+ * to the latest version. The first lines of every composition root that owns a schema.
+ */
+export async function openServiceDatabase<DB>(options: {
+  url: string;
+  applicationName: string;
+  maxConnections?: number;
+  migrations: Migrations;
+  schema: string;
+}): Promise<Kysely<DB>> {
+  await ensureDatabase(options.url);
+  const db = createDatabase<DB>({
+    url: options.url,
+    applicationName: options.applicationName,
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+  });
+  try {
+    await migrateToLatest(db as Kysely<unknown>, options.migrations, { schema: options.schema });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return db;
 }

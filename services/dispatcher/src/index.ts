@@ -1,10 +1,4 @@
-import {
-  createDatabase,
-  ensureDatabase,
-  isDatabaseReachable,
-  migrateToLatest,
-  redactUrl,
-} from '@ketenhub/db';
+import { isDatabaseReachable, openServiceDatabase, redactUrl } from '@ketenhub/db';
 import { caseDomains } from '@ketenhub/events';
 import { caseEventTopic, createKafkaClient, ensureTopics, parseBrokers } from '@ketenhub/kafka';
 import { closeServer, createLogger, createMetrics, listen, loadEnv, onShutdown } from '@ketenhub/service';
@@ -26,13 +20,13 @@ async function main() {
   const metrics = createMetrics('dispatcher');
   const prefix = env.KAFKA_TOPIC_PREFIX;
 
-  await ensureDatabase(env.DATABASE_URL);
-  const db = createDatabase<DispatcherDatabase>({
+  const db = await openServiceDatabase<DispatcherDatabase>({
     url: env.DATABASE_URL,
     applicationName: 'ketenhub-dispatcher',
     maxConnections: env.DISPATCHER_DB_POOL,
+    migrations: dispatcherMigrations,
+    schema: dispatcherSchema,
   });
-  await migrateToLatest(db as never, dispatcherMigrations, { schema: dispatcherSchema });
   logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
 
   const kafka = createKafkaClient({

@@ -1,10 +1,4 @@
-import {
-  createDatabase,
-  ensureDatabase,
-  isDatabaseReachable,
-  migrateToLatest,
-  redactUrl,
-} from '@ketenhub/db';
+import { isDatabaseReachable, openServiceDatabase, redactUrl } from '@ketenhub/db';
 import { caseDomains } from '@ketenhub/events';
 import {
   caseEventTopic,
@@ -44,13 +38,13 @@ async function main() {
   const metrics = createMetrics('gateway');
   const prefix = env.KAFKA_TOPIC_PREFIX;
 
-  await ensureDatabase(env.DATABASE_URL);
-  const db = createDatabase<GatewayDatabase>({
+  const db = await openServiceDatabase<GatewayDatabase>({
     url: env.DATABASE_URL,
     applicationName: 'ketenhub-gateway',
     maxConnections: env.GATEWAY_DB_POOL,
+    migrations: gatewayMigrations,
+    schema: gatewaySchema,
   });
-  await migrateToLatest(db as never, gatewayMigrations, { schema: gatewaySchema });
   logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
 
   const kafka = createKafkaClient({

@@ -1,10 +1,4 @@
-import {
-  createDatabase,
-  ensureDatabase,
-  isDatabaseReachable,
-  migrateToLatest,
-  redactUrl,
-} from '@ketenhub/db';
+import { isDatabaseReachable, openServiceDatabase, redactUrl } from '@ketenhub/db';
 import { createKafkaClient, createPublisher, ensureTopics, parseBrokers } from '@ketenhub/kafka';
 import { closeServer, createLogger, createMetrics, listen, loadEnv, onShutdown } from '@ketenhub/service';
 import { createServer } from './app';
@@ -25,12 +19,12 @@ async function main() {
   }
   const metrics = createMetrics('registry');
 
-  await ensureDatabase(env.DATABASE_URL);
-  const db = createDatabase<RegistryDatabase>({
+  const db = await openServiceDatabase<RegistryDatabase>({
     url: env.DATABASE_URL,
     applicationName: 'ketenhub-registry',
+    migrations: registryMigrations,
+    schema: registrySchema,
   });
-  await migrateToLatest(db as never, registryMigrations, { schema: registrySchema });
   logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
 
   const kafka = createKafkaClient({
