@@ -39,8 +39,9 @@ export interface ServerDeps {
 /** The read API, without listening (tests mount it; src/index.ts listens). */
 export function createServer(deps: ServerDeps): Express {
   const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
-  // The API description holds no case data; tooling fetches it without a case-worker token.
-  app.get('/openapi.json', (_req, res) => {
+  // Every endpoint authenticates: the description holds no case data, but it is served to case
+  // workers (any valid token), as the gateway serves its contract to known callers only.
+  app.get('/openapi.json', requireCaseWorker(deps.verifier), (_req, res) => {
     res.json(openApiDocument);
   });
   app.use('/admin', requireAdmin(deps.adminToken));

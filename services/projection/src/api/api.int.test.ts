@@ -173,7 +173,8 @@ describe('read API over real Kafka and PostgreSQL', () => {
       // streams removed the case from it, so a read now shows the change too.
       expect((await p.get(`/cases/${wmoId}`, gemeente)).body?.fase).toBe('afgesloten');
 
-      expect((await p.get('/openapi.json')).body?.openapi).toBe('3.1.0');
+      expect((await p.get('/openapi.json')).status).toBe(401);
+      expect((await p.get('/openapi.json', gemeente)).body?.openapi).toBe('3.1.0');
     } finally {
       await p.close();
     }
