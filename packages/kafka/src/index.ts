@@ -33,6 +33,7 @@ export {
 } from './publisher';
 export {
   caseEventTopic,
+  deleteConsumerGroup,
   deleteTopics,
   type EnsureTopicsOptions,
   ensureTopics,

@@ -134,3 +134,34 @@ export async function groupOffsets(
     await admin.disconnect();
   }
 }
+
+/**
+ * Deletes a consumer group (a replaced projection version's, say). A group still has members for a
+ * moment after they were told to move on, so a non-empty group is tried again until `timeoutMs`.
+ * Returns what became of it: deleted, absent (never existed or already gone), or still busy.
+ */
+export async function deleteConsumerGroup(
+  client: KafkaClient,
+  groupId: string,
+  options: { timeoutMs?: number; pollMs?: number } = {},
+): Promise<'deleted' | 'absent' | 'busy'> {
+  const admin = client.kafka.admin();
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  try {
+    await admin.connect();
+    for (;;) {
+      try {
+        await admin.deleteGroups([groupId]);
+        return 'deleted';
+      } catch (error) {
+        const type = (error as { groups?: { error?: { type?: string } }[] }).groups?.[0]?.error?.type;
+        if (type === 'GROUP_ID_NOT_FOUND') return 'absent';
+        if (type !== 'NON_EMPTY_GROUP') throw error;
+        if (Date.now() > deadline) return 'busy';
+        await new Promise((r) => setTimeout(r, options.pollMs ?? 1_000));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

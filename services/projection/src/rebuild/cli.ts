@@ -82,6 +82,7 @@ try {
       switched: opts.switch,
       previous: result.previous?.versie ?? null,
       dropped: result.dropped,
+      groupsLeft: result.groupsLeft,
       events: result.events,
       cases: result.cases,
       checksum: result.checksum,

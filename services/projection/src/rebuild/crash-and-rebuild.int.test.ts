@@ -124,6 +124,8 @@ describe('crash safety and rebuild', () => {
       // Fresh rebuild through the CLI (new schema, new group, from the start), switching reads.
       const port = listeningPort(survivor.output());
       expect(port).toBeGreaterThan(0);
+      const v1Group = (await activeVersion(testDb.db, base))?.groupId as string;
+      expect(v1Group).toBe(`${prefix}-projection-v1`);
       const cli = runTs('src/rebuild/cli.ts', { ...env, LOG_LEVEL: 'warn' }, ['--drop-old']);
       children.push(cli);
       // The serving version keeps answering while the rebuild runs.
@@ -140,7 +142,13 @@ describe('crash safety and rebuild', () => {
         events: number;
         dropped: number[];
       };
-      expect(summary).toMatchObject({ version: 2, events: unique, dropped: [1] });
+      expect(summary).toMatchObject({ version: 2, events: unique, dropped: [1], groupsLeft: [] });
+      // The replaced version's consumer group is gone from Kafka too.
+      const admin = kafka.client.kafka.admin();
+      await admin.connect();
+      const described = await admin.describeGroups([v1Group]);
+      await admin.disconnect();
+      expect(described.groups[0]?.state).toBe('Dead');
       expect(summary.checksum).toBe(afterCrash.checksum);
 
       expect((await activeVersion(testDb.db, base))?.versie).toBe(2);

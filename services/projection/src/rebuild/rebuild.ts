@@ -1,5 +1,5 @@
 import { loadPositions } from '@ketenhub/db';
-import { type KafkaClient, topicOffsets } from '@ketenhub/kafka';
+import { deleteConsumerGroup, type KafkaClient, topicOffsets } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { EvolveContext } from '../cases/evolve';
@@ -44,6 +44,8 @@ export interface RebuildOptions {
   maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
   pollMs?: number;
+  /** How long to wait for a dropped version's consumer group to empty before leaving it (default 60 s). */
+  groupDeleteTimeoutMs?: number;
   /** Switch when the remaining lag is at most this many records (0: fully caught up). */
   maxLagToSwitch?: number;
   onProgress?(p: RebuildProgress): void;
@@ -53,6 +55,8 @@ export interface RebuildResult {
   version: VersionInfo;
   previous: VersionInfo | null;
   dropped: number[];
+  /** Consumer groups of dropped versions that still had members at the end (deleted otherwise). */
+  groupsLeft: string[];
   events: number;
   cases: number;
   checksum: string;
@@ -120,11 +124,24 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     await consumer.stop();
   }
   const dropped: number[] = [];
+  const groupsLeft: string[] = [];
   if (o.dropOld && (o.activate ?? true)) {
     for (const v of await listVersions(o.db, o.schema)) {
       if (v.status === 'oud') {
         await dropVersion(o.db, o.schema, v.versie);
         dropped.push(v.versie);
+        // The running instances leave the old group once they see the switch (NOTIFY, or their
+        // next version poll); until then it is not empty and cannot be deleted.
+        const outcome = await deleteConsumerGroup(o.kafka, v.groupId, {
+          timeoutMs: o.groupDeleteTimeoutMs ?? 60_000,
+        });
+        if (outcome === 'busy') {
+          groupsLeft.push(v.groupId);
+          o.logger.warn(
+            { group: v.groupId },
+            'old consumer group still has members; delete it later (kafka-consumer-groups --delete)',
+          );
+        }
       }
     }
   }
@@ -133,6 +150,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     version: { ...version, status: (o.activate ?? true) ? 'actief' : 'bouwen' },
     previous,
     dropped,
+    groupsLeft,
     events: sum.events,
     cases: sum.cases,
     checksum: sum.checksum,
