@@ -68,6 +68,16 @@ export function mayPublish(type: EventType, role: PublisherRole): boolean {
   return (catalog[type].publishers as readonly PublisherRole[]).includes(role);
 }
 
+/**
+ * True when `role` may receive `type` (a webhook subscription, a consuming system): it is one of the
+ * catalog's consumers of the type, or a role that may publish it (it holds that kind of data
+ * anyway). The same rule as the projection's access sections: a care provider receives the
+ * toewijzing, not the onderzoek; the CAK what the eigen bijdrage needs.
+ */
+export function mayConsume(type: EventType, role: PublisherRole): boolean {
+  return (catalog[type].consumers as readonly PublisherRole[]).includes(role) || mayPublish(type, role);
+}
+
 /** Exhaustiveness guard for `switch (event.type)`; compile error when a case is missing. */
 export function assertNever(value: never): never {
   throw new Error(`Unhandled value: ${JSON.stringify(value)}`);

@@ -7,6 +7,7 @@ import {
   eventDefinitions,
   eventTypes,
   type KetenEvent,
+  mayConsume,
   mayPublish,
   TYPE_PATTERN,
   validateEvent,
@@ -50,6 +51,14 @@ describe('catalog', () => {
     expect(mayPublish('nl.wmo.zorg-gestart', 'zorgaanbieder')).toBe(true);
     expect(mayPublish('nl.wmo.zorg-gestart', 'gemeente')).toBe(false);
     expect(mayPublish('nl.omgevingswet.advies-gegeven', 'adviseur')).toBe(true);
+  });
+
+  it('a role receives what the catalog addresses to it or what it may publish itself, nothing more', () => {
+    expect(mayConsume('nl.wmo.toewijzing-verzonden', 'zorgaanbieder')).toBe(true);
+    expect(mayConsume('nl.wmo.toewijzing-verzonden', 'gemeente')).toBe(true); // it publishes them
+    expect(mayConsume('nl.wmo.onderzoek-gestart', 'zorgaanbieder')).toBe(false);
+    expect(mayConsume('nl.wmo.toewijzing-verzonden', 'cak')).toBe(false);
+    expect(mayConsume('nl.wmo.eigen-bijdrage-gestart', 'cak')).toBe(true);
   });
 
   it('BSN appears only in the data of types marked as carrying personal data', () => {

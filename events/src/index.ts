@@ -17,6 +17,7 @@ export {
   eventTypes,
   isEventType,
   type KetenEvent,
+  mayConsume,
   mayPublish,
   topicFor,
 } from './catalog';

@@ -6,7 +6,7 @@
  *   legal clock is running.
  * The case ids are fixed, and the gateway is idempotent by source+id, so starting twice adds nothing.
  */
-import { definitionOf, type KetenEvent, type PublisherRole } from '@ketenhub/events';
+import { definitionOf, type KetenEvent, mayConsume, type PublisherRole } from '@ketenhub/events';
 import {
   before,
   exampleCaseIds,
@@ -35,30 +35,41 @@ async function expectOk(res: Response, what: string): Promise<unknown> {
   return body ? JSON.parse(body) : undefined;
 }
 
-/** A system token for the organisation: registers it, or rotates the token of the existing registration. */
-async function systemToken(options: DemoOptions, role: PublisherRole, events: KetenEvent[]): Promise<string> {
+/**
+ * A system for the organisation: registers it, or rotates the token of the existing registration.
+ * It consumes what the other organisations publish in its domains and its role may receive, so a
+ * demo webhook subscription has something to receive.
+ */
+async function demoSystem(
+  options: DemoOptions,
+  role: PublisherRole,
+  events: KetenEvent[],
+): Promise<{ id: string; token: string }> {
   const org = exampleOrganisations[role];
   const publishes = [...new Set(events.filter((e) => e.source === org.source).map((e) => e.type))];
-  const domains = [
+  const domainOf = (t: string) => definitionOf(t)?.domain;
+  const domains = [...new Set(publishes.map(domainOf).filter((d) => d === 'wmo' || d === 'omgevingswet'))];
+  const inDomains = domains.length > 0 ? domains : ['wmo', 'omgevingswet'];
+  const consumes = [
     ...new Set(
-      publishes.map((t) => definitionOf(t)?.domain).filter((d) => d === 'wmo' || d === 'omgevingswet'),
+      events
+        .filter(
+          (e) =>
+            e.source !== org.source &&
+            inDomains.includes(domainOf(e.type) ?? '') &&
+            mayConsume(e.type, role),
+        )
+        .map((e) => e.type),
     ),
   ];
   const roles: PublisherRole[] = [role];
-  const registration = {
-    oin: org.oin,
-    name: org.systeem,
-    roles,
-    domains: domains.length > 0 ? domains : ['wmo', 'omgevingswet'],
-    publishes,
-    consumes: [],
-  };
+  const registration = { oin: org.oin, name: org.systeem, roles, domains: inDomains, publishes, consumes };
   const created = await call(`${options.registryUrl}/systems`, {
     method: 'POST',
     token: options.adminToken,
     body: JSON.stringify(registration),
   });
-  if (created.status === 201) return ((await created.json()) as { token: string }).token;
+  if (created.status === 201) return (await created.json()) as { id: string; token: string };
   if (created.status !== 409) await expectOk(created, `register ${org.source}`);
   const list = (await expectOk(
     await call(`${options.registryUrl}/systems?oin=${org.oin}`, { method: 'GET', token: options.adminToken }),
@@ -70,14 +81,17 @@ async function systemToken(options: DemoOptions, role: PublisherRole, events: Ke
     method: 'POST',
     token: options.adminToken,
   });
-  return ((await expectOk(rotated, `rotate ${org.source}`)) as { token: string }).token;
+  const { token } = (await expectOk(rotated, `rotate ${org.source}`)) as { token: string };
+  return { id: existing.id, token };
 }
 
 function isoDaysAgo(days: number): string {
   return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 }
 
-export async function seedDemo(options: DemoOptions): Promise<{ summary: string }> {
+export async function seedDemo(
+  options: DemoOptions,
+): Promise<{ summary: string; systems: Partial<Record<PublisherRole, string>> }> {
   const wmo = wmoLifecycle(exampleCaseIds.wmo);
   const permit = before(
     omgevingswetLifecycle(exampleCaseIds.omgevingswet, { start: isoDaysAgo(20) }),
@@ -86,9 +100,13 @@ export async function seedDemo(options: DemoOptions): Promise<{ summary: string 
   const events = [...wmo, ...permit];
 
   const tokens = new Map<string, string>();
+  const systems: Partial<Record<PublisherRole, string>> = {};
   for (const [role, org] of Object.entries(exampleOrganisations) as [PublisherRole, { source: string }][]) {
-    if (events.some((e) => e.source === org.source))
-      tokens.set(org.source, await systemToken(options, role, events));
+    if (events.some((e) => e.source === org.source)) {
+      const system = await demoSystem(options, role, events);
+      tokens.set(org.source, system.token);
+      systems[role] = system.id;
+    }
   }
 
   let accepted = 0;
@@ -106,5 +124,6 @@ export async function seedDemo(options: DemoOptions): Promise<{ summary: string 
   }
   return {
     summary: `demo data: ${tokens.size} systems, ${accepted} events in chain cases ${exampleCaseIds.wmo} (WMO) and ${exampleCaseIds.omgevingswet} (Omgevingswet)`,
+    systems,
   };
 }

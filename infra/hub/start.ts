@@ -154,6 +154,7 @@ async function main() {
     log(`${svc.name} ready on ${urls[svc.name]}`);
   }
 
+  let demoSystems: Partial<Record<string, string>> = {};
   if (process.env.KETENHUB_DEMO !== 'off' && urls.registry && urls.gateway) {
     const demo = await seedDemo({
       registryUrl: urls.registry,
@@ -161,6 +162,7 @@ async function main() {
       adminToken: env.KETENHUB_ADMIN_TOKEN ?? '',
     });
     log(demo.summary);
+    demoSystems = demo.systems;
   }
 
   log('Ketenhub is running:');
@@ -180,9 +182,14 @@ async function main() {
     }
   }
   if (urls.registry && urls.dispatcher) {
-    log('webhooks: subscribe a registered system (its consumes) to a receiver, e.g.');
+    const example = demoSystems.zorgaanbieder;
     log(
-      `  curl -X POST -H 'Authorization: Bearer ${env.KETENHUB_ADMIN_TOKEN}' -H 'Content-Type: application/json' ${urls.registry}/systems/<id>/subscriptions -d '{"url":"http://127.0.0.1:9000/ketenhub"}'`,
+      example
+        ? "webhooks: subscribe the demo care provider's system to a receiver of yours (new events of its cases follow), e.g."
+        : 'webhooks: subscribe a registered system (its consumes) to a receiver, e.g.',
+    );
+    log(
+      `  curl -X POST -H 'Authorization: Bearer ${env.KETENHUB_ADMIN_TOKEN}' -H 'Content-Type: application/json' ${urls.registry}/systems/${example ?? '<id>'}/subscriptions -d '{"url":"http://127.0.0.1:9000/ketenhub"}'`,
     );
     log(`  delivery status: ${urls.dispatcher}/subscriptions/<subscription id>/status (operator token)`);
   }

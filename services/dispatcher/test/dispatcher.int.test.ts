@@ -91,7 +91,7 @@ describe('dispatcher', () => {
       const gemR = await hub.receiver();
       const zorgSub = await hub.registry.subscriber(zorgSpec, zorgR.url);
       const cakSub = await hub.registry.subscriber(
-        { oin: cak.oin, name: cak.systeem, roles: ['cak'], consumes: ['nl.wmo.toewijzing-verzonden'] },
+        { oin: cak.oin, name: cak.systeem, roles: ['cak'], consumes: ['nl.wmo.eigen-bijdrage-gestart'] },
         cakR.url,
       );
       // The gemeente consumes both types but subscribed to one.
@@ -113,14 +113,23 @@ describe('dispatcher', () => {
       const beforeJoin = ev('nl.wmo.toewijzing-verzonden', caseId);
       const afterJoin = ev('nl.wmo.toewijzing-verzonden', caseId, undefined, { traceparent });
       const started = ev('nl.wmo.zorg-gestart', caseId, 'zorgaanbieder');
-      await hub.publish([open, ev('nl.wmo.melding-ontvangen', caseId), beforeJoin, join, afterJoin, started]);
+      const eigenBijdrage = ev('nl.wmo.eigen-bijdrage-gestart', caseId);
+      await hub.publish([
+        open,
+        ev('nl.wmo.melding-ontvangen', caseId),
+        beforeJoin,
+        join,
+        afterJoin,
+        started,
+        eigenBijdrage,
+      ]);
 
       await until(() => zorgR.accepted().length >= 2 && gemR.accepted().length >= 1, 'deliveries');
       await sleep(500);
       // The provider: its own joining and what came after it; nothing from before it joined.
       expect(zorgR.received.map((r) => r.event.id)).toEqual([join.id, afterJoin.id]);
       expect(gemR.received.map((r) => r.event.id)).toEqual([started.id]);
-      // The CAK subscribed to toewijzingen but takes no part in the case: nothing.
+      // The CAK subscribed to the eigen bijdrage but takes no part in the case: nothing.
       expect(cakR.received).toEqual([]);
       expect(await hub.outbox(cakSub.id)).toEqual([]);
 

@@ -112,6 +112,19 @@ describe('registry', () => {
         publishes: ['nl.omgevingswet.aanvraag-ontvangen'],
       });
       expect(otherDomain.body.errors[0]).toMatchObject({ rule: 'domain' });
+      // The onderzoek is the municipality's (and the hub's): a care provider may not receive it.
+      const notItsToSee = await registry.call('POST', '/systems', {
+        ...gemeenteSystem,
+        oin: '00000099200000002000',
+        name: 'ecd',
+        roles: ['zorgaanbieder'],
+        publishes: [],
+        consumes: ['nl.wmo.toewijzing-verzonden', 'nl.wmo.onderzoek-gestart'],
+      });
+      expect(notItsToSee.status).toBe(400);
+      expect(notItsToSee.body.errors).toEqual([
+        expect.objectContaining({ field: 'consumes.1', rule: 'consumer-role' }),
+      ]);
       const badOin = await registry.call('POST', '/systems', { ...gemeenteSystem, oin: '123' });
       expect(badOin.status).toBe(400);
       expect(badOin.body.errors[0]).toMatchObject({ field: 'oin' });

@@ -4,6 +4,7 @@ import {
   definitionOf,
   type EventType,
   isEventType,
+  mayConsume,
   mayPublish,
   oinSchema,
   type PublisherRole,
@@ -62,7 +63,8 @@ export type Registration = z.output<typeof registrationSchema>;
  * What the catalog allows: every type must exist, belong to one of the system's domains (or be a
  * chain-level `nl.ketens.*` type), and, for publishing, be publishable by one of its roles. A system
  * registered with types it may not publish would otherwise be refused at every event; refusing the
- * registration tells the operator at the moment the mistake is made.
+ * registration tells the operator at the moment the mistake is made. For consuming, one of its roles
+ * must be allowed to receive the type (mayConsume): consumed types become webhook deliveries.
  */
 export function catalogViolations(registration: Registration): Violation[] {
   const violations: Violation[] = [];
@@ -86,6 +88,14 @@ export function catalogViolations(registration: Registration): Violation[] {
         field,
         rule: 'publisher-role',
         message: `${field}: none of the roles ${registration.roles.join(', ')} may publish "${type}"`,
+      });
+    }
+    // What a system consumes reaches it as webhooks: only types its roles may see (catalog).
+    if (list === 'consumes' && !registration.roles.some((role) => mayConsume(type, role))) {
+      violations.push({
+        field,
+        rule: 'consumer-role',
+        message: `${field}: none of the roles ${registration.roles.join(', ')} may receive "${type}"`,
       });
     }
   };
