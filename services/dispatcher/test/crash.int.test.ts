@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { KetenEvent } from '@ketenhub/events';
 import { makeEvent } from '@ketenhub/events/testing';
 import { createPublisher } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
+import { type Child, spawnTs } from '@ketenhub/testkit/process';
 import { sql } from 'kysely';
 import {
   adminToken,
@@ -20,31 +20,9 @@ import {
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
 
-interface Child {
-  proc: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** The dispatcher as its own process, started the way `npm start` starts it (node + tsx). */
-function runDispatcher(env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: serviceDir,
-    env: { ...process.env, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  proc.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    proc.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  return { proc, output: () => out, exited };
-}
+const runDispatcher = (env: Record<string, string>): Child =>
+  spawnTs({ cwd: serviceDir, entry: 'src/index.ts', env });
 
 describe('dispatcher crash safety', () => {
   test('two instances, each killed with SIGKILL mid-run and restarted: every event arrives, the outbox holds each exactly once', async ({
