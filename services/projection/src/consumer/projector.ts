@@ -48,6 +48,10 @@ export interface BatchResult {
 
 interface Positioned {
   event: KetenEvent;
+  /** `source` NUL `id`: the event's identity (timeline primary key), built once. */
+  key: string;
+  /** The first of its key in the batch (later copies are duplicates). */
+  first: boolean;
   /** The event as JSON, exactly as in the log (NUL check and timeline); see readKafkaRecord. */
   json: string;
   topic: string;
@@ -133,7 +137,15 @@ export async function projectRecords(
         violations: [{ field: 'event', rule: 'no-nul', message: 'event: must not contain U+0000' }],
       });
     } else
-      accepted.push({ event: parsed.event, json, topic: r.topic, partition: r.partition, offset: r.offset });
+      accepted.push({
+        event: parsed.event,
+        key: `${parsed.event.source}\u0000${parsed.event.id}`,
+        first: false,
+        json,
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+      });
   }
 
   if (rejected.length > 0) {
@@ -151,9 +163,9 @@ export async function projectRecords(
   const seen = new Set<string>();
   const unique: Positioned[] = [];
   for (const p of accepted) {
-    const k = `${p.event.source}\u0000${p.event.id}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
+    if (seen.has(p.key)) continue;
+    seen.add(p.key);
+    p.first = true;
     unique.push(p);
   }
   const result: BatchResult = {
@@ -180,23 +192,19 @@ export async function projectRecords(
 
   const inserted = await insertTimeline(trx, options, unique);
   lap('timeline');
-  const fresh = new Set(inserted.map((r) => `${r.source}\u0000${r.event_id}`));
+  const isFresh = (p: Positioned) => p.first && (inserted === 'all' || inserted.has(p.key));
   const byCase = new Map<string, KetenEvent[]>();
+  let fresh = 0;
   for (const p of unique) {
-    if (!fresh.has(`${p.event.source}\u0000${p.event.id}`)) continue;
+    if (!isFresh(p)) continue;
+    fresh++;
     const list = byCase.get(p.event.subject);
     if (list) list.push(p.event);
     else byCase.set(p.event.subject, [p.event]);
   }
-  result.duplicates += unique.length - fresh.size;
-  result.applied = fresh.size;
-  const firsts = new Set(unique);
-  for (const p of accepted) {
-    count(
-      p.topic,
-      firsts.has(p) && fresh.has(`${p.event.source}\u0000${p.event.id}`) ? 'applied' : 'duplicates',
-    );
-  }
+  result.duplicates += unique.length - fresh;
+  result.applied = fresh;
+  for (const p of accepted) count(p.topic, isFresh(p) ? 'applied' : 'duplicates');
   if (byCase.size === 0) return result;
 
   // Lock the affected cases in id order (no deadlock with another partition touching the same case).
@@ -259,7 +267,7 @@ export async function projectRecords(
 }
 
 /**
- * Stores the batch's events in the timeline; returns the (source, id) of those that were new.
+ * Stores the batch's events in the timeline; returns the keys of those that were new ('all': every one).
  *
  * Large batches go by COPY under a savepoint: nearly always every event is new (positions are stored
  * with the effects, so only a producer's re-send repeats one), and COPY costs PostgreSQL far less than
@@ -270,14 +278,14 @@ async function insertTimeline(
   trx: Transaction<unknown>,
   options: ProjectorOptions,
   unique: readonly Positioned[],
-): Promise<{ source: string; event_id: string }[]> {
+): Promise<'all' | Set<string>> {
   const table = sql.table(`${options.schema}.timeline`);
   if (options.client && unique.length >= (options.copyMinRecords ?? 500)) {
     await sql`savepoint timeline_copy`.execute(trx);
     try {
       await copyTimeline(options.client, `${options.schema}.timeline`, unique);
       await sql`release savepoint timeline_copy`.execute(trx);
-      return unique.map((p) => ({ source: p.event.source, event_id: p.event.id }));
+      return 'all';
     } catch (error) {
       if ((error as { code?: unknown }).code !== '23505') throw error;
       await sql`rollback to savepoint timeline_copy`.execute(trx);
@@ -293,7 +301,7 @@ async function insertTimeline(
     from jsonb_array_elements(${`[${unique.map((p) => p.json).join(',')}]`}::jsonb) with ordinality as x(e, n)
     on conflict (source, event_id) do nothing
     returning source, event_id`.execute(trx);
-  return inserted.rows;
+  return new Set(inserted.rows.map((r) => `${r.source}\u0000${r.event_id}`));
 }
 
 const copySpecial = /[\\\t\n\r]/;
