@@ -55,9 +55,7 @@ async function demoSystem(
       events
         .filter(
           (e) =>
-            e.source !== org.source &&
-            inDomains.includes(domainOf(e.type) ?? '') &&
-            mayConsume(e.type, role),
+            e.source !== org.source && inDomains.includes(domainOf(e.type) ?? '') && mayConsume(e.type, role),
         )
         .map((e) => e.type),
     ),
