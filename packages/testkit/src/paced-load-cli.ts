@@ -1,5 +1,5 @@
 /**
- * `pacedLoad` as a process of its own: `node --import tsx paced-load-cli.ts '<spec as JSON>'` prints
+ * `pacedLoad` as a process of its own: `node --import tsx paced-load-cli.ts < spec.json` prints
  * the result as JSON on stdout. A benchmark that has just done heavy work in-process (a catch-up
  * of a million events leaves a big heap) measures latency from a fresh, small process instead:
  * otherwise its own garbage collection pauses delay the sends, and the open-loop clock counts
@@ -20,7 +20,7 @@ export interface PacedLoadSpec {
 }
 
 async function main() {
-  const spec = JSON.parse(process.argv[2] ?? '') as PacedLoadSpec;
+  const spec = JSON.parse(await readStdin()) as PacedLoadSpec;
   const request = (i: number) => ({
     method: 'GET' as const,
     path: spec.paths[i % spec.paths.length] as string,
@@ -30,6 +30,13 @@ async function main() {
   if (spec.warmUpS) await pacedLoad({ ...base, durationS: spec.warmUpS });
   const result = await pacedLoad({ ...base, durationS: spec.durationS });
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** The spec arrives on stdin (as JSON; too large for a command-line argument). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 main().then(

@@ -46,6 +46,7 @@ import { startProjectionConsumer } from '../src/consumer/consumer';
 import { projectBatch, projectorStats } from '../src/consumer/projector';
 import { versionMigrations } from '../src/migrations/version-migrations';
 import { createVersion, ensureActiveVersion } from '../src/versions/versions';
+import type { SseProbeResult, SseProbeSpec } from './sse-probe';
 
 const program = new Command()
   .option('--events <n>', 'events to produce (20 per chain case)', '1000000')
@@ -193,11 +194,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
 async function main() {
@@ -458,98 +454,29 @@ async function main() {
       }
       const token = await signDevToken(secret, { sub: 'bench', oin: orgs.gemeente.oin, roles: ['gemeente'] });
 
-      // SSE: every WMO case is the gemeente's; each event goes to a distinct case.
+      // SSE: every WMO case is the gemeente's; each event goes to a distinct case. The probe runs
+      // in a process of its own (bench/sse-probe.ts), like the GET load below.
       const rate = 500;
-      const sseSeconds = Number(opts.sseSeconds);
-      const n = Math.min(rate * sseSeconds, cases / 2);
-      const acked = new Map<string, number>();
-      const latencies: number[] = [];
-      const controller = new AbortController();
-      const res = await fetch(`${url}/cases/stream`, {
-        headers: { authorization: `Bearer ${token}` },
-        signal: controller.signal,
-      });
-      const reader = res.body?.getReader();
-      if (!reader) throw new Error(`stream failed: ${res.status}`);
-      const decoder = new TextDecoder();
-      let buffer = '';
-      const readLoop = (async () => {
-        try {
-          for (;;) {
-            const { value, done: end } = await reader.read();
-            if (end) return;
-            buffer += decoder.decode(value, { stream: true });
-            let idx = buffer.indexOf('\n\n');
-            while (idx >= 0) {
-              const block = buffer.slice(0, idx);
-              buffer = buffer.slice(idx + 2);
-              idx = buffer.indexOf('\n\n');
-              const m = /\nid: ([0-9a-f-]{36}):(\d+)/.exec(`\n${block}`);
-              if (!m?.[1] || !m[2]) continue;
-              const at = acked.get(m[1]);
-              if (at !== undefined && Number(m[2]) > EVENTS_PER_CASE) {
-                latencies.push(performance.now() - at);
-                acked.delete(m[1]);
-              }
-            }
-          }
-        } catch {
-          // aborted
-        }
-      })();
-      await new Promise((r) => setTimeout(r, 500));
-      const livePublisher = await createPublisher(kafka);
-      const perTick = 5;
-      const tickMs = (1000 * perTick) / rate;
-      const tl = performance.now();
-      for (let k = 0; k < n; k += perTick) {
-        const target = tl + (k / perTick) * tickMs;
-        const wait = target - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const batch: OutgoingRecord[] = [];
-        const ids: string[] = [];
-        for (let j = k; j < Math.min(n, k + perTick); j++) {
-          const i = j * 2; // even: WMO cases
-          const id = caseId(i);
-          ids.push(id);
-          const e = event(
-            id,
-            'nl.ketens.document-toegevoegd',
-            {
-              documentId: `LIVE-${j}`,
-              titel: 'Live',
-              documentUrl: 'https://zaak.example/doc',
-              mediatype: 'application/pdf',
-              vertrouwelijkheid: 'regulier',
-            },
-            { from: 'gemeente', at: '2026-07-01', id: `${id}-live` },
-          );
-          const r = toKafkaRecord(e);
-          batch.push({ topic: topicOf(i), key: r.key, value: r.value, headers: { ...r.headers } });
-        }
-        // Not awaited in the pacing loop: the ack time is taken when Kafka confirms.
-        void livePublisher.publish(batch).then(() => {
-          const now = performance.now();
-          for (const id of ids) acked.set(id, now);
-        });
-      }
-      const deadline = Date.now() + 15_000;
-      while (latencies.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      controller.abort();
-      await readLoop;
-      await livePublisher.close();
-      const sorted = [...latencies].sort((a, b) => a - b);
-      results.sse = {
-        eventsPerSecond: rate,
-        events: n,
-        received: latencies.length,
-        p50Ms: +pct(sorted, 50).toFixed(1),
-        p95Ms: +pct(sorted, 95).toFixed(1),
-        p99Ms: +pct(sorted, 99).toFixed(1),
-        maxMs: +(sorted[sorted.length - 1] ?? Number.NaN).toFixed(1),
-      };
+      const n = Math.min(rate * Number(opts.sseSeconds), cases / 2);
+      const sse = await jsonProcess<SseProbeResult>(
+        fileURLToPath(new URL('./sse-probe.ts', import.meta.url)),
+        {
+          url,
+          token,
+          brokers,
+          rate,
+          eventsBefore: EVENTS_PER_CASE,
+          cases: Array.from({ length: n }, (_, j) => ({ id: caseId(j * 2), topic: topicOf(j * 2) })),
+          // Other WMO cases, one second's worth (or fewer in a small run).
+          warmUpCases: Array.from({ length: Math.min(rate, cases / 2 - n) }, (_, j) => ({
+            id: caseId((n + j) * 2),
+            topic: topicOf((n + j) * 2),
+          })),
+        } satisfies SseProbeSpec,
+      );
+      results.sse = sse;
       log(
-        `SSE at ${rate}/s: ${latencies.length}/${n} received, p50 ${pct(sorted, 50).toFixed(1)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms`,
+        `SSE at ${rate}/s: ${sse.received}/${sse.events} received, p50 ${sse.p50Ms} ms, p99 ${sse.p99Ms} ms`,
       );
 
       // GET /cases/{id} at 1,000 requests/s over WMO cases, paced open-loop (see
@@ -622,25 +549,29 @@ async function main() {
   }
 }
 
-/** Runs @ketenhub/testkit's paced-load CLI in a fresh node process and returns its result. */
-function pacedLoadProcess(spec: PacedLoadSpec): Promise<PacedLoadResult> {
-  const cli = fileURLToPath(import.meta.resolve('@ketenhub/testkit/paced-load-cli'));
+/** Runs a script in a fresh node process, its JSON spec on stdin (too large for argv); returns its JSON output. */
+function jsonProcess<T>(script: string, spec: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, JSON.stringify(spec)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: serviceDir,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
+    child.stdin?.end(JSON.stringify(spec));
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
     });
     child.once('error', reject);
     child.once('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as PacedLoadResult);
-      else reject(new Error(`paced load exited with ${code}`));
+      if (code === 0) resolve(JSON.parse(out) as T);
+      else reject(new Error(`${script} exited with ${code}`));
     });
   });
 }
+
+/** Runs @ketenhub/testkit's paced-load CLI in a fresh node process and returns its result. */
+const pacedLoadProcess = (spec: PacedLoadSpec) =>
+  jsonProcess<PacedLoadResult>(fileURLToPath(import.meta.resolve('@ketenhub/testkit/paced-load-cli')), spec);
 
 /**
  * What the service's own /metrics say about its runtime: event-loop delay (prom-client resets its
