@@ -179,6 +179,7 @@ async function main() {
       const { token } = (await res.json()) as { token: string };
       log('a WMO consultant of Gemeente Voorbeeldstad sees the joined chain cases with:');
       log(`  curl -H 'Authorization: Bearer ${token}' ${urls.projection}/cases`);
+      log(`  or in the browser: ${urls.projection}/ui/ (paste the token above)`);
     }
   }
   if (urls.registry && urls.dispatcher) {

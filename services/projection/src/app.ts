@@ -15,6 +15,7 @@ import { caseRoutes } from './cases/cases.routes';
 import { adminRoutes } from './processing-log/admin.routes';
 import type { ProcessingLog } from './processing-log/processing-log';
 import type { StreamHub } from './stream/hub';
+import { uiRoutes } from './ui/ui.routes';
 
 export interface ServerDeps {
   db: Kysely<unknown>;
@@ -44,6 +45,7 @@ export function createServer(deps: ServerDeps): Express {
   app.get('/openapi.json', requireCaseWorker(deps.verifier), (_req, res) => {
     res.json(openApiDocument);
   });
+  app.use(uiRoutes());
   app.use('/admin', requireAdmin(deps.adminToken));
   app.use(adminRoutes(deps.processingLog));
   app.use('/cases', requireCaseWorker(deps.verifier));

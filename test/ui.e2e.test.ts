@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { exampleCaseIds, exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
+import { seedDemo } from '@ketenhub/infra/demo';
+import { test as base, describe, expect } from '@ketenhub/testkit';
+import { type Browser, chromium } from 'playwright-core';
+import { eventually, HubProcesses, json } from './support/hub';
+
+/**
+ * The case worker's page in a real browser (Debian's chromium, driven by playwright-core) against
+ * the hub as processes with the demo chain cases: log in with a token, see the organisation's
+ * ketenzaken, open one with its legal clocks, and see a new event arrive without reloading.
+ */
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const test = base.extend<{ hub: HubProcesses; browser: Browser }>({
+  hub: [
+    async ({ testDb, kafka }, use) => {
+      const hub = new HubProcesses(testDb.url, kafka.brokers);
+      try {
+        await hub.start('registry');
+        await hub.start('gateway');
+        await hub.start('projection');
+        await use(hub);
+      } finally {
+        await hub.stopAll();
+      }
+    },
+    { scope: 'file' },
+  ],
+  browser: [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern; it has none
+    async ({}, use) => {
+      if (!existsSync(chromiumPath)) {
+        throw new Error(
+          `no browser at ${chromiumPath}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`,
+        );
+      }
+      const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+      try {
+        await use(browser);
+      } finally {
+        await browser.close();
+      }
+    },
+    { scope: 'file' },
+  ],
+});
+
+const admin = (hub: HubProcesses, path: string, body: unknown) =>
+  fetch(`${hub.url('registry')}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('the case worker page', () => {
+  test('a WMO consultant logs in, opens the chain case with its clocks and sees a new event arrive live', async ({
+    hub,
+    browser,
+  }) => {
+    await seedDemo({
+      registryUrl: hub.url('registry'),
+      gatewayUrl: hub.url('gateway'),
+      adminToken: hub.adminToken,
+    });
+    const gemeente = exampleOrganisations.gemeente;
+    const tokenRes = await admin(hub, '/dev/tokens', {
+      oin: gemeente.oin,
+      sub: 'consulent-1',
+      roles: ['gemeente'],
+    });
+    expect(tokenRes.status).toBe(201);
+    const { token } = await json<{ token: string }>(tokenRes);
+    // The demo case is projected before the page is opened.
+    await eventually(async () => {
+      const res = await fetch(`${hub.url('projection')}/cases/${exampleCaseIds.wmo}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return res.status === 200 ? true : undefined;
+    }, 'the demo WMO case in the projection');
+
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on('pageerror', (error) => failed.push(error.message));
+    await page.goto(`${hub.url('projection')}/ui/`);
+    await expect.poll(() => page.isVisible('#inloggen')).toBe(true);
+
+    // A wrong token is refused with a message, and nothing is shown.
+    await page.fill('#token', 'not-a-token');
+    await page.click('#inlogformulier button[type=submit]');
+    await expect.poll(() => page.textContent('#inlogfout')).toMatch(/niet \(meer\) geldig/);
+    expect(await page.isVisible('#lijst')).toBe(false);
+
+    await page.fill('#token', token);
+    await page.click('#inlogformulier button[type=submit]');
+    const link = page.locator(`#zaken a[href="#/zaak/${exampleCaseIds.wmo}"]`);
+    await link.waitFor();
+    expect(await page.textContent('#wie')).toContain(gemeente.oin);
+    // The permit case is not the municipality's WMO consultant's: it is not listed.
+    expect(await page.locator(`#zaken a[href="#/zaak/${exampleCaseIds.omgevingswet}"]`).count()).toBe(0);
+
+    await link.click();
+    await page.locator('#termijnen tr').first().waitFor();
+    expect(await page.textContent('#zaaktitel')).toBe(`Ketenzaak ${exampleCaseIds.wmo}`);
+    expect(await page.locator('#termijnen tr').count()).toBeGreaterThan(0);
+    expect(await page.textContent('#deelnemers')).toContain(exampleOrganisations.zorgaanbieder.oin);
+    await page.locator('#live').waitFor();
+    const before = await page.locator('#tijdlijn li').count();
+    expect(before).toBeGreaterThan(0);
+
+    // Another system of the municipality adds a document: the page shows it without a reload.
+    const registered = await admin(hub, '/systems', {
+      oin: gemeente.oin,
+      name: 'e2e-dms',
+      roles: ['gemeente'],
+      domains: ['wmo'],
+      publishes: ['nl.ketens.document-toegevoegd'],
+      consumes: [],
+    });
+    expect(registered.status).toBe(201);
+    const dms = await json<{ token: string; source: string }>(registered);
+    const document = makeEvent('nl.ketens.document-toegevoegd', undefined, {
+      subject: exampleCaseIds.wmo,
+      id: randomUUID(),
+      source: dms.source,
+    });
+    await eventually(async () => {
+      const res = await fetch(`${hub.url('gateway')}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dms.token}`, 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify(document),
+      });
+      return res.status === 202 ? true : undefined;
+    }, 'the gateway accepts the new system');
+    await expect.poll(() => page.locator('#tijdlijn li').count(), { timeout: 30_000 }).toBe(before + 1);
+    expect(await page.textContent('#tijdlijn')).toContain('nl.ketens.document-toegevoegd');
+    // Only the chain case id is ever in the address.
+    expect(new URL(page.url()).hash).toBe(`#/zaak/${exampleCaseIds.wmo}`);
+
+    // The page's security headers.
+    const shell = await fetch(`${hub.url('projection')}/ui/`);
+    expect(shell.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(shell.headers.get('referrer-policy')).toBe('no-referrer');
+
+    await page.click('#uitloggen');
+    expect(await page.isVisible('#inloggen')).toBe(true);
+    expect(await page.evaluate('sessionStorage.getItem("ketenhub.token")')).toBeNull();
+    expect(failed).toEqual([]);
+  });
+});
