@@ -2,7 +2,7 @@ import { exampleCaseIds, exampleOrganisations, makeEvent } from '@ketenhub/event
 import { seedDemo } from '@ketenhub/infra/demo';
 import { createKafkaClient, parseBrokers, topicOffsets } from '@ketenhub/kafka';
 import { test as base, describe, expect } from '@ketenhub/testkit';
-import { eventually, HubProcesses, json } from './support/hub';
+import { eventually, type HubProcesses, json, runHub } from './support/hub';
 
 /**
  * The whole hub as processes (registry, gateway, projection), fed the way `npm start` feeds it:
@@ -11,17 +11,10 @@ import { eventually, HubProcesses, json } from './support/hub';
  */
 const test = base.extend<{ hub: HubProcesses }>({
   hub: [
-    async ({ testDb, kafka }, use) => {
-      const hub = new HubProcesses(testDb.url, kafka.brokers, { PROJECTION_DEADLINE_SCAN_MS: '1000' });
-      try {
-        await hub.start('registry');
-        await hub.start('gateway');
-        await hub.start('projection');
-        await use(hub);
-      } finally {
-        await hub.stopAll();
-      }
-    },
+    async ({ testDb, kafka }, use) =>
+      runHub({ testDb, kafka }, ['registry', 'gateway', 'projection'], use, {
+        PROJECTION_DEADLINE_SCAN_MS: '1000',
+      }),
     { scope: 'file' },
   ],
 });

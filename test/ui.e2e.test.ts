@@ -4,7 +4,7 @@ import { exampleCaseIds, exampleOrganisations, makeEvent } from '@ketenhub/event
 import { seedDemo } from '@ketenhub/infra/demo';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import { type Browser, chromium } from 'playwright-core';
-import { eventually, HubProcesses, json } from './support/hub';
+import { eventually, type HubProcesses, json, runHub } from './support/hub';
 
 /**
  * The case worker's page in a real browser (Debian's chromium, driven by playwright-core) against
@@ -15,17 +15,7 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const test = base.extend<{ hub: HubProcesses; browser: Browser }>({
   hub: [
-    async ({ testDb, kafka }, use) => {
-      const hub = new HubProcesses(testDb.url, kafka.brokers);
-      try {
-        await hub.start('registry');
-        await hub.start('gateway');
-        await hub.start('projection');
-        await use(hub);
-      } finally {
-        await hub.stopAll();
-      }
-    },
+    async ({ testDb, kafka }, use) => runHub({ testDb, kafka }, ['registry', 'gateway', 'projection'], use),
     { scope: 'file' },
   ],
   browser: [

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '@ketenhub/client';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
-import { eventually, HubProcesses, json } from './support/hub';
+import { eventually, type HubProcesses, json, runHub } from './support/hub';
 
 /**
  * An integrator's afternoon across the hub's processes (registry, gateway, dispatcher), as
@@ -13,17 +13,10 @@ import { eventually, HubProcesses, json } from './support/hub';
  */
 const test = base.extend<{ hub: HubProcesses }>({
   hub: [
-    async ({ testDb, kafka }, use) => {
-      const hub = new HubProcesses(testDb.url, kafka.brokers, { KETENHUB_WEBHOOK_LOCAL_HTTP: 'true' });
-      try {
-        await hub.start('registry');
-        await hub.start('gateway');
-        await hub.start('dispatcher');
-        await use(hub);
-      } finally {
-        await hub.stopAll();
-      }
-    },
+    async ({ testDb, kafka }, use) =>
+      runHub({ testDb, kafka }, ['registry', 'gateway', 'dispatcher'], use, {
+        KETENHUB_WEBHOOK_LOCAL_HTTP: 'true',
+      }),
     { scope: 'file' },
   ],
 });

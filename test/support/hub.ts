@@ -169,3 +169,22 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/**
+ * The body of a file-scoped `hub` fixture: starts the services (in order) as processes over the
+ * test's database and broker, hands the hub to the tests, and stops every service afterwards.
+ */
+export async function runHub(
+  fixtures: { testDb: { url: string }; kafka: { brokers: string } },
+  services: ServiceName[],
+  use: (hub: HubProcesses) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const hub = new HubProcesses(fixtures.testDb.url, fixtures.kafka.brokers, env);
+  try {
+    for (const name of services) await hub.start(name);
+    await use(hub);
+  } finally {
+    await hub.stopAll();
+  }
+}

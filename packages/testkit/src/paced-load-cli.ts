@@ -5,6 +5,7 @@
  * otherwise its own garbage collection pauses delay the sends, and the open-loop clock counts
  * those delays as the service's latency.
  */
+import { runJsonCli } from './json-cli';
 import { pacedLoad } from './paced-load';
 
 export interface PacedLoadSpec {
@@ -19,8 +20,7 @@ export interface PacedLoadSpec {
   headers?: Record<string, string>;
 }
 
-async function main() {
-  const spec = JSON.parse(await readStdin()) as PacedLoadSpec;
+runJsonCli(async (spec: PacedLoadSpec) => {
   const request = (i: number) => ({
     method: 'GET' as const,
     path: spec.paths[i % spec.paths.length] as string,
@@ -28,21 +28,5 @@ async function main() {
   });
   const base = { url: spec.url, rate: spec.rate, connections: spec.connections, request };
   if (spec.warmUpS) await pacedLoad({ ...base, durationS: spec.warmUpS });
-  const result = await pacedLoad({ ...base, durationS: spec.durationS });
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-/** The spec arrives on stdin (as JSON; too large for a command-line argument). */
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+  return pacedLoad({ ...base, durationS: spec.durationS });
+});

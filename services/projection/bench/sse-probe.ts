@@ -10,6 +10,7 @@
  */
 import { toKafkaRecord } from '@ketenhub/events';
 import { createKafkaClient, createPublisher, type OutgoingRecord, parseBrokers } from '@ketenhub/kafka';
+import { runJsonCli } from '@ketenhub/testkit/json-cli';
 import { percentile } from '@ketenhub/testkit/paced-load';
 import { event } from '../src/cases/testing';
 
@@ -36,8 +37,7 @@ export interface SseProbeResult {
   maxMs: number;
 }
 
-async function main() {
-  const spec = JSON.parse(await readStdin()) as SseProbeSpec;
+runJsonCli(async (spec: SseProbeSpec): Promise<SseProbeResult> => {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(spec.url)) throw new Error('127.0.0.1 only');
   const n = spec.cases.length;
   const acked = new Map<string, number>();
@@ -136,7 +136,7 @@ async function main() {
   await publisher.close();
   const sorted = latencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
-  const result: SseProbeResult = {
+  return {
     eventsPerSecond: spec.rate,
     events: n,
     received: latencies.length,
@@ -145,20 +145,4 @@ async function main() {
     p99Ms: round(percentile(sorted, 99)),
     maxMs: round(sorted[sorted.length - 1] ?? Number.NaN),
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-/** The spec arrives on stdin (as JSON; too large for a command-line argument). */
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+});
