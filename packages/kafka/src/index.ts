@@ -31,6 +31,7 @@ export {
   type PublisherOptions,
   PublishTimeoutError,
 } from './publisher';
+export { followStateTopic, type StateTopicFollower } from './state-topic';
 export {
   caseEventTopic,
   deleteConsumerGroup,

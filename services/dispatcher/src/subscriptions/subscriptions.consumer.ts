@@ -1,4 +1,4 @@
-import { ack, type KafkaClient, type RunningConsumer, runConsumer, topicOffsets } from '@ketenhub/kafka';
+import { followStateTopic, type KafkaClient } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { DispatcherDatabase } from '../db';
@@ -75,82 +75,32 @@ export async function followSubscriptions(options: {
   groupPrefix: string;
 }): Promise<SubscriptionsFollower> {
   const { directory, logger } = options;
-  const reached = new Map<number, bigint>();
-  const reachedAll = (ends: { partition: number; high: string }[]) =>
-    ends.every((o) => (reached.get(o.partition) ?? 0n) >= BigInt(o.high));
-  const startEnds = await topicOffsets(options.kafka, options.topic);
-  let caughtUpAsOf = 0;
-  const startedAt = Date.now();
-  const check = () => {
-    if (caughtUpAsOf === 0 && reachedAll(startEnds)) caughtUpAsOf = startedAt;
-    return caughtUpAsOf > 0;
-  };
-  check();
-
-  const consumer: RunningConsumer = await runConsumer(options.kafka, {
+  const follower = await followStateTopic<SubscriptionRecord>({
+    kafka: options.kafka,
+    topic: options.topic,
     groupId: `${options.groupPrefix}dispatcher-subscriptions-${process.pid}-${Date.now().toString(36)}`,
-    topics: [options.topic],
-    fromBeginning: true,
-    handleBatch: async (batch) => {
-      for (const record of batch.records) {
-        if (record.value) {
-          let parsed: ReturnType<typeof subscriptionRecordSchema.safeParse> | undefined;
-          try {
-            parsed = subscriptionRecordSchema.safeParse(JSON.parse(record.value.toString('utf8')));
-          } catch {
-            parsed = undefined;
-          }
-          if (parsed?.success) {
-            await upsertSubscription(options.db, parsed.data);
-            directory.apply(parsed.data);
-          } else {
-            logger.warn({ offset: record.offset }, 'subscription record of an unknown shape; skipped');
-          }
-        }
-        reached.set(batch.partition, BigInt(record.offset) + 1n);
-      }
-      check();
-      return ack();
+    read: (value) => {
+      const parsed = subscriptionRecordSchema.safeParse(value);
+      return parsed.success ? parsed.data : undefined;
     },
+    apply: async (record) => {
+      await upsertSubscription(options.db, record);
+      directory.apply(record);
+    },
+    onUnreadable: (offset) => logger.warn({ offset }, 'subscription record of an unknown shape; skipped'),
   });
-
-  let catching: Promise<void> | undefined;
-  const catchUp = (timeoutMs: number) => {
-    catching ??= (async () => {
-      try {
-        const lookedAt = Date.now();
-        const ends = await topicOffsets(options.kafka, options.topic);
-        const deadline = Date.now() + timeoutMs;
-        while (!reachedAll(ends)) {
-          if (Date.now() > deadline)
-            throw new Error(`subscriptions not read up to the end in ${timeoutMs} ms`);
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        caughtUpAsOf = Math.max(caughtUpAsOf, lookedAt);
-      } finally {
-        catching = undefined;
-      }
-    })();
-    return catching;
-  };
-
   return {
-    isCaughtUp: check,
-    async waitUntilCaughtUp(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`subscriptions not caught up within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    isCaughtUp: follower.isCaughtUp,
+    waitUntilCaughtUp: follower.waitUntilCaughtUp,
     async freshFor(batch, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
-      const fresh = () =>
-        check() &&
-        (batch.newestTimestampMs + clockSkewMs < caughtUpAsOf || caughtUpAsOf >= batch.receivedAtMs);
+      const fresh = () => {
+        const asOf = follower.caughtUpAsOf();
+        return asOf > 0 && (batch.newestTimestampMs + clockSkewMs < asOf || asOf >= batch.receivedAtMs);
+      };
       // A failure throws: the batch is retried rather than fanned out against a stale directory.
-      while (!fresh()) await catchUp(Math.max(1, deadline - Date.now()));
+      while (!fresh()) await follower.catchUp(Math.max(1, deadline - Date.now()));
     },
-    stop: () => consumer.stop(),
+    stop: follower.stop,
   };
 }

@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  ack,
-  type KafkaClient,
-  type RecordBatch,
-  type RunningConsumer,
-  runConsumer,
-  topicOffsets,
-} from '@ketenhub/kafka';
+import { followStateTopic, type KafkaClient, type StateTopicFollower } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import { type KnownSystem, type SystemRecord, systemRecordSchema, toKnownSystem } from './system-record';
 
@@ -70,17 +63,7 @@ export class SystemDirectory {
   }
 }
 
-export interface DirectoryConsumer {
-  /** True once every record that existed at start has been applied. */
-  isCaughtUp(): boolean;
-  /**
-   * Waits until every record in the topic now has been applied (bounded by `timeoutMs`). Calls
-   * overlapping in time share one look at the end offsets.
-   */
-  catchUp(timeoutMs: number): Promise<void>;
-  waitUntilCaughtUp(timeoutMs: number): Promise<void>;
-  stop(): Promise<void>;
-}
+export type DirectoryConsumer = StateTopicFollower;
 
 /**
  * Reads the whole state topic from the beginning into `directory`, then keeps following it.
@@ -98,69 +81,17 @@ export async function startDirectoryConsumer(options: {
   groupPrefix: string;
 }): Promise<DirectoryConsumer> {
   const { directory, logger } = options;
-  const ends = await topicOffsets(options.kafka, options.topic);
-  const target = new Map(ends.map((o) => [o.partition, BigInt(o.high)]));
-  const reached = new Map<number, bigint>(ends.map((o) => [o.partition, BigInt(o.low)]));
-  let caughtUp = false;
-  const check = () => {
-    if (caughtUp) return true;
-    caughtUp = [...target].every(([p, high]) => (reached.get(p) ?? 0n) >= high);
-    return caughtUp;
-  };
-  check();
-
-  const consumer: RunningConsumer = await runConsumer(options.kafka, {
+  const follower = await followStateTopic<SystemRecord>({
+    kafka: options.kafka,
+    topic: options.topic,
     groupId: `${options.groupPrefix}gateway-systems-${process.pid}-${Date.now().toString(36)}`,
-    topics: [options.topic],
-    fromBeginning: true,
-    handleBatch: async (batch: RecordBatch) => {
-      for (const record of batch.records) {
-        reached.set(batch.partition, BigInt(record.offset) + 1n);
-        if (!record.value) continue; // a tombstone: nothing to apply (the registry revokes instead of deleting)
-        let parsed: ReturnType<typeof systemRecordSchema.safeParse>;
-        try {
-          parsed = systemRecordSchema.safeParse(JSON.parse(record.value.toString('utf8')));
-        } catch {
-          logger.warn({ offset: record.offset }, 'system state record is not JSON; skipped');
-          continue;
-        }
-        if (!parsed.success) {
-          logger.warn({ offset: record.offset }, 'system state record of an unknown shape; skipped');
-          continue;
-        }
-        directory.apply(parsed.data);
-      }
-      check();
-      return ack();
+    read: (value) => {
+      const parsed = systemRecordSchema.safeParse(value);
+      return parsed.success ? parsed.data : undefined;
     },
+    apply: (record) => directory.apply(record),
+    onUnreadable: (offset) => logger.warn({ offset }, 'system state record of an unknown shape; skipped'),
   });
-
-  let catching: Promise<void> | undefined;
-  const catchUp = (timeoutMs: number) => {
-    catching ??= (async () => {
-      try {
-        const now = await topicOffsets(options.kafka, options.topic);
-        const deadline = Date.now() + timeoutMs;
-        const reachedAll = () => now.every((o) => (reached.get(o.partition) ?? 0n) >= BigInt(o.high));
-        while (!reachedAll() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      } finally {
-        catching = undefined;
-      }
-    })();
-    return catching;
-  };
-  directory.setCatchUp(catchUp);
-
-  return {
-    isCaughtUp: check,
-    catchUp,
-    async waitUntilCaughtUp(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`systems directory not caught up within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-    stop: () => consumer.stop(),
-  };
+  directory.setCatchUp(follower.catchUp);
+  return follower;
 }
