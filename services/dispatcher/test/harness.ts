@@ -5,7 +5,6 @@ import { migrateToLatest } from '@ketenhub/db';
 import { caseDomains, type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import {
   caseEventTopic,
-  createPublisher,
   ensureTopics,
   type KafkaClient,
   type Publisher,
@@ -13,13 +12,8 @@ import {
 } from '@ketenhub/kafka';
 import { closeServer, createLogger, createMetrics, listen } from '@ketenhub/service';
 import { type Kysely, sql } from 'kysely';
-import { createServer as createRegistryServer } from '../../registry/src/app';
-import { registryMigrations, registrySchema } from '../../registry/src/migrations';
-import { subscriptionsTopicSpec } from '../../registry/src/subscriptions/state-topic';
-import { createSubscriptionsService } from '../../registry/src/subscriptions/subscriptions.service';
-import { systemsTopicSpec } from '../../registry/src/systems/state-topic';
-import { createSystemsService } from '../../registry/src/systems/systems.service';
-import type { RegistryDatabase } from '../../registry/src/systems/systems.table';
+import { registrySchema } from '../../registry/src/migrations';
+import { startRegistry as startTestRegistry } from '../../registry/test/harness';
 import { createServer } from '../src/app';
 import type { DispatcherDatabase } from '../src/db';
 import { createDeliveryMetrics } from '../src/deliveries/metrics';
@@ -45,53 +39,20 @@ async function call(base: string, method: string, path: string, body?: unknown) 
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json };
 }
 
-/** The registry in-process: the real operator API that makes systems and subscriptions. */
+/** The registry in-process (its test harness): the real operator API that makes systems and subscriptions. */
 export async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, prefix: string) {
-  await migrateToLatest(db, registryMigrations, { schema: registrySchema });
-  await ensureTopics(kafka, [systemsTopicSpec(prefix), subscriptionsTopicSpec(prefix)]);
-  const publisher = await createPublisher(kafka);
-  const logger = createLogger({ service: 'registry-test', level: 'silent' });
-  const registryDb = db as Kysely<RegistryDatabase>;
-  const subscriptions = createSubscriptionsService({
-    db: registryDb,
-    publisher,
-    logger,
-    topicPrefix: prefix,
-    publishTimeoutMs: 5_000,
-    webhookKey,
-    allowLocalHttp: true,
-    secretGraceS: 3_600,
-  });
-  const systems = createSystemsService({
-    db: registryDb,
-    kafka,
-    publisher,
-    logger,
-    topicPrefix: prefix,
-    partitions: 2,
-    publishTimeoutMs: 5_000,
-    onRevoke: (trx, row) => subscriptions.onSystemRevoked(trx, row),
-  });
-  const app = createRegistryServer({
-    logger,
-    metrics: createMetrics('registry'),
-    systems,
-    subscriptions,
-    adminToken,
-  });
-  const { server, port } = await listen(app, 0);
-  const base = `http://127.0.0.1:${port}`;
+  const registry = await startTestRegistry({ kafka, db, topicPrefix: prefix, adminToken, webhookKey });
   return {
-    call: (method: string, path: string, body?: unknown) => call(base, method, path, body),
+    call: (method: string, path: string, body?: unknown) => registry.call(method, path, body),
     /** Registers a system and subscribes it to `url`; returns ids and the signing secret. */
     async subscriber(
       spec: { oin: string; name: string; roles: string[]; consumes: string[] },
       url: string,
       types?: string[],
     ) {
-      const system = await call(base, 'POST', '/systems', { ...spec, domains: ['wmo'], publishes: [] });
+      const system = await registry.call('POST', '/systems', { ...spec, domains: ['wmo'], publishes: [] });
       if (system.status !== 201) throw new Error(`register: ${JSON.stringify(system.body)}`);
-      const sub = await call(base, 'POST', `/systems/${system.body.id}/subscriptions`, { url, types });
+      const sub = await registry.call('POST', `/systems/${system.body.id}/subscriptions`, { url, types });
       if (sub.status !== 201) throw new Error(`subscribe: ${JSON.stringify(sub.body)}`);
       return {
         systemId: system.body.id as string,
@@ -99,10 +60,7 @@ export async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, pre
         secret: sub.body.secret as string,
       };
     },
-    close: async () => {
-      await closeServer(server);
-      await publisher.close();
-    },
+    close: registry.close,
   };
 }
 

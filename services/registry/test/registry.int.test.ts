@@ -1,74 +1,29 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { migrateToLatest } from '@ketenhub/db';
 import { makeEvent } from '@ketenhub/events/testing';
-import { createPublisher, ensureTopics, type KafkaClient, type Publisher } from '@ketenhub/kafka';
-import {
-  closeServer,
-  createCaseWorkerVerifier,
-  createLogger,
-  createMetrics,
-  devIssuer,
-  listen,
-} from '@ketenhub/service';
+import type { KafkaClient } from '@ketenhub/kafka';
+import { createCaseWorkerVerifier, createLogger, devIssuer } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
 // The gateway side of the registry's state topic: this test checks the two agree.
 import { startDirectoryConsumer } from '../../gateway/src/systems/directory';
 import { newCaseId, post, startGateway } from '../../gateway/test/harness';
-import { createServer } from '../src/app';
-import { registryMigrations, registrySchema } from '../src/migrations';
-import { systemsTopicName, systemsTopicSpec } from '../src/systems/state-topic';
-import { createSystemsService } from '../src/systems/systems.service';
-import type { RegistryDatabase } from '../src/systems/systems.table';
+import { systemsTopicName } from '../src/systems/state-topic';
+import { startRegistry as startTestRegistry } from './harness';
 
 const adminToken = 'operator-token-for-tests-0123456789abcdef';
 const devSecret = 'registry-dev-secret-of-at-least-32-chars';
 const gemeenteOin = '00000099100000001000';
 const zorgOin = '00000099200000002000';
 
-async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, prefix: string, dev = true) {
-  await migrateToLatest(db, registryMigrations, { schema: registrySchema });
-  await ensureTopics(kafka, [systemsTopicSpec(`${prefix}.`)]);
-  const publisher: Publisher = await createPublisher(kafka);
-  const logger = createLogger({ service: 'registry-test', level: 'silent' });
-  const systems = createSystemsService({
-    db: db as Kysely<RegistryDatabase>,
+const startRegistry = (kafka: KafkaClient, db: Kysely<unknown>, prefix: string, dev = true) =>
+  startTestRegistry({
     kafka,
-    publisher,
-    logger,
+    db,
     topicPrefix: `${prefix}.`,
-    partitions: 2,
-    publishTimeoutMs: 5_000,
-  });
-  const app = createServer({
-    logger,
-    metrics: createMetrics('registry'),
-    systems,
     adminToken,
-    devTokenSecret: dev ? devSecret : undefined,
+    webhookKey: 'registry-test-webhook-key-0123456789abcd',
+    ...(dev ? { devTokenSecret: devSecret } : {}),
   });
-  const { server, port }: { server: Server; port: number } = await listen(app, 0);
-  const url = `http://127.0.0.1:${port}`;
-  const call = async (method: string, path: string, body?: unknown, token: string | null = adminToken) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
-  };
-  return {
-    call,
-    systems,
-    close: async () => {
-      await closeServer(server);
-      await publisher.close();
-    },
-  };
-}
 
 const gemeenteSystem = {
   oin: gemeenteOin,

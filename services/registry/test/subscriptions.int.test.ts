@@ -1,74 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { migrateToLatest } from '@ketenhub/db';
-import { createPublisher, ensureTopics, type KafkaClient } from '@ketenhub/kafka';
-import { closeServer, createLogger, createMetrics, deriveSigningSecret, listen } from '@ketenhub/service';
+import type { KafkaClient } from '@ketenhub/kafka';
+import { deriveSigningSecret } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
 import { readTopic } from '../../gateway/test/harness';
-import { createServer } from '../src/app';
-import { registryMigrations, registrySchema } from '../src/migrations';
-import { subscriptionsTopicName, subscriptionsTopicSpec } from '../src/subscriptions/state-topic';
-import { createSubscriptionsService } from '../src/subscriptions/subscriptions.service';
-import { systemsTopicSpec } from '../src/systems/state-topic';
-import { createSystemsService } from '../src/systems/systems.service';
-import type { RegistryDatabase } from '../src/systems/systems.table';
+import { subscriptionsTopicName } from '../src/subscriptions/state-topic';
+import { startRegistry as startTestRegistry } from './harness';
 
 const adminToken = 'operator-token-for-tests-0123456789abcdef';
 const webhookKey = 'webhook-master-key-for-tests-0123456789';
 
-async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, prefix: string, allowLocalHttp = true) {
-  await migrateToLatest(db, registryMigrations, { schema: registrySchema });
-  await ensureTopics(kafka, [systemsTopicSpec(`${prefix}.`), subscriptionsTopicSpec(`${prefix}.`)]);
-  const publisher = await createPublisher(kafka);
-  const logger = createLogger({ service: 'registry-test', level: 'silent' });
-  const registryDb = db as Kysely<RegistryDatabase>;
-  const subscriptions = createSubscriptionsService({
-    db: registryDb,
-    publisher,
-    logger,
-    topicPrefix: `${prefix}.`,
-    publishTimeoutMs: 5_000,
-    webhookKey,
-    allowLocalHttp,
-    secretGraceS: 3_600,
-  });
-  const systems = createSystemsService({
-    db: registryDb,
-    kafka,
-    publisher,
-    logger,
-    topicPrefix: `${prefix}.`,
-    partitions: 2,
-    publishTimeoutMs: 5_000,
-    onRevoke: (trx, row) => subscriptions.onSystemRevoked(trx, row),
-  });
-  const app = createServer({
-    logger,
-    metrics: createMetrics('registry'),
-    systems,
-    subscriptions,
-    adminToken,
-  });
-  const { server, port }: { server: Server; port: number } = await listen(app, 0);
-  const call = async (method: string, path: string, body?: unknown, token: string | null = adminToken) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
-  };
-  return {
-    call,
-    close: async () => {
-      await closeServer(server);
-      await publisher.close();
-    },
-  };
-}
+const startRegistry = (kafka: KafkaClient, db: Kysely<unknown>, prefix: string, allowLocalHttp = true) =>
+  startTestRegistry({ kafka, db, topicPrefix: `${prefix}.`, adminToken, webhookKey, allowLocalHttp });
 
 const provider = {
   oin: '00000099200000002000',

@@ -1,0 +1,90 @@
+import type { Server } from 'node:http';
+import { migrateToLatest } from '@ketenhub/db';
+import { createPublisher, ensureTopics, type KafkaClient } from '@ketenhub/kafka';
+import { closeServer, createLogger, createMetrics, listen } from '@ketenhub/service';
+import type { Kysely } from 'kysely';
+import { createServer } from '../src/app';
+import { registryMigrations, registrySchema } from '../src/migrations';
+import { subscriptionsTopicSpec } from '../src/subscriptions/state-topic';
+import { createSubscriptionsService } from '../src/subscriptions/subscriptions.service';
+import { systemsTopicSpec } from '../src/systems/state-topic';
+import { createSystemsService } from '../src/systems/systems.service';
+import type { RegistryDatabase } from '../src/systems/systems.table';
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
+export type Json = Record<string, any>;
+
+/**
+ * The registry in-process over the test's database and broker, wired as src/index.ts wires it (its
+ * own tests and the dispatcher's use it). `call` sends the operator token unless told otherwise.
+ */
+export async function startRegistry(options: {
+  kafka: KafkaClient;
+  db: Kysely<unknown>;
+  /** Topic prefix as the services get it (ends with a dot). */
+  topicPrefix: string;
+  adminToken: string;
+  webhookKey: string;
+  allowLocalHttp?: boolean;
+  devTokenSecret?: string;
+}) {
+  const { kafka, topicPrefix } = options;
+  await migrateToLatest(options.db, registryMigrations, { schema: registrySchema });
+  await ensureTopics(kafka, [systemsTopicSpec(topicPrefix), subscriptionsTopicSpec(topicPrefix)]);
+  const publisher = await createPublisher(kafka);
+  const logger = createLogger({ service: 'registry-test', level: 'silent' });
+  const db = options.db as Kysely<RegistryDatabase>;
+  const subscriptions = createSubscriptionsService({
+    db,
+    publisher,
+    logger,
+    topicPrefix,
+    publishTimeoutMs: 5_000,
+    webhookKey: options.webhookKey,
+    allowLocalHttp: options.allowLocalHttp ?? true,
+    secretGraceS: 3_600,
+  });
+  const systems = createSystemsService({
+    db,
+    kafka,
+    publisher,
+    logger,
+    topicPrefix,
+    partitions: 2,
+    publishTimeoutMs: 5_000,
+    onRevoke: (trx, row) => subscriptions.onSystemRevoked(trx, row),
+  });
+  const app = createServer({
+    logger,
+    metrics: createMetrics('registry'),
+    systems,
+    subscriptions,
+    adminToken: options.adminToken,
+    devTokenSecret: options.devTokenSecret,
+  });
+  const { server, port }: { server: Server; port: number } = await listen(app, 0);
+  const url = `http://127.0.0.1:${port}`;
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token: string | null = options.adminToken,
+  ): Promise<{ status: number; body: Json }> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
+  };
+  return {
+    url,
+    call,
+    systems,
+    close: async () => {
+      await closeServer(server);
+      await publisher.close();
+    },
+  };
+}
