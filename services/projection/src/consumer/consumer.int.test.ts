@@ -1,9 +1,15 @@
 import { createDatabase } from '@ketenhub/db';
 import type { KetenEvent } from '@ketenhub/events';
-import { caseEventTopic, createPublisher, ensureTopics, type RunningConsumer } from '@ketenhub/kafka';
+import {
+  caseEventTopic,
+  createPublisher,
+  ensureTopics,
+  type KafkaClient,
+  type RunningConsumer,
+} from '@ketenhub/kafka';
 import { createLogger } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { publishEvents, shuffle, until } from '../../test/helpers';
 import { fold } from '../cases/evolve';
 import { newCaseId, omgevingswetLifecycle, testContext, wmoLifecycle } from '../cases/testing';
@@ -13,6 +19,28 @@ import { startProjectionConsumer } from './consumer';
 
 const logger = createLogger({ service: 'projection-test', level: 'silent' });
 
+/** A projection base schema and the two domain topics, fresh for one test. */
+async function projectionWorld(
+  client: KafkaClient,
+  db: Kysely<unknown>,
+  topic: (name: string) => string,
+  prefix: string,
+) {
+  const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+  await migrateBase(db, base);
+  const wmoTopic = topic('wmo');
+  const owTopic = topic('omgevingswet');
+  await ensureTopics(client, [caseEventTopic(wmoTopic, 3), caseEventTopic(owTopic, 3)]);
+  return { base, wmoTopic, owTopic };
+}
+
+async function timelineCount(db: Kysely<unknown>, schema: string): Promise<number> {
+  const r = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.timeline`)}`.execute(
+    db,
+  );
+  return Number(r.rows[0]?.n);
+}
+
 describe('projection consumer on real Kafka and PostgreSQL', () => {
   test('out-of-order and duplicate events give the same state as in-order delivery; bad records are rejected', async ({
     kafka,
@@ -20,11 +48,7 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     testDb,
     prefix,
   }) => {
-    const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
-    await migrateBase(testDb.db, base);
-    const wmoTopic = topic('wmo');
-    const owTopic = topic('omgevingswet');
-    await ensureTopics(kafka.client, [caseEventTopic(wmoTopic, 3), caseEventTopic(owTopic, 3)]);
+    const { base, wmoTopic, owTopic } = await projectionWorld(kafka.client, testDb.db, topic, prefix);
 
     const wmoCases = Array.from({ length: 6 }, () => newCaseId());
     const owCases = Array.from({ length: 6 }, () => newCaseId());
@@ -87,14 +111,7 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
           copyMinRecords: 1,
         }),
       );
-      const count = async (schema: string) =>
-        Number(
-          (
-            await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.timeline`)}`.execute(
-              testDb.db,
-            )
-          ).rows[0]?.n,
-        );
+      const count = (schema: string) => timelineCount(testDb.db, schema);
       const total = wmoEvents.length + owEvents.length;
       await until(
         async () => (await count(inOrder.schema)) === total && (await count(shuffled.schema)) === total,
@@ -143,11 +160,7 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     testDb,
     prefix,
   }) => {
-    const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
-    await migrateBase(testDb.db, base);
-    const wmoTopic = topic('wmo');
-    const owTopic = topic('omgevingswet');
-    await ensureTopics(kafka.client, [caseEventTopic(wmoTopic, 3), caseEventTopic(owTopic, 3)]);
+    const { base, wmoTopic, owTopic } = await projectionWorld(kafka.client, testDb.db, topic, prefix);
     const wmoEvents = Array.from({ length: 150 }, () => newCaseId()).flatMap((id) => wmoLifecycle(id));
     const owEvents = Array.from({ length: 150 }, () => newCaseId()).flatMap((id) =>
       omgevingswetLifecycle(id),
@@ -172,14 +185,7 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
       maxBytesPerPartition: 16 * 1024,
       partitionsConcurrently: 6,
     };
-    const count = async (schema: string) =>
-      Number(
-        (
-          await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.timeline`)}`.execute(
-            testDb.db,
-          )
-        ).rows[0]?.n,
-      );
+    const count = (schema: string) => timelineCount(testDb.db, schema);
     const consumers: RunningConsumer[] = [];
     let killed = 0;
     try {
