@@ -54,6 +54,21 @@ function headerString(value: IncomingHeaderValue): string | undefined {
   return first === undefined ? undefined : headerString(first);
 }
 
+const LOWER_CASE = /^[^A-Z]*$/;
+
+/** A `ce_*` header, when present, must equal the event's attribute. */
+function checkHeader(
+  violations: Violation[],
+  headers: Record<string, string | undefined>,
+  name: 'ce_id' | 'ce_source' | 'ce_type',
+  value: string,
+) {
+  const actual = headers[name];
+  if (actual !== undefined && actual !== value) {
+    violations.push(wireViolation(`headers.${name}`, 'header-matches', `must equal the event's ${name.slice(3)}`));
+  }
+}
+
 function wireViolation(field: string, rule: string, message: string): Violation {
   return { field, rule, message: `${field}: ${message}` };
 }
@@ -77,8 +92,13 @@ export function readKafkaRecord(
   record: IncomingKafkaRecord,
 ): { ok: true; event: KetenEvent; text: string } | { ok: false; violations: Violation[] } {
   const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(record.headers ?? {}))
-    headers[name.toLowerCase()] = headerString(value);
+  const given = record.headers;
+  // for..in, and lower-casing only names that need it: this runs once per consumed record.
+  if (given)
+    for (const name in given) {
+      if (!Object.hasOwn(given, name)) continue;
+      headers[LOWER_CASE.test(name) ? name : name.toLowerCase()] = headerString(given[name]);
+    }
 
   const contentType = headers['content-type'];
   if (contentType === undefined || !contentType.startsWith(CLOUDEVENTS_JSON)) {
@@ -122,14 +142,8 @@ export function readKafkaRecord(
   if (key !== event.subject) {
     violations.push(wireViolation('key', 'key-is-subject', 'must equal the subject (chain case id)'));
   }
-  const expected: Record<string, string> = { ce_id: event.id, ce_source: event.source, ce_type: event.type };
-  for (const [name, value] of Object.entries(expected)) {
-    const actual = headers[name];
-    if (actual !== undefined && actual !== value) {
-      violations.push(
-        wireViolation(`headers.${name}`, 'header-matches', `must equal the event's ${name.slice(3)}`),
-      );
-    }
-  }
+  checkHeader(violations, headers, 'ce_id', event.id);
+  checkHeader(violations, headers, 'ce_source', event.source);
+  checkHeader(violations, headers, 'ce_type', event.type);
   return violations.length > 0 ? { ok: false, violations } : { ok: true, event, text };
 }

@@ -24,6 +24,17 @@ describe('service node flags', () => {
     }
   });
 
+  test("the projection's rebuild CLI and its catch-up benchmark pass the rebuild flags", () => {
+    const pkg = JSON.parse(readFileSync(`${root}services/projection/package.json`, 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const flagsOf = (script: string | undefined) =>
+      (script ?? '').split(' ').filter((a) => a.startsWith('--max-'));
+    expect(serviceNodeFlags('projection:rebuild').length).toBeGreaterThan(0);
+    expect(flagsOf(pkg.scripts.rebuild)).toEqual([...serviceNodeFlags('projection:rebuild')]);
+    expect(flagsOf(pkg.scripts['bench:catchup'])).toEqual([...serviceNodeFlags('projection:rebuild')]);
+  });
+
   test('docker-compose gives each service its flags in NODE_OPTIONS', () => {
     const compose = readFileSync(`${root}docker-compose.yml`, 'utf8');
     for (const service of services) {

@@ -56,6 +56,7 @@ const program = new Command()
   .option('--max-bytes <n>', 'fetch size per partition (batch size)', String(4 * 1024 * 1024))
   .option('--transactions <n>', 'projector transactions in flight', '4')
   .option('--max-records <n>', 'most records per projector transaction', '2500')
+  .option('--max-queued <n>', 'most records queued for the projector (default: the service default)')
   .option('--sse-seconds <n>', 'duration of the SSE latency run', '20')
   .option('--get-seconds <n>', 'duration of the GET latency run', '20')
   .option('--skip-latency', 'only catch-up, COPY and naive', false)
@@ -69,6 +70,7 @@ const opts = program.opts<{
   maxBytes: string;
   transactions: string;
   maxRecords: string;
+  maxQueued?: string;
   sseSeconds: string;
   getSeconds: string;
   skipLatency: boolean;
@@ -196,7 +198,20 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Catch-up runs in this process, so it runs with this process's V8 flags: those of the rebuild CLI
+ * (`serviceNodeFlags('projection:rebuild')`, passed by the npm script), which is what catches up
+ * from offset 0 in production. Started otherwise, the figure would not be the CLI's: say so.
+ */
+const heapFlags = process.execArgv.filter((a) => a.startsWith('--max-'));
+const rebuildFlags = [...serviceNodeFlags('projection:rebuild')];
+
 async function main() {
+  if (heapFlags.join(' ') !== rebuildFlags.join(' ')) {
+    log(
+      `WARNING: node flags [${heapFlags.join(' ')}] differ from the rebuild CLI's [${rebuildFlags.join(' ')}]: run it with npm run bench:catchup`,
+    );
+  }
   log(`${totalEvents} events over ${cases} chain cases, ${partitions} partitions per topic`);
   const kafka = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'ketenhub-bench' });
   const topics = [`${prefix}wmo`, `${prefix}omgevingswet`];
@@ -256,6 +271,7 @@ async function main() {
       maxBytesPerPartition: Number(opts.maxBytes),
       transactions: Number(opts.transactions),
       maxRecordsPerTransaction: Number(opts.maxRecords),
+      ...(opts.maxQueued ? { maxQueuedRecords: Number(opts.maxQueued) } : {}),
       onBatch: ({ topic, partition, nextOffset }) => {
         if (firstBatchAt === 0) firstBatchAt = Date.now();
         const key = `${topic}:${partition}`;
@@ -284,6 +300,7 @@ async function main() {
       benchProcessCpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / catchupSeconds) * 100),
       machineBusyPercent: Math.round(machineBusy * 100),
       cores: cpus().length,
+      nodeFlags: heapFlags,
     };
     log(
       `catch-up ${totalEvents} events in ${catchupSeconds.toFixed(1)} s = ${Math.round(catchupRate)} events/s`,

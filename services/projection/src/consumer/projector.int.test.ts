@@ -83,4 +83,52 @@ describe('projector timeline loading on a real PostgreSQL', () => {
     }>`select count(*) as n from ${sql.table(`${version.schema}.cases`)}`.execute(testDb.db);
     expect(Number(cases.rows[0]?.n)).toBe(16);
   });
+
+  test('COPY stores events exactly: escapes, raw whitespace, non-ASCII, and bytes that are not UTF-8', async ({
+    testDb,
+    prefix,
+  }) => {
+    const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+    await migrateBase(testDb.db, base);
+    const version = await createVersion(testDb.db, base, `${prefix}-bytes`);
+    const events = Array.from({ length: 8 }, () => newCaseId()).flatMap((id) => wmoLifecycle(id));
+    // tracestate is free text (at most 512 characters): room for everything COPY must escape.
+    const tricky = 'ketenhub=a\\b"c\nd\te\r€ë';
+    const values = events.map((e, i) => {
+      if (i === 3) return Buffer.from(JSON.stringify({ ...e, tracestate: tricky }, null, '\t'));
+      if (i === 5) {
+        // An invalid byte inside a string: the consumer parses the text (U+FFFD) and must store that.
+        const marked = Buffer.from(JSON.stringify({ ...e, tracestate: 'ketenhub=XX' }));
+        const at = marked.indexOf('XX');
+        marked[at] = 0xff;
+        return marked;
+      }
+      return toKafkaRecord(e).value;
+    });
+    const records: ConsumedRecord[] = events.map((e, i) => ({
+      topic: 'wmo',
+      partition: 0,
+      offset: String(i),
+      key: e.subject,
+      value: values[i] as Buffer,
+      headers: { ...toKafkaRecord(e).headers },
+      timestampMs: 0,
+    }));
+    const done = await withConnection(testDb.db, (db, client) =>
+      projectBatches(
+        { db, client, schema: version.schema, group: version.groupId, ctx: testContext, copyMinRecords: 50 },
+        [{ topic: 'wmo', partition: 0, records }],
+      ),
+    );
+    expect(done.result?.applied).toBe(events.length);
+    const stored = await sql<{ event_id: string; event: unknown }>`
+      select event_id, event from ${sql.table(`${version.schema}.timeline`)}`.execute(testDb.db);
+    const byId = new Map(stored.rows.map((r) => [r.event_id, r.event]));
+    expect(byId.size).toBe(events.length);
+    for (const [i, e] of events.entries()) {
+      expect(byId.get(e.id), `event ${i}`).toEqual(JSON.parse((values[i] as Buffer).toString('utf8')));
+    }
+    expect((byId.get(events[3]?.id ?? '') as { tracestate: string }).tracestate).toBe(tricky);
+    expect((byId.get(events[5]?.id ?? '') as { tracestate: string }).tracestate).toBe('ketenhub=\uFFFDX');
+  });
 });

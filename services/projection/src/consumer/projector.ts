@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { applyBatchesOnce, applyBatchOnce, type PartitionBatch } from '@ketenhub/db';
 import { type KetenEvent, readKafkaRecord, type Violation } from '@ketenhub/events';
 import type { ConsumedRecord } from '@ketenhub/kafka';
@@ -7,6 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { appliesAfter, type EvolveContext, fold } from '../cases/evolve';
 import type { CaseState } from '../cases/state';
 import { summarise } from '../cases/summary';
+import { TIMELINE_COPY_COLUMNS, type TimelineRow, timelineCopyRows } from './copy-rows';
 
 /**
  * Applies one partition batch to a projection version, in ONE transaction together with the
@@ -46,17 +48,12 @@ export interface BatchResult {
   byTopic: Map<string, { applied: number; duplicates: number; rejected: number }>;
 }
 
-interface Positioned {
+interface Positioned extends TimelineRow {
   event: KetenEvent;
   /** `source` NUL `id`: the event's identity (timeline primary key), built once. */
   key: string;
   /** The first of its key in the batch (later copies are duplicates). */
   first: boolean;
-  /** The event as JSON, exactly as in the log (NUL check and timeline); see readKafkaRecord. */
-  json: string;
-  topic: string;
-  partition: number;
-  offset: string;
 }
 
 const MAX_REJECT_VALUE = 64 * 1024;
@@ -141,7 +138,9 @@ export async function projectRecords(
         event: parsed.event,
         key: `${parsed.event.source}\u0000${parsed.event.id}`,
         first: false,
-        json,
+        // The bytes or the text, not both: a kilobyte string per event kept alive across the
+        // transaction's round trips was copied by every scavenge.
+        json: r.value && isUtf8(r.value) ? { bytes: r.value } : { text: json },
         topic: r.topic,
         partition: r.partition,
         offset: r.offset,
@@ -298,48 +297,21 @@ async function insertTimeline(
     select x.e->>'source', x.e->>'id', (x.e->>'subject')::uuid, x.e->>'type', (x.e->>'time')::timestamptz,
       (${pgTextArray(unique.map((p) => p.topic))}::text[])[x.n], (${pgTextArray(unique.map((p) => String(p.partition)))}::int[])[x.n],
       (${pgTextArray(unique.map((p) => p.offset))}::bigint[])[x.n], x.e
-    from jsonb_array_elements(${`[${unique.map((p) => p.json).join(',')}]`}::jsonb) with ordinality as x(e, n)
+    from jsonb_array_elements(${`[${unique.map(jsonText).join(',')}]`}::jsonb) with ordinality as x(e, n)
     on conflict (source, event_id) do nothing
     returning source, event_id`.execute(trx);
   return new Set(inserted.rows.map((r) => `${r.source}\u0000${r.event_id}`));
 }
 
-const copySpecial = /[\\\t\n\r]/;
-
-/**
- * COPY text format: backslash, tab, newline and carriage return escaped. Most values have none of
- * them, and one test is cheaper than four replacing passes over a kilobyte of JSON.
- */
-const copyText = (s: string) =>
-  copySpecial.test(s)
-    ? s.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n').replaceAll('\r', '\\r')
-    : s;
+const jsonText = (p: Positioned) => p.json.text ?? p.json.bytes.toString('utf8');
 
 function copyTimeline(client: pg.PoolClient, table: string, rows: readonly Positioned[]): Promise<void> {
-  const text = rows
-    .map((p) =>
-      [
-        copyText(p.event.source),
-        copyText(p.event.id),
-        p.event.subject,
-        copyText(p.event.type),
-        copyText(p.event.time),
-        p.topic,
-        String(p.partition),
-        p.offset,
-        copyText(p.json),
-      ].join('\t'),
-    )
-    .join('\n');
+  const data = timelineCopyRows(rows);
   return new Promise<void>((resolve, reject) => {
-    const stream = client.query(
-      copyFrom(
-        `copy ${table} (source, event_id, case_id, type, tijd, topic, partitie, kafka_offset, event) from stdin`,
-      ),
-    );
+    const stream = client.query(copyFrom(`copy ${table} (${TIMELINE_COPY_COLUMNS}) from stdin`));
     stream.on('finish', () => resolve());
     stream.on('error', reject);
-    stream.end(`${text}\n`);
+    stream.end(data);
   });
 }
 
