@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isBsn, oinProblem } from './identifiers';
-import { addRuleIssue, pattern } from './rules';
+import { addRuleIssue, pattern, pushRuleIssue } from './rules';
 
 /**
  * The CloudEvents 1.0 envelope with the NL GOV profile rules (DOMAIN.md section 3).
@@ -83,9 +83,9 @@ function sourceProblem(source: string): string | undefined {
 }
 
 const sourceSchema = pattern(SOURCE_PATTERN, 'source', 'must be urn:nld:oin:<OIN>:systeem:<name>')
-  .superRefine((value, ctx) => {
-    const problem = sourceProblem(value);
-    if (problem) addRuleIssue(ctx, [], 'oin', `OIN in source ${problem}`);
+  .check((payload) => {
+    const problem = sourceProblem(payload.value);
+    if (problem) pushRuleIssue(payload, 'oin', `OIN in source ${problem}`);
   })
   .meta({
     description: 'Producer: organisation (OIN) and system, urn:nld:oin:<OIN>:systeem:<name>',
@@ -97,21 +97,21 @@ const UUID_PATTERN = z.uuid()._zod.def.pattern ?? /^[0-9a-fA-F]{8}(-[0-9a-fA-F]{
 
 const subjectSchema = z
   .string({ error: 'must be a string' })
-  .superRefine((value, ctx) => {
+  .check((payload) => {
     // A UUID is accepted as it is: random UUIDs contain runs of nine decimal digits about 3% of the
     // time, and those are hex noise, not BSNs. Anything else is refused; when it looks like a BSN
     // (a 9-digit run) the error says so, because subjects end up in logs, Kafka keys and URLs.
+    const value = payload.value;
     if (UUID_PATTERN.test(value)) return;
     if (HAS_NINE_DIGITS.test(value)) {
-      addRuleIssue(
-        ctx,
-        [],
+      pushRuleIssue(
+        payload,
         'no-bsn',
         'must be the chain case id (UUID), never a BSN or other 9-digit number',
       );
       return;
     }
-    addRuleIssue(ctx, [], 'uuid', 'must be the chain case id (UUID)');
+    pushRuleIssue(payload, 'uuid', 'must be the chain case id (UUID)');
   })
   .meta({ format: 'uuid', description: 'The chain case id (ketenzaak UUID); also the Kafka record key' });
 

@@ -30,6 +30,20 @@ export function refineRule<T extends z.ZodType>(
   return schema.refine(test, { error: message, params: { rule } satisfies RuleParams }) as T;
 }
 
+/**
+ * Adds a `custom` issue with a rule name from inside a `.check()`: for refinements on every event's
+ * hot path, where `superRefine` allocated a context with an `addIssue` closure per value.
+ */
+export function pushRuleIssue(payload: z.core.ParsePayload, rule: string, message: string): void {
+  payload.issues.push({
+    code: 'custom',
+    path: [],
+    message,
+    input: payload.value,
+    params: { rule } satisfies RuleParams,
+  });
+}
+
 /** Adds a `custom` issue with a rule name from inside a `superRefine`. */
 export function addRuleIssue(
   ctx: z.RefinementCtx,

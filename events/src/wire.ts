@@ -65,7 +65,9 @@ function checkHeader(
 ) {
   const actual = headers[name];
   if (actual !== undefined && actual !== value) {
-    violations.push(wireViolation(`headers.${name}`, 'header-matches', `must equal the event's ${name.slice(3)}`));
+    violations.push(
+      wireViolation(`headers.${name}`, 'header-matches', `must equal the event's ${name.slice(3)}`),
+    );
   }
 }
 

@@ -1,3 +1,5 @@
+// First: kafkajs must find the replacement record decoder when it loads (see kafkajs-records.ts).
+import './kafkajs-records';
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 
 /** The one logger shape the adapter needs; pino satisfies it. */

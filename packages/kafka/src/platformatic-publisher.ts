@@ -17,10 +17,29 @@ const headerName = (name: string): Buffer => {
   return bytes;
 };
 
+/**
+ * Header values that repeat from record to record (content type, spec version, a system's source
+ * and its types): their bytes are encoded once. Values that differ per record (ce_id, traceparent)
+ * are not kept: the cache is only for names known to repeat.
+ */
+const REPEATING = new Set(['content-type', 'ce_specversion', 'ce_source', 'ce_type']);
+const headerValues = new Map<string, Buffer>();
+const headerValue = (name: string, value: string): Buffer => {
+  if (!REPEATING.has(name)) return Buffer.from(value, 'utf8');
+  let bytes = headerValues.get(value);
+  if (!bytes) {
+    bytes = Buffer.from(value, 'utf8');
+    if (headerValues.size >= 4_096) headerValues.clear();
+    headerValues.set(value, bytes);
+  }
+  return bytes;
+};
+
 function toMessage(r: OutgoingRecord): Message {
   const key = Buffer.from(r.key, 'utf8');
   const headers = new Map<Buffer, Buffer>();
-  if (r.headers) for (const name in r.headers) headers.set(headerName(name), Buffer.from(r.headers[name]!));
+  if (r.headers)
+    for (const name in r.headers) headers.set(headerName(name), headerValue(name, r.headers[name]!));
   return {
     topic: r.topic,
     key,

@@ -1,3 +1,5 @@
+// First: kafkajs must find the replacement record decoder when it loads (see kafkajs-records.ts).
+import './kafkajs-records';
 import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaClient, ProducerLibrary } from './client';
 import { createPlatformaticPublisher } from './platformatic-publisher';

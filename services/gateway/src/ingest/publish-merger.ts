@@ -75,6 +75,7 @@ export class PublishMerger {
 export function sizeOf(record: OutgoingRecord): number {
   let size = 70 + Buffer.byteLength(record.key);
   size += typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length;
-  for (const [k, v] of Object.entries(record.headers ?? {})) size += k.length + v.length + 2;
+  const headers = record.headers;
+  if (headers) for (const k in headers) size += k.length + (headers[k]?.length ?? 0) + 2;
   return size;
 }

@@ -188,6 +188,12 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     const count = (schema: string) => timelineCount(testDb.db, schema);
     const consumers: RunningConsumer[] = [];
     let killed = 0;
+    // A consumer that gives up would leave the loop below waiting for a count that never comes:
+    // fail at once, with its reason.
+    let stopped: Error | undefined;
+    const onStop = (error: Error) => {
+      stopped = error;
+    };
     try {
       consumers.push(
         await startProjectionConsumer({
@@ -206,11 +212,16 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
           topics: [wmoTopic, owTopic],
           ctx: testContext,
           logger,
+          onStop,
           ...small,
         }),
       );
       // Cut the disturbed consumer's connections, mid-transaction, while it catches up.
+      const deadline = Date.now() + 60_000;
       while ((await count(cut.schema)) < total && killed < 6) {
+        if (stopped) throw new Error(`the disturbed consumer stopped: ${stopped.message}`);
+        if (Date.now() > deadline)
+          throw new Error(`no progress: ${await count(cut.schema)}/${total}, ${killed} cut`);
         const r = await sql<{
           n: number;
         }>`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
@@ -219,7 +230,10 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
       await until(
-        async () => (await count(calm.schema)) === total && (await count(cut.schema)) === total,
+        async () => {
+          if (stopped) throw new Error(`the disturbed consumer stopped: ${stopped.message}`);
+          return (await count(calm.schema)) === total && (await count(cut.schema)) === total;
+        },
         90_000,
         'both versions complete',
       );

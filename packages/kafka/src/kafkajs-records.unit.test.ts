@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { decodeRecord, originalDecoderFile } from './kafkajs-records';
+
+const require = createRequire(originalDecoderFile);
+const Decoder = require('../../../decoder') as new (b: Buffer) => unknown;
+const Record = require('./index') as (r: object) => { buffer: Buffer };
+
+/** kafkajs' own record decoder, compiled from its file (the module cache holds the replacement). */
+function originalDecoder(): (decoder: unknown, context: object) => unknown {
+  const m = new Module(originalDecoderFile) as Module & { _compile(src: string, file: string): void };
+  m.filename = originalDecoderFile;
+  m.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(
+    dirname(originalDecoderFile),
+  );
+  m._compile(readFileSync(originalDecoderFile, 'utf8'), originalDecoderFile);
+  return m.exports as (decoder: unknown, context: object) => unknown;
+}
+
+/** Encodes a record with kafkajs' encoder and decodes it as the record-batch decoder does. */
+function both(record: object, context: object) {
+  const encoded = Record(record).buffer;
+  const body = () => {
+    const d = new Decoder(encoded) as { readVarIntBytes(): Buffer };
+    return new Decoder(d.readVarIntBytes());
+  };
+  return {
+    ours: decodeRecord(body() as never, context as never),
+    theirs: originalDecoder()(body(), context),
+  };
+}
+
+describe('replacement kafkajs record decoder', () => {
+  const context = { firstOffset: '41', firstTimestamp: '1767225600000', magicByte: 2, timestampType: 0 };
+
+  test('is the one kafkajs loads', () => {
+    expect(require(originalDecoderFile)).toBe(decodeRecord);
+  });
+
+  test('decodes like kafkajs: key, value, offsets, timestamps, headers', () => {
+    const { ours, theirs } = both(
+      {
+        offsetDelta: 7,
+        timestampDelta: 1234,
+        key: Buffer.from('case-1'),
+        value: Buffer.from('{"a":1}'),
+        headers: { 'content-type': 'application/cloudevents+json', ce_id: 'x', ce_source: 'urn:s' },
+      },
+      context,
+    );
+    expect(ours).toEqual(theirs);
+    expect(ours).toMatchObject({ offset: '48', timestamp: '1767225601234' });
+  });
+
+  test('repeated header names become arrays; null key and value stay null', () => {
+    const { ours, theirs } = both(
+      { offsetDelta: 0, key: null, value: null, headers: { h: ['1', '2', '3'], g: 'x' } },
+      context,
+    );
+    expect(ours).toEqual(theirs);
+    expect((ours.headers.h as Buffer[]).map(String)).toEqual(['1', '2', '3']);
+  });
+
+  test('offsets past 2^53 and log-append time are exact', () => {
+    const big = {
+      ...context,
+      firstOffset: '9007199254740990',
+      timestampType: 1,
+      maxTimestamp: '1767225699999',
+    };
+    const { ours, theirs } = both({ offsetDelta: 5, timestampDelta: -3, key: null, value: null }, big);
+    expect(ours).toEqual(theirs);
+    expect(ours.offset).toBe('9007199254740995');
+    expect(ours.timestamp).toBe('1767225699999');
+    const negative = both({ offsetDelta: 0, timestampDelta: -3, key: null, value: null }, context);
+    expect(negative.ours).toEqual(negative.theirs);
+  });
+});
