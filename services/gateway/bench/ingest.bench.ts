@@ -23,9 +23,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { dropDatabase } from '@ketenhub/db';
 import { caseDomains } from '@ketenhub/events';
 import { exampleData, exampleOrganisations } from '@ketenhub/events/testing';
@@ -180,6 +182,26 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** CPU seconds of every process whose command line matches `test` (PostgreSQL backends, the broker). */
+function cpuSecondsOf(test: (cmdline: string) => boolean): number {
+  let total = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) total += cpuSeconds(Number(pid));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return total;
+}
+const isPostgres = (cmd: string) => cmd.startsWith('postgres');
+const isBroker = (cmd: string) => cmd.includes('java') && cmd.includes('kafka');
+
 /** Busy and total CPU seconds of the whole machine, from /proc/stat. */
 function machineSeconds(): { busy: number; total: number } {
   try {
@@ -196,12 +218,23 @@ function machineSeconds(): { busy: number; total: number } {
 async function metered<T>(gateway: ChildProcess, phase: () => Promise<T>) {
   const g0 = cpuSeconds(gateway.pid);
   const m0 = machineSeconds();
+  const pg0 = cpuSecondsOf(isPostgres);
+  const k0 = cpuSecondsOf(isBroker);
+  const self0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await phase();
   const wall = (performance.now() - t0) / 1000;
   const m1 = machineSeconds();
+  const self = process.cpuUsage(self0);
   return {
     result,
+    /** CPU seconds of the other parts during the phase: PostgreSQL, the broker, this load generator. */
+    others: {
+      postgres: cpuSecondsOf(isPostgres) - pg0,
+      broker: cpuSecondsOf(isBroker) - k0,
+      load: (self.user + self.system) / 1e6,
+      loadSystem: self.system / 1e6,
+    },
     gatewayCpuS: cpuSeconds(gateway.pid) - g0,
     /** Cores the gateway kept busy on average (1.0 = one core all the time). */
     gatewayCores: (cpuSeconds(gateway.pid) - g0) / wall,
@@ -239,6 +272,18 @@ async function openCases(n: number): Promise<string[]> {
 }
 
 /**
+ * A full, synchronous garbage collection of this process. Building the request bodies leaves
+ * hundreds of MB of garbage; without this, V8's background threads marked and swept it during the
+ * measured phase, about 10 µs of CPU per event taken from the machine the gateway runs on.
+ */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+function settleHeap() {
+  collectGarbage();
+  collectGarbage();
+}
+
+/**
  * POST with node:http over kept-alive connections, the body already bytes: the load generator shares
  * the two cores with the gateway, Kafka and PostgreSQL, and fetch (undici) spent about 7 µs of CPU
  * per event of a batch that way, CPU the gateway then did not get.
@@ -264,9 +309,11 @@ function post(agent: Agent, body: Buffer, contentType: string): Promise<{ status
   });
 }
 
-async function batchIngest(cases: string[]) {
-  // Bodies are built (and encoded) before the clock starts: the client's own JSON work is not the
-  // gateway's cost.
+/**
+ * Request bodies, built (and encoded) before the measured phase: the client's own JSON work is not
+ * the gateway's cost, and it must not count in the phase's CPU figures either.
+ */
+function batchBodies(cases: string[]): Buffer[] {
   const bodies: Buffer[] = [];
   for (let i = 0; i < batchEvents; i += batchSize) {
     bodies.push(
@@ -279,6 +326,11 @@ async function batchIngest(cases: string[]) {
       ),
     );
   }
+  settleHeap();
+  return bodies;
+}
+
+async function batchIngest(bodies: Buffer[]) {
   const agent = new Agent({ keepAlive: true, maxSockets: batchConcurrency });
   let next = 0;
   let accepted = 0;
@@ -307,13 +359,20 @@ async function batchIngest(cases: string[]) {
   };
 }
 
-async function singleIngest(cases: string[], durationS = singleDurationS) {
-  // Bodies are built before the clock starts, as for the batches: the load generator shares the
-  // two cores with the gateway, Kafka and PostgreSQL, and its own JSON work is not the gateway's cost.
-  // Every body has its own id; past the prepared ones (more than 6,000 req/s) they are built on the fly.
-  const bodies = Array.from({ length: durationS * 6_000 }, (_, i) =>
+/**
+ * Bodies for the single-event run, built before it as for the batches: the load generator shares the
+ * two cores with the gateway, Kafka and PostgreSQL, and its own JSON work is not the gateway's cost.
+ */
+function singleBodies(cases: string[], durationS = singleDurationS): string[] {
+  const bodies = Array.from({ length: durationS * 9_000 }, (_, i) =>
     JSON.stringify(event(cases[i % cases.length]!)),
   );
+  settleHeap();
+  return bodies;
+}
+
+async function singleIngest(cases: string[], bodies: string[], durationS = singleDurationS) {
+  // Every body has its own id; past the prepared ones (more than 9,000 req/s) they are built on the fly.
   let n = 0;
   const result = await autocannon({
     url: `${baseUrl}/events`,
@@ -377,7 +436,8 @@ async function main() {
     console.log(
       `2/3 batch ingest: ${batchEvents} events of 1024 bytes, ${batchSize} per request, ${batchConcurrency} in flight`,
     );
-    const batchRun = await metered(gateway, () => batchIngest(cases));
+    const bodies = batchBodies(cases);
+    const batchRun = await metered(gateway, () => batchIngest(bodies));
     const batch = batchRun.result;
     console.log(
       `    ${batch.accepted} accepted in ${batch.seconds.toFixed(1)} s: ${fmt(batch.eventsPerS)} events/s, p99 per batch ${batch.p99BatchMs.toFixed(0)} ms`,
@@ -385,13 +445,18 @@ async function main() {
     console.log(
       `    gateway CPU ${((batchRun.gatewayCpuS * 1e6) / batch.accepted).toFixed(0)} µs/event (${batchRun.gatewayCores.toFixed(2)} cores busy); machine ${(batchRun.machineBusy * 100).toFixed(0)}% busy`,
     );
+    const perEvent = (s: number) => `${((s * 1e6) / batch.accepted).toFixed(1)} µs`;
+    console.log(
+      `    CPU per event elsewhere: PostgreSQL ${perEvent(batchRun.others.postgres)}, broker ${perEvent(batchRun.others.broker)}, load generator ${perEvent(batchRun.others.load)} (of which kernel ${perEvent(batchRun.others.loadSystem)})`,
+    );
 
     console.log(
       `3/3 single-event POSTs: ${singleConnections} connections for ${singleDurationS} s after 2 s of warm-up (autocannon, in the benchmark process)`,
     );
     // Warm-up of the single-event path (JIT of the HTTP fast path, small flushes), not measured.
-    const singleWarm = await singleIngest(cases, 2);
-    const singleRun = await metered(gateway, () => singleIngest(cases));
+    const singleWarm = await singleIngest(cases, singleBodies(cases, 2), 2);
+    const singles = singleBodies(cases);
+    const singleRun = await metered(gateway, () => singleIngest(cases, singles));
     const single = singleRun.result;
     console.log(
       `    ${fmt(single.requestsPerS)} requests/s (${single.total} total, ${single.accepted} answered 202), p50 ${single.p50} ms, p99 ${single.p99} ms, errors ${single.errors}${single.other.length > 0 ? `, other statuses ${JSON.stringify(Object.fromEntries(single.other))}` : ''}`,
