@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isBsn, oinProblem } from './identifiers';
-import { addRuleIssue, pattern, pushRuleIssue } from './rules';
+import { addRuleIssue, pattern, pushRuleIssue, rules } from './rules';
 
 /**
  * The CloudEvents 1.0 envelope with the NL GOV profile rules (DOMAIN.md section 3).
@@ -117,14 +117,16 @@ const subjectSchema = z
 
 const datarefSchema = z
   .url({ error: 'must be an absolute URL' })
-  .superRefine((value, ctx) => {
-    for (const m of value.matchAll(NINE_DIGITS)) {
-      if (isBsn(m[0])) {
-        addRuleIssue(ctx, [], 'no-bsn', 'must not contain a BSN: a BSN is never part of a URL');
-        return;
+  .check(
+    rules((value, ctx) => {
+      for (const m of value.matchAll(NINE_DIGITS)) {
+        if (isBsn(m[0])) {
+          addRuleIssue(ctx, [], 'no-bsn', 'must not contain a BSN: a BSN is never part of a URL');
+          return;
+        }
       }
-    }
-  })
+    }),
+  )
   .meta({ description: 'Claim check: link back to the producer for content too large or sensitive to send' });
 
 /**

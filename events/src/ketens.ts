@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from './definition';
 import { isoDateSchema, oinSchema, referenceUrlSchema, uuidSchema } from './identifiers';
 import { caseDomains, participantRoles } from './roles';
-import { addRuleIssue } from './rules';
+import { addRuleIssue, rules } from './rules';
 
 /**
  * Chain-level events (`nl.ketens.*`): opening a chain case, joining it, actieverzoeken, documents and
@@ -91,11 +91,13 @@ export const ketenzaakGeopend = defineEvent({
       zaakreferentie: zaakreferentieSchema,
       procedure: z.enum(['regulier', 'uitgebreid']).optional(),
     })
-    .superRefine((data, ctx) => {
-      if (data.procedure !== undefined && data.domein !== 'omgevingswet') {
-        addRuleIssue(ctx, ['procedure'], 'procedure', 'only an omgevingswet chain case has a procedure');
-      }
-    }),
+    .check(
+      rules((data, ctx) => {
+        if (data.procedure !== undefined && data.domein !== 'omgevingswet') {
+          addRuleIssue(ctx, ['procedure'], 'procedure', 'only an omgevingswet chain case has a procedure');
+        }
+      }),
+    ),
   description: {
     nl: 'Een ketenzaak is geopend: de organisatie die de keten start koppelt haar lokale zaak aan een nieuw ketenzaak-id (het subject).',
     en: 'A chain case was opened: the organisation starting the chain links its local case to a new chain case id (the subject).',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from './definition';
 import { isoDateSchema, oinSchema, referenceUrlSchema } from './identifiers';
-import { addRuleIssue } from './rules';
+import { addRuleIssue, rules } from './rules';
 
 /**
  * Omgevingswet event catalog (DOMAIN.md section 5): a permit request from receipt via the DSO to decision,
@@ -85,11 +85,13 @@ export const aanvullingGevraagd = defineEvent({
       uiterlijkeAanleverdatum: isoDateSchema,
       ontbrekendeGegevens: z.array(z.string().min(1).max(500)).min(1),
     })
-    .superRefine((v, ctx) => {
-      if (v.uiterlijkeAanleverdatum <= v.verzoekdatum) {
-        addRuleIssue(ctx, ['uiterlijkeAanleverdatum'], 'date-order', 'must be after verzoekdatum');
-      }
-    }),
+    .check(
+      rules((v, ctx) => {
+        if (v.uiterlijkeAanleverdatum <= v.verzoekdatum) {
+          addRuleIssue(ctx, ['uiterlijkeAanleverdatum'], 'date-order', 'must be after verzoekdatum');
+        }
+      }),
+    ),
   description: {
     nl: 'De aanvrager is gevraagd de aanvraag aan te vullen (Awb 4:5).',
     en: 'The applicant was asked to supplement the application (Awb 4:5).',
@@ -262,11 +264,13 @@ export const ontwerpbesluitTerInzageGelegd = defineEvent({
       terInzageTot: isoDateSchema,
       publicatieUrl: referenceUrlSchema,
     })
-    .superRefine((v, ctx) => {
-      if (v.terInzageTot <= v.terInzageVanaf) {
-        addRuleIssue(ctx, ['terInzageTot'], 'date-order', 'must be after terInzageVanaf');
-      }
-    }),
+    .check(
+      rules((v, ctx) => {
+        if (v.terInzageTot <= v.terInzageVanaf) {
+          addRuleIssue(ctx, ['terInzageTot'], 'date-order', 'must be after terInzageVanaf');
+        }
+      }),
+    ),
   description: {
     nl: 'In de uitgebreide procedure is het ontwerpbesluit ter inzage gelegd; iedereen kan zienswijzen indienen.',
     en: 'In the extended procedure the draft decision was laid open; anyone may submit views.',

@@ -9,7 +9,7 @@ import {
   productcodeSchema,
   toewijzingNummerSchema,
 } from './identifiers';
-import { addRuleIssue } from './rules';
+import { addRuleIssue, type RuleCtx, rules } from './rules';
 
 /**
  * WMO event catalog (Wet maatschappelijke ondersteuning 2015; DOMAIN.md section 4): from melding to
@@ -38,7 +38,7 @@ const bedragSchema = z.int().min(0).meta({ description: 'Amount in eurocent' });
 
 /** Checks einddatum >= ingangsdatum (same-format ISO dates compare as strings). */
 function checkPeriod(
-  ctx: z.RefinementCtx,
+  ctx: RuleCtx,
   path: PropertyKey[],
   from?: string,
   to?: string,
@@ -68,17 +68,19 @@ const toewijzingSchema = z
       .optional()
       .meta({ description: 'Set when this WMO301 changes an earlier toewijzing with the same number' }),
   })
-  .superRefine((t, ctx) => {
-    if ((t.omvang === undefined) === (t.budgetInCenten === undefined)) {
-      addRuleIssue(
-        ctx,
-        ['omvang'],
-        'omvang-xor-budget',
-        'give either omvang or budgetInCenten, not both or neither',
-      );
-    }
-    checkPeriod(ctx, ['einddatum'], t.ingangsdatum, t.einddatum);
-  })
+  .check(
+    rules((t, ctx) => {
+      if ((t.omvang === undefined) === (t.budgetInCenten === undefined)) {
+        addRuleIssue(
+          ctx,
+          ['omvang'],
+          'omvang-xor-budget',
+          'give either omvang or budgetInCenten, not both or neither',
+        );
+      }
+      checkPeriod(ctx, ['einddatum'], t.ingangsdatum, t.einddatum);
+    }),
+  )
   .meta(OMVANG_XOR_BUDGET);
 
 export const meldingOntvangen = defineEvent({
@@ -195,19 +197,21 @@ export const beschikkingAfgegeven = defineEvent({
             ingangsdatum: isoDateSchema,
             einddatum: isoDateSchema.optional(),
           })
-          .superRefine((v, ctx) => checkPeriod(ctx, ['einddatum'], v.ingangsdatum, v.einddatum)),
+          .check(rules((v, ctx) => checkPeriod(ctx, ['einddatum'], v.ingangsdatum, v.einddatum))),
       ),
     })
-    .superRefine((b, ctx) => {
-      if (b.besluit !== 'afgewezen' && b.voorzieningen.length === 0) {
-        addRuleIssue(
-          ctx,
-          ['voorzieningen'],
-          'min-items',
-          'a granted beschikking names at least one voorziening',
-        );
-      }
-    }),
+    .check(
+      rules((b, ctx) => {
+        if (b.besluit !== 'afgewezen' && b.voorzieningen.length === 0) {
+          addRuleIssue(
+            ctx,
+            ['voorzieningen'],
+            'min-items',
+            'a granted beschikking names at least one voorziening',
+          );
+        }
+      }),
+    ),
   description: {
     nl: 'De gemeente heeft op de aanvraag beslist (beschikking): toegekend, gedeeltelijk toegekend of afgewezen.',
     en: 'The municipality decided on the application: granted, partly granted or refused.',
@@ -343,12 +347,19 @@ export const toewijzingAangevraagd = defineEvent({
       omvang: omvangSchema.optional(),
       budgetInCenten: budgetSchema.optional(),
     })
-    .superRefine((v, ctx) => {
-      if (v.omvang !== undefined && v.budgetInCenten !== undefined) {
-        addRuleIssue(ctx, ['omvang'], 'omvang-xor-budget', 'give either omvang or budgetInCenten, not both');
-      }
-      checkPeriod(ctx, ['einddatum'], v.ingangsdatum, v.einddatum);
-    })
+    .check(
+      rules((v, ctx) => {
+        if (v.omvang !== undefined && v.budgetInCenten !== undefined) {
+          addRuleIssue(
+            ctx,
+            ['omvang'],
+            'omvang-xor-budget',
+            'give either omvang or budgetInCenten, not both',
+          );
+        }
+        checkPeriod(ctx, ['einddatum'], v.ingangsdatum, v.einddatum);
+      }),
+    )
     .meta({ not: { required: ['omvang', 'budgetInCenten'] } }),
   description: {
     nl: 'De zorgaanbieder vraagt de gemeente om een toewijzing (verzoek om toewijzing, WMO315).',
@@ -373,11 +384,13 @@ export const toewijzingswijzigingAangevraagd = defineEvent({
       gewensteOmvang: omvangSchema.optional(),
       toelichting: z.string().max(1000).optional(),
     })
-    .superRefine((v, ctx) => {
-      if (v.gewensteEinddatum === undefined && v.gewensteOmvang === undefined) {
-        addRuleIssue(ctx, ['gewensteOmvang'], 'required', 'give gewensteEinddatum and/or gewensteOmvang');
-      }
-    })
+    .check(
+      rules((v, ctx) => {
+        if (v.gewensteEinddatum === undefined && v.gewensteOmvang === undefined) {
+          addRuleIssue(ctx, ['gewensteOmvang'], 'required', 'give gewensteEinddatum and/or gewensteOmvang');
+        }
+      }),
+    )
     .meta({ anyOf: [{ required: ['gewensteEinddatum'] }, { required: ['gewensteOmvang'] }] }),
   description: {
     nl: 'De zorgaanbieder vraagt een wijziging van een bestaande toewijzing (verzoek om wijziging, WMO317).',
@@ -423,7 +436,7 @@ const prestatieSchema = z
     eenheid: z.enum(wmoEenheden),
     bedragInCenten: bedragSchema,
   })
-  .superRefine((p, ctx) => checkPeriod(ctx, ['einddatum'], p.begindatum, p.einddatum, 'begindatum'));
+  .check(rules((p, ctx) => checkPeriod(ctx, ['einddatum'], p.begindatum, p.einddatum, 'begindatum')));
 
 export const declaratieIngediend = defineEvent({
   type: 'nl.wmo.declaratie-ingediend',
@@ -438,22 +451,24 @@ export const declaratieIngediend = defineEvent({
       totaalBedragInCenten: bedragSchema,
       prestaties: z.array(prestatieSchema).min(1),
     })
-    .superRefine((d, ctx) => {
-      // iWmo: one declaratie covers exactly one calendar month.
-      if (d.begindatum.slice(0, 7) !== d.einddatum.slice(0, 7)) {
-        addRuleIssue(ctx, ['einddatum'], 'one-month', 'a declaratie covers one calendar month');
-      }
-      checkPeriod(ctx, ['einddatum'], d.begindatum, d.einddatum, 'begindatum');
-      const sum = d.prestaties.reduce((total, p) => total + p.bedragInCenten, 0);
-      if (sum !== d.totaalBedragInCenten) {
-        addRuleIssue(
-          ctx,
-          ['totaalBedragInCenten'],
-          'totaal',
-          `must equal the sum of the prestaties (${sum})`,
-        );
-      }
-    }),
+    .check(
+      rules((d, ctx) => {
+        // iWmo: one declaratie covers exactly one calendar month.
+        if (d.begindatum.slice(0, 7) !== d.einddatum.slice(0, 7)) {
+          addRuleIssue(ctx, ['einddatum'], 'one-month', 'a declaratie covers one calendar month');
+        }
+        checkPeriod(ctx, ['einddatum'], d.begindatum, d.einddatum, 'begindatum');
+        const sum = d.prestaties.reduce((total, p) => total + p.bedragInCenten, 0);
+        if (sum !== d.totaalBedragInCenten) {
+          addRuleIssue(
+            ctx,
+            ['totaalBedragInCenten'],
+            'totaal',
+            `must equal the sum of the prestaties (${sum})`,
+          );
+        }
+      }),
+    ),
   description: {
     nl: 'De zorgaanbieder declareert de geleverde ondersteuning over één kalendermaand (WMO323).',
     en: 'The care provider bills the care delivered in one calendar month (WMO323).',

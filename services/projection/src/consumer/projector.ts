@@ -120,7 +120,7 @@ export async function projectRecords(
   const accepted: Positioned[] = [];
   const rejected: { record: ConsumedRecord; violations: Violation[] }[] = [];
   for (const r of records) {
-    const parsed = readKafkaRecord({ key: r.key, value: r.value, headers: r.headers });
+    const parsed = readKafkaRecord(r);
     if (!parsed.ok) {
       rejected.push({ record: r, violations: parsed.violations });
       continue;
