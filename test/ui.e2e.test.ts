@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { exampleCaseIds, exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
+import { exampleCaseIds, exampleData, exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { seedDemo } from '@ketenhub/infra/demo';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import { type Browser, chromium } from 'playwright-core';
@@ -90,6 +90,15 @@ describe('the case worker page', () => {
     // The permit case is not the municipality's WMO consultant's: it is not listed.
     expect(await page.locator(`#zaken a[href="#/zaak/${exampleCaseIds.omgevingswet}"]`).count()).toBe(0);
 
+    // Filters: no permit case of its own, so the Omgevingswet filter shows none, and says why.
+    await page.selectOption('#filter-domein', 'omgevingswet');
+    await page.click('#filters button[type=submit]');
+    await expect.poll(() => page.locator('#zaken tr').count()).toBe(0);
+    expect(await page.textContent('#geenzaken')).toBe('Geen ketenzaken met deze filters.');
+    await page.selectOption('#filter-domein', 'wmo');
+    await page.click('#filters button[type=submit]');
+    await link.waitFor();
+
     await link.click();
     await page.locator('#termijnen tr').first().waitFor();
     expect(await page.textContent('#zaaktitel')).toBe(`Ketenzaak ${exampleCaseIds.wmo}`);
@@ -132,6 +141,66 @@ describe('the case worker page', () => {
     const shell = await fetch(`${hub.url('projection')}/ui/`);
     expect(shell.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(shell.headers.get('referrer-policy')).toBe('no-referrer');
+
+    // Back to the list (the filter for WMO still set).
+    await page.click('a[href="#/"]');
+    await page.locator('#lijst').waitFor();
+
+    // Paging: 26 more WMO cases make more than one page of 25.
+    const opener = await admin(hub, '/systems', {
+      oin: gemeente.oin,
+      name: 'e2e-intake',
+      roles: ['gemeente'],
+      domains: ['wmo'],
+      publishes: ['nl.ketens.ketenzaak-geopend'],
+      consumes: [],
+    });
+    expect(opener.status).toBe(201);
+    const intake = await json<{ token: string; source: string }>(opener);
+    const openings = Array.from({ length: 26 }, (_, i) =>
+      makeEvent(
+        'nl.ketens.ketenzaak-geopend',
+        { ...exampleData['nl.ketens.ketenzaak-geopend'], zaakreferentie: `E2E-${i}` },
+        { subject: randomUUID(), id: randomUUID(), source: intake.source },
+      ),
+    );
+    await eventually(async () => {
+      const res = await fetch(`${hub.url('gateway')}/events`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${intake.token}`,
+          'content-type': 'application/cloudevents-batch+json',
+        },
+        body: JSON.stringify(openings),
+      });
+      return res.status === 202 ? true : undefined;
+    }, 'the gateway accepts the 26 openings');
+    await eventually(async () => {
+      const res = await fetch(`${hub.url('projection')}/cases?domein=wmo&limit=100`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const { items } = await json<{ items: unknown[] }>(res);
+      return items.length >= 27 ? true : undefined;
+    }, 'the 26 new cases in the projection');
+    await page.click('#filters button[type=submit]');
+    await expect.poll(() => page.locator('#zaken tr').count()).toBe(25);
+    const firstPage = await page.locator('#zaken a').allTextContents();
+    expect(await page.isVisible('#eerste')).toBe(false);
+    await page.click('#volgende');
+    await expect.poll(() => page.isVisible('#eerste')).toBe(true);
+    const secondPage = await page.locator('#zaken a').allTextContents();
+    expect(secondPage.length).toBeGreaterThan(0);
+    expect(secondPage.length).toBeLessThanOrEqual(25);
+    expect(secondPage.filter((id) => firstPage.includes(id))).toEqual([]);
+    await page.click('#eerste');
+    await expect.poll(() => page.locator('#zaken a').allTextContents()).toEqual(firstPage);
+
+    // A participant's local case number finds exactly its case.
+    await page.fill('#filter-referentie', 'E2E-7');
+    await page.click('#filters button[type=submit]');
+    await expect.poll(() => page.locator('#zaken tr').count()).toBe(1);
+    expect(await page.locator('#zaken a').getAttribute('href')).toBe(`#/zaak/${openings[7]?.subject}`);
+    await page.fill('#filter-referentie', '');
 
     await page.click('#uitloggen');
     expect(await page.isVisible('#inloggen')).toBe(true);

@@ -7,17 +7,33 @@ const tokenKey = 'ketenhub.token';
 const $ = (id) => document.getElementById(id);
 
 const labels = {
+  // The phases the API knows (services/projection/src/cases/state.ts), in lifecycle order.
   fase: {
     onvolledig: 'onvolledig',
+    geopend: 'geopend',
     melding: 'melding',
     onderzoek: 'onderzoek',
     aanvraag: 'aanvraag',
-    beschikt: 'beschikt',
+    beschikking: 'beschikking',
+    toewijzing: 'toewijzing',
     zorg: 'zorg',
     afgesloten: 'afgesloten',
+    vooroverleg: 'vooroverleg',
+    aanvulling: 'aanvulling gevraagd',
+    advies: 'advies',
+    ontwerpbesluit: 'ontwerpbesluit',
+    besluit: 'besluit',
+    bekendgemaakt: 'bekendgemaakt',
+    bezwaar: 'bezwaar',
+    beroep: 'beroep',
+    'buiten-behandeling': 'buiten behandeling',
+    ingetrokken: 'ingetrokken',
   },
   toegang: { volledig: 'volledig', beperkt: 'beperkt' },
 };
+
+/** Cases per page of the list (the API's default page size). */
+const PAGE_SIZE = 25;
 
 let stream; // AbortController of the open case stream
 
@@ -70,9 +86,22 @@ function whoAmI() {
   }
 }
 
-async function renderList() {
+/** The list query: the filters of the form, one page, from `after` (the previous page's `next`). */
+function listPath(after) {
+  const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if ($('filter-domein').value) q.set('domein', $('filter-domein').value);
+  if ($('filter-fase').value) q.set('fase', $('filter-fase').value);
+  const referentie = $('filter-referentie').value.trim();
+  if (referentie) q.set('zaakreferentie', referentie);
+  if ($('filter-verlopen').checked) q.set('overdue', 'true');
+  if (after) q.set('after', after);
+  return { path: `/cases?${q}`, filtered: q.size > (after ? 2 : 1) };
+}
+
+async function renderList(after) {
   stopStream();
-  const { items } = await api('/cases?limit=100');
+  const { path, filtered } = listPath(after);
+  const { items, next } = await api(path);
   const body = $('zaken');
   body.replaceChildren();
   for (const c of items) {
@@ -91,7 +120,24 @@ async function renderList() {
     body.append(row);
   }
   $('geenzaken').hidden = items.length > 0;
+  $('geenzaken').textContent = filtered
+    ? 'Geen ketenzaken met deze filters.'
+    : 'Je organisatie neemt nog aan geen ketenzaak deel.';
+  // Keyset paging: `next` is the cursor of the following page, or null on the last one.
+  $('volgende').hidden = !next;
+  $('volgende').dataset.after = next ?? '';
+  $('eerste').hidden = !after;
   show('lijst');
+}
+
+/** Runs a page action and shows its error, as route() does. */
+async function guarded(action) {
+  $('fout').textContent = '';
+  try {
+    await action();
+  } catch (error) {
+    $('fout').textContent = error.message;
+  }
 }
 
 function renderCase(c) {
@@ -260,6 +306,20 @@ $('uitloggen').addEventListener('click', () => {
   show('inloggen');
   $('wie').textContent = '';
 });
+
+for (const [value, label] of Object.entries(labels.fase)) {
+  const option = document.createElement('option');
+  option.value = value;
+  option.textContent = label;
+  $('filter-fase').append(option);
+}
+
+$('filters').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void guarded(() => renderList());
+});
+$('volgende').addEventListener('click', () => void guarded(() => renderList($('volgende').dataset.after)));
+$('eerste').addEventListener('click', () => void guarded(() => renderList()));
 
 window.addEventListener('hashchange', () => void route());
 void route();
