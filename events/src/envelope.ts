@@ -76,7 +76,10 @@ const sourceProblems = new Map<string, string | undefined>();
 function sourceProblem(source: string): string | undefined {
   if (sourceProblems.has(source)) return sourceProblems.get(source);
   const parsed = parseSource(source);
-  const problem = parsed && oinProblem(parsed.oin);
+  // Only sources that fit the pattern (under 100 characters) are remembered: any other string
+  // gets its pattern error anyway, and could be as long as the record.
+  if (!parsed) return undefined;
+  const problem = oinProblem(parsed.oin);
   if (sourceProblems.size >= 10_000) sourceProblems.clear();
   sourceProblems.set(source, problem);
   return problem;

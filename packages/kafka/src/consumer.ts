@@ -81,6 +81,7 @@ function toHeaders(headers: IHeaders | undefined): Record<string, string> {
   if (!headers) return out;
   // for..in: one call per consumed record, and the pairs array of Object.entries was pure garbage.
   for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
     const value = headers[name];
     if (value === undefined) continue;
     const first = Array.isArray(value) ? value[0] : value;

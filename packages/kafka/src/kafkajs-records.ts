@@ -12,9 +12,11 @@ import { dirname, join } from 'node:path';
  * the same fields, offsets and timestamps as decimal strings, header values as Buffers, a repeated
  * header name as an array of its values. A unit test decodes records with both and compares.
  *
- * How: kafkajs' record-batch decoder takes the record decoder with `require` when it loads, so the
- * replacement is registered in the CommonJS module cache under the original's file name first.
- * Every file of this package that imports kafkajs imports this module before it.
+ * How: kafkajs' record-batch decoder takes the record decoder with `require` when it loads (on the
+ * first fetch), so the replacement is registered in the CommonJS module cache under the original's
+ * file name before that. The files of this package that import kafkajs at run time import this
+ * module first. It is installed only for kafkajs 2.2.4; a test decodes a record batch through
+ * kafkajs' own batch decoder and checks that this decoder did the work.
  */
 
 interface KafkajsDecoder {
@@ -44,7 +46,11 @@ function addInt64(base: string, delta: number | { toString(): string }): string 
   return (BigInt(base) + BigInt(delta.toString())).toString();
 }
 
+/** Records decoded by this decoder in this process (lets a test see that kafkajs really uses it). */
+export const decoderStats = { records: 0 };
+
 export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext) {
+  decoderStats.records++;
   const {
     firstOffset,
     firstTimestamp,
@@ -68,10 +74,23 @@ export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext
   for (let i = 0; i < count; i++) {
     const name = String(decoder.readVarIntString());
     const headerValue = decoder.readVarIntBytes();
-    const before = headers[name];
-    if (before === undefined) headers[name] = headerValue;
-    else if (Array.isArray(before)) before.push(headerValue);
-    else headers[name] = [before, headerValue];
+    const before = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    const next =
+      before === undefined
+        ? headerValue
+        : Array.isArray(before)
+          ? [...before, headerValue]
+          : [before, headerValue];
+    // defineProperty, not assignment: a header named `__proto__` must become an own property, as in
+    // kafkajs (whose spread defines it), and not replace the object's prototype.
+    if (name === '__proto__')
+      Object.defineProperty(headers, name, {
+        value: next,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else headers[name] = next;
   }
   return {
     magicByte,
@@ -93,8 +112,13 @@ export const originalDecoderFile = join(
   'src/protocol/recordBatch/record/v0/decoder.js',
 );
 
+/** The kafkajs release this decoder was written and tested against (the adapter pins it). */
+const KAFKAJS_VERSION = '2.2.4';
+const installedVersion = (require('kafkajs/package.json') as { version: string }).version;
+
 const cache = require.cache as Record<string, unknown>;
-if (cache[originalDecoderFile] === undefined) {
+// Only for the release it was checked against: another kafkajs keeps its own decoder.
+if (installedVersion === KAFKAJS_VERSION && cache[originalDecoderFile] === undefined) {
   const replacement = new Module(originalDecoderFile);
   replacement.filename = originalDecoderFile;
   replacement.exports = decodeRecord;

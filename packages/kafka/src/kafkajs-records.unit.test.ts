@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { decodeRecord, originalDecoderFile } from './kafkajs-records';
+import { decodeRecord, decoderStats, originalDecoderFile } from './kafkajs-records';
 
 const require = createRequire(originalDecoderFile);
 const Decoder = require('../../../decoder') as new (b: Buffer) => unknown;
@@ -35,8 +35,25 @@ function both(record: object, context: object) {
 describe('replacement kafkajs record decoder', () => {
   const context = { firstOffset: '41', firstTimestamp: '1767225600000', magicByte: 2, timestampType: 0 };
 
-  test('is the one kafkajs loads', () => {
+  test("is the one kafkajs' record-batch decoder uses", async () => {
     expect(require(originalDecoderFile)).toBe(decodeRecord);
+    const { RecordBatch } = require('../../v0/index') as {
+      RecordBatch: (b: object) => Promise<{ buffer: Buffer }>;
+    };
+    const decodeBatch = require('../../v0/decoder') as (
+      d: unknown,
+    ) => Promise<{ records: { offset: string }[] }>;
+    const batch = await RecordBatch({
+      firstTimestamp: 1767225600000,
+      maxTimestamp: 1767225600000,
+      records: [0, 1, 2].map((i) =>
+        Record({ offsetDelta: i, timestampDelta: 0, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) }),
+      ),
+    });
+    const before = decoderStats.records;
+    const decoded = await decodeBatch(new Decoder(batch.buffer));
+    expect(decoded.records.map((r) => r.offset)).toEqual(['0', '1', '2']);
+    expect(decoderStats.records - before).toBe(3);
   });
 
   test('decodes like kafkajs: key, value, offsets, timestamps, headers', () => {
@@ -54,12 +71,20 @@ describe('replacement kafkajs record decoder', () => {
     expect(ours).toMatchObject({ offset: '48', timestamp: '1767225601234' });
   });
 
-  test('repeated header names become arrays; null key and value stay null', () => {
+  test('repeated header names become arrays; null key and value stay null; __proto__ is an own header', () => {
     const { ours, theirs } = both(
       { offsetDelta: 0, key: null, value: null, headers: { h: ['1', '2', '3'], g: 'x' } },
       context,
     );
     expect(ours).toEqual(theirs);
+    const headers = JSON.parse('{"__proto__":"evil","content-type":"x"}') as Record<string, string>;
+    const proto = both({ offsetDelta: 0, key: null, value: null, headers }, context);
+    expect(Object.keys(proto.ours.headers)).toEqual(
+      Object.keys((proto.theirs as { headers: object }).headers),
+    );
+    expect(Object.getPrototypeOf(proto.ours.headers)).toBe(Object.prototype);
+    const control = both({ offsetDelta: 0, key: null, value: null }, { ...context, isControlBatch: true });
+    expect(control.ours).toEqual(control.theirs);
     expect((ours.headers.h as Buffer[]).map(String)).toEqual(['1', '2', '3']);
   });
 

@@ -16,8 +16,8 @@
  * The projection's rebuild CLI (`projection:rebuild`) serves no requests, so only throughput counts.
  * Catching up, the consumer keeps a few thousand parsed events alive across each transaction's
  * round trips; with 16 MiB they outlived two scavenges and were copied into the old generation,
- * and GC was a quarter of the consumer thread. With 128 MiB most die young: on the catch-up
- * benchmark (1M events) 35-36k became 40-43k events/s.
+ * and GC was a quarter of the consumer thread. With a 128 MiB semi-space most die young: on the
+ * catch-up benchmark (1M events) 32.6-36.2k became 40.5-42.6k events/s.
  */
 const flags: Readonly<Record<string, readonly string[]>> = {
   gateway: ['--max-semi-space-size=64'],
