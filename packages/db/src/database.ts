@@ -68,20 +68,28 @@ export async function withConnection<T>(
     });
     return await fn(bound, client);
   } catch (error) {
-    // A server error (it has a SQLSTATE code) leaves the connection usable; anything else may not.
-    if (
-      !(
-        error instanceof Error &&
-        'code' in error &&
-        typeof error.code === 'string' &&
-        error.code.length === 5
-      )
-    )
-      broken = error instanceof Error ? error : new Error(String(error));
+    if (!leavesConnectionUsable(error)) broken = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * Whether a connection that threw `error` may go back to the pool. A server error (it carries a
+ * SQLSTATE) leaves the connection usable, unless it ended the session: severity FATAL or PANIC,
+ * class 08 (connection exception) or 57P (the backend was terminated or the server is shutting
+ * down). Such a connection is closed by the server right after the error; released as healthy, it
+ * could be handed to the next caller before its end was noticed, and fail that caller's work too.
+ * Anything without a SQLSTATE (a socket error, a timeout) may have left it in any state.
+ */
+export function leavesConnectionUsable(error: unknown): boolean {
+  if (!(error instanceof Error) || !('code' in error)) return false;
+  const { code } = error as { code?: unknown };
+  if (typeof code !== 'string' || code.length !== 5) return false;
+  const severity = (error as { severity?: unknown }).severity;
+  if (severity === 'FATAL' || severity === 'PANIC') return false;
+  return !code.startsWith('08') && !code.startsWith('57P');
 }
 
 /** The same server, database `postgres`: where CREATE/DROP DATABASE are issued from. */
