@@ -4,7 +4,7 @@ import { exampleCaseIds, exampleData, exampleOrganisations, makeEvent } from '@k
 import { seedDemo } from '@ketenhub/infra/demo';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import { type Browser, chromium } from 'playwright-core';
-import { eventually, type HubProcesses, json, runHub } from './support/hub';
+import { eventually, type HubProcesses, json, publishAccepted, runHub } from './support/hub';
 
 /**
  * The case worker's page in a real browser (Debian's chromium, driven by playwright-core) against
@@ -36,6 +36,20 @@ const test = base.extend<{ hub: HubProcesses; browser: Browser }>({
     { scope: 'file' },
   ],
 });
+
+/** Registers a WMO system of the municipality that may publish `publishes`; its token and source. */
+async function registerGemeenteSystem(hub: HubProcesses, name: string, publishes: string[]) {
+  const res = await admin(hub, '/systems', {
+    oin: exampleOrganisations.gemeente.oin,
+    name,
+    roles: ['gemeente'],
+    domains: ['wmo'],
+    publishes,
+    consumes: [],
+  });
+  expect(res.status).toBe(201);
+  return json<{ token: string; source: string }>(res);
+}
 
 const admin = (hub: HubProcesses, path: string, body: unknown) =>
   fetch(`${hub.url('registry')}${path}`, {
@@ -109,29 +123,13 @@ describe('the case worker page', () => {
     expect(before).toBeGreaterThan(0);
 
     // Another system of the municipality adds a document: the page shows it without a reload.
-    const registered = await admin(hub, '/systems', {
-      oin: gemeente.oin,
-      name: 'e2e-dms',
-      roles: ['gemeente'],
-      domains: ['wmo'],
-      publishes: ['nl.ketens.document-toegevoegd'],
-      consumes: [],
-    });
-    expect(registered.status).toBe(201);
-    const dms = await json<{ token: string; source: string }>(registered);
+    const dms = await registerGemeenteSystem(hub, 'e2e-dms', ['nl.ketens.document-toegevoegd']);
     const document = makeEvent('nl.ketens.document-toegevoegd', undefined, {
       subject: exampleCaseIds.wmo,
       id: randomUUID(),
       source: dms.source,
     });
-    await eventually(async () => {
-      const res = await fetch(`${hub.url('gateway')}/events`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${dms.token}`, 'content-type': 'application/cloudevents+json' },
-        body: JSON.stringify(document),
-      });
-      return res.status === 202 ? true : undefined;
-    }, 'the gateway accepts the new system');
+    await publishAccepted(hub, dms.token, document, 'the gateway accepts the new system');
     await expect.poll(() => page.locator('#tijdlijn li').count(), { timeout: 30_000 }).toBe(before + 1);
     expect(await page.textContent('#tijdlijn')).toContain('nl.ketens.document-toegevoegd');
     // Only the chain case id is ever in the address.
@@ -147,16 +145,7 @@ describe('the case worker page', () => {
     await page.locator('#lijst').waitFor();
 
     // Paging: 26 more WMO cases make more than one page of 25.
-    const opener = await admin(hub, '/systems', {
-      oin: gemeente.oin,
-      name: 'e2e-intake',
-      roles: ['gemeente'],
-      domains: ['wmo'],
-      publishes: ['nl.ketens.ketenzaak-geopend'],
-      consumes: [],
-    });
-    expect(opener.status).toBe(201);
-    const intake = await json<{ token: string; source: string }>(opener);
+    const intake = await registerGemeenteSystem(hub, 'e2e-intake', ['nl.ketens.ketenzaak-geopend']);
     const openings = Array.from({ length: 26 }, (_, i) =>
       makeEvent(
         'nl.ketens.ketenzaak-geopend',
@@ -164,17 +153,7 @@ describe('the case worker page', () => {
         { subject: randomUUID(), id: randomUUID(), source: intake.source },
       ),
     );
-    await eventually(async () => {
-      const res = await fetch(`${hub.url('gateway')}/events`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${intake.token}`,
-          'content-type': 'application/cloudevents-batch+json',
-        },
-        body: JSON.stringify(openings),
-      });
-      return res.status === 202 ? true : undefined;
-    }, 'the gateway accepts the 26 openings');
+    await publishAccepted(hub, intake.token, openings, 'the gateway accepts the 26 openings');
     await eventually(async () => {
       const res = await fetch(`${hub.url('projection')}/cases?domein=wmo&limit=100`, {
         headers: { authorization: `Bearer ${token}` },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '@ketenhub/client';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
-import { eventually, type HubProcesses, json, runHub } from './support/hub';
+import { eventually, type HubProcesses, json, publishAccepted, runHub } from './support/hub';
 
 /**
  * An integrator's afternoon across the hub's processes (registry, gateway, dispatcher), as
@@ -102,17 +102,7 @@ describe('webhooks end to end', () => {
         subject: caseId,
         as: 'gemeente',
       });
-      await eventually(async () => {
-        const res = await fetch(`${hub.url('gateway')}/events`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${wmoSystem.token}`,
-            'content-type': 'application/cloudevents+json',
-          },
-          body: JSON.stringify(opening),
-        });
-        return res.status === 202 ? true : undefined;
-      }, 'the gateway accepts the registered system');
+      await publishAccepted(hub, wmoSystem.token, opening, 'the gateway accepts the registered system');
 
       const toewijzing = (id = randomUUID()) =>
         makeEvent('nl.wmo.toewijzing-verzonden', undefined, { subject: caseId, id, as: 'gemeente' });

@@ -188,3 +188,28 @@ export async function runHub(
     await hub.stopAll();
   }
 }
+
+/**
+ * Publishes through the gateway until it answers 202 (an array as one batch): a system registered
+ * a moment ago is known to the gateway only once the registry's state topic has reached it.
+ */
+export async function publishAccepted(
+  hub: HubProcesses,
+  token: string,
+  events: unknown,
+  what: string,
+): Promise<void> {
+  await eventually(async () => {
+    const res = await fetch(`${hub.url('gateway')}/events`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': Array.isArray(events)
+          ? 'application/cloudevents-batch+json'
+          : 'application/cloudevents+json',
+      },
+      body: JSON.stringify(events),
+    });
+    return res.status === 202 ? true : undefined;
+  }, what);
+}

@@ -2,19 +2,24 @@ import { withConnection } from '@ketenhub/db';
 import { toKafkaRecord } from '@ketenhub/events';
 import type { ConsumedRecord } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { newCaseId, testContext, wmoLifecycle } from '../cases/testing';
 import { createVersion, migrateBase } from '../versions/versions';
 import { projectBatches } from './projector';
+
+/** A projection version of its own for one test (base schema named after the test's prefix). */
+async function freshVersion(db: Kysely<unknown>, prefix: string, name: string) {
+  const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+  await migrateBase(db, base);
+  return createVersion(db, base, `${prefix}-${name}`);
+}
 
 describe('projector timeline loading on a real PostgreSQL', () => {
   test('COPY for large batches; a repeated event falls back to the statement and counts once', async ({
     testDb,
     prefix,
   }) => {
-    const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
-    await migrateBase(testDb.db, base);
-    const version = await createVersion(testDb.db, base, `${prefix}-copy`);
+    const version = await freshVersion(testDb.db, prefix, 'copy');
     const records = (
       partition: number,
       events: ReturnType<typeof wmoLifecycle>,
@@ -88,9 +93,7 @@ describe('projector timeline loading on a real PostgreSQL', () => {
     testDb,
     prefix,
   }) => {
-    const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
-    await migrateBase(testDb.db, base);
-    const version = await createVersion(testDb.db, base, `${prefix}-bytes`);
+    const version = await freshVersion(testDb.db, prefix, 'bytes');
     const events = Array.from({ length: 8 }, () => newCaseId()).flatMap((id) => wmoLifecycle(id));
     // tracestate is free text (at most 512 characters): room for everything COPY must escape.
     const tricky = 'ketenhub=a\\b"c\nd\te\r€ë';
