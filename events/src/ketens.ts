@@ -12,21 +12,21 @@ import { addRuleIssue, rules } from './rules';
 
 /**
  * Legal clocks the hub keeps per chain case (DOMAIN.md section 6), with term and source article.
- * Articles marked [verify] come from DOMAIN.md and must be checked against wetten.overheid.nl.
+ * Articles were checked against law texts and commentaries (docs/projection.md, "Legal sources").
  */
 export const termijnen = {
   'wmo-onderzoek': { termijn: '6 weken na de melding', grondslag: 'Wmo 2015 art. 2.3.2 lid 1' },
   'wmo-beschikking': {
     termijn: '2 weken na de aanvraag',
-    grondslag: 'Wmo 2015 art. 2.3.5 lid 1 [verify lid]',
+    grondslag: 'Wmo 2015 art. 2.3.5 lid 2',
   },
   'omgevingswet-beslistermijn-regulier': {
     termijn: '8 weken na ontvangst, eenmaal te verlengen met ten hoogste 6 weken',
-    grondslag: 'Omgevingswet art. 16.64 [verify lid]',
+    grondslag: 'Omgevingswet art. 16.64 lid 1 en 2',
   },
   'omgevingswet-beslistermijn-uitgebreid': {
     termijn: '6 maanden na ontvangst, eenmaal te verlengen met 6 weken',
-    grondslag: 'Awb art. 3:18',
+    grondslag: 'Awb art. 3:18 lid 1 en 2',
   },
   'omgevingswet-aanvulling': {
     termijn: 'door het bevoegd gezag gestelde termijn',

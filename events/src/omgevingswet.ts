@@ -57,7 +57,7 @@ export const aanvraagOntvangen = defineEvent({
   publishers: authorities,
   consumers: ['omgevingsdienst', 'ketenhub'],
   clockEffect:
-    'Start de beslistermijn: regulier 8 weken (Omgevingswet art. 16.64 [verify]); uitgebreid 6 maanden (Awb 3:18).',
+    'Start de beslistermijn: regulier 8 weken (Omgevingswet art. 16.64 lid 1); uitgebreid 6 maanden (Awb 3:18 lid 1).',
   personalData: false,
   sets: { fact: 'aanvraag en procedure', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });
@@ -99,7 +99,7 @@ export const aanvullingGevraagd = defineEvent({
   publishers: authorities,
   consumers: ['ketenhub'],
   clockEffect:
-    'Schort de beslistermijn op vanaf de dag na verzoekdatum tot de aanvulling binnen is (Awb 4:15).',
+    'Schort de beslistermijn op vanaf de dag na verzoekdatum tot de aanvulling binnen is (Awb 4:15 lid 1 onder a).',
   personalData: false,
   sets: { fact: 'opschorting', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });
@@ -114,7 +114,7 @@ export const aanvullingOntvangen = defineEvent({
   },
   publishers: authorities,
   consumers: ['ketenhub'],
-  clockEffect: 'Hervat de beslistermijn op de dag van ontvangst (Awb 4:15).',
+  clockEffect: 'Hervat de beslistermijn op de dag van ontvangst (Awb 4:15 lid 1 onder a).',
   personalData: false,
   sets: { fact: 'einde opschorting', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });
@@ -149,7 +149,7 @@ export const beslistermijnVerlengd = defineEvent({
   publishers: authorities,
   consumers: ['ketenhub'],
   clockEffect:
-    'Verlengt de beslistermijn eenmaal met ten hoogste 6 weken (regulier: Omgevingswet art. 16.64 [verify]; uitgebreid: Awb 3:18 lid 2).',
+    'Verlengt de beslistermijn eenmaal met ten hoogste 6 weken (regulier: Omgevingswet art. 16.64 lid 2; uitgebreid: Awb 3:18 lid 2).',
   personalData: false,
   sets: { fact: 'verlenging beslistermijn', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });

@@ -157,7 +157,7 @@ export const aanvraagOntvangen = defineEvent({
   },
   publishers: ['gemeente'],
   consumers: ['ketenhub'],
-  clockEffect: 'Start de beslistermijn van 2 weken voor de beschikking (Wmo 2015 art. 2.3.5 [verify lid]).',
+  clockEffect: 'Start de beslistermijn van 2 weken voor de beschikking (Wmo 2015 art. 2.3.5 lid 2).',
   personalData: false,
   sets: { fact: 'aanvraag', owners: ['gemeente'] },
 });
@@ -319,7 +319,7 @@ export const zorgGestopt = defineEvent({
     redenBeeindiging: z
       .string()
       .regex(/^\d{2}$/, { error: 'must be a 2-digit iWmo reden beeindiging code' })
-      .meta({ description: 'iWmo RedenBeeindiging code (codelist WMO588) [verify codes]' }),
+      .meta({ description: 'iWmo RedenBeeindiging code (codelist WMO588; iWmo 3.2: 02, 19-23, 31, 36-39)' }),
   }),
   description: {
     nl: 'De zorgaanbieder meldt het einde van de ondersteuning met de reden van beëindiging (WMO307).',

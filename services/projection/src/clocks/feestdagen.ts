@@ -6,8 +6,8 @@
  * - `atw-art-3`: art. 3 lid 1 Algemene termijnenwet: Nieuwjaarsdag, tweede Paas- en Pinksterdag,
  *   beide Kerstdagen, Hemelvaartsdag, de dag waarop de verjaardag van de Koning wordt gevierd
  *   (27 April; 26 April when the 27th is a Sunday) and 5 mei (every year, not only lustrum years).
- *   Goede Vrijdag is listed as the brief and DOMAIN.md do [verify: art. 3 lid 1 or lid 2 Atw].
- * - `besluit-gelijkstelling`: days a royal decree equates with a holiday for a period of years
+ *   Goede Vrijdag is equated with them by art. 3 lid 2 (the law itself, not a decree).
+ * - `besluit-gelijkstelling`: days a royal decree (art. 3 lid 3) equates with a holiday for a period of years
  *   (the Friday after Hemelvaartsdag; a Monday or Friday next to a holiday on a Tuesday or
  *   Thursday). Every such day is marked `verify: true`: check the decree in force
  *   ("Besluit gelijkstelling dagen Algemene termijnenwet", Staatsblad) before relying on it.
