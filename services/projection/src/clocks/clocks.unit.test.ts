@@ -190,6 +190,18 @@ describe('clocks', () => {
     expect(berekenTermijn({ ...base, verlenging: { weken: 6 } }).deadline).toBe('2026-10-14');
   });
 
+  test('extended procedure: six months end on a Saturday too (Atw art. 4: no extension for terms of 3 months or more)', () => {
+    const t = berekenTermijn(klok({ soort: 'omgevingswet-beslistermijn-uitgebreid', start: '2026-03-05' }));
+    expect(t.deadline).toBe('2026-09-05'); // a Saturday
+    expect(t.atwVerschoven).toBeNull();
+    // The eight-week regular term still moves to the next working day (2026-10-03 is a Saturday).
+    const regulier = berekenTermijn(
+      klok({ soort: 'omgevingswet-beslistermijn-regulier', start: '2026-08-08' }),
+    );
+    expect(regulier.termijnEinde).toBe('2026-10-03');
+    expect(regulier.deadline).toBe('2026-10-05');
+  });
+
   test('zienswijzen: 6 weeks from the first day ter inzage (Awb 3:16), Atw applied', () => {
     const t = berekenTermijn(klok({ soort: 'omgevingswet-zienswijzen', start: '2026-05-04' }));
     expect(t.termijnEinde).toBe('2026-06-14');

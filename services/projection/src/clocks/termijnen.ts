@@ -60,11 +60,12 @@ export const klokRegels: Readonly<Record<Termijnsoort, KlokRegel>> = {
     verlenging: { soort: 'weken', maxWeken: 6, grondslag: 'Omgevingswet art. 16.64 lid 2' },
   },
   'omgevingswet-beslistermijn-uitgebreid': {
-    // [verify] Atw art. 4 is said (in commentaries, not yet read in the law text) to exclude terms of
-    // three months or more from the weekend/holiday extension; this term still applies it.
     termijn: { eenheid: 'maanden', aantal: 6, telling: 'dag-na' },
     grondslag: 'Awb art. 3:18 lid 1',
-    atw: true,
+    // Atw art. 4 leaves terms of three months or more out of the weekend and holiday extension (two
+    // commentaries agree; the lid is not yet read in the law text [verify lid]): a six-month term
+    // that ends on a Saturday ends on that Saturday.
+    atw: false,
     opschortbaar: true,
     verlenging: { soort: 'weken', maxWeken: 6, grondslag: 'Awb art. 3:18 lid 2' },
   },
