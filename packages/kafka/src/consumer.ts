@@ -90,6 +90,9 @@ function toHeaders(headers: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+/** Attempts to load the stored positions at a join before the consumer gives up (about 11 s). */
+const LOAD_POSITIONS_ATTEMPTS = 6;
+
 export async function runConsumer(client: KafkaClient, options: ConsumerOptions): Promise<RunningConsumer> {
   const consumer: Consumer = client.kafka.consumer({
     groupId: options.groupId,
@@ -131,13 +134,30 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
     await commitPending();
   };
 
+  /**
+   * The stored positions, retried with backoff: a database hiccup at the moment of a join (a
+   * connection cut, a failover) must not end the consumer for good. Until the seek, kafkajs may
+   * already fetch from Kafka's committed offsets, which trail the stored positions; what it hands in
+   * from there is skipped as already applied, so waiting here loses and repeats nothing.
+   */
+  const loadPositionsRetried = async (topic: string, partitions: number[]) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await options.loadPositions?.(topic, partitions);
+      } catch (error) {
+        if (attempt + 1 >= LOAD_POSITIONS_ATTEMPTS || stopped) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(4_000, 250 * 2 ** attempt)));
+      }
+    }
+  };
+
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     ready = true;
     if (!options.loadPositions) return;
     const assignment = event.payload.memberAssignment;
     void (async () => {
       for (const [topic, partitions] of Object.entries(assignment)) {
-        const positions = await options.loadPositions?.(topic, partitions);
+        const positions = await loadPositionsRetried(topic, partitions);
         for (const [partition, offset] of positions ?? []) {
           consumer.seek({ topic, partition, offset });
         }

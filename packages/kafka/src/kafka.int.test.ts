@@ -158,4 +158,43 @@ describe('kafka adapter on a real broker', () => {
       new Set(Array.from({ length: total }, (_, i) => `v${i}`)),
     );
   });
+
+  test('stored positions that fail to load at a join are retried: the consumer keeps running and misses nothing', async ({
+    kafka,
+    topic,
+    groupId,
+  }) => {
+    const name = topic('positions-retry');
+    await ensureTopics(kafka.client, [caseEventTopic(name, 3)]);
+    const publisher = await createPublisher(kafka.client);
+    const total = 90;
+    await publisher.publish(
+      Array.from({ length: total }, (_, i) => ({ topic: name, key: `case-${i % 7}`, value: `v${i}` })),
+    );
+    await publisher.close();
+    let loads = 0;
+    let stoppedWith: Error | undefined;
+    const seen = new Set<string>();
+    const consumer = await runConsumer(kafka.client, {
+      groupId,
+      topics: [name],
+      // The database is unreachable for the first two attempts (as when a connection is cut).
+      loadPositions: async () => {
+        loads++;
+        if (loads <= 2) throw new Error('terminating connection due to administrator command');
+        return new Map();
+      },
+      onStop: (error) => {
+        stoppedWith = error;
+      },
+      handleBatch: async (batch) => {
+        for (const r of batch.records) seen.add(String(r.value));
+        return ack();
+      },
+    });
+    await until(() => seen.size === total && loads >= 3);
+    expect(stoppedWith).toBeUndefined();
+    expect(consumer.isReady()).toBe(true);
+    await consumer.stop();
+  });
 });
