@@ -26,8 +26,6 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { dropDatabase } from '@ketenhub/db';
 import { caseDomains } from '@ketenhub/events';
 import { exampleData, exampleOrganisations } from '@ketenhub/events/testing';
@@ -41,6 +39,7 @@ import {
 } from '@ketenhub/kafka';
 import { producerPerformance } from '@ketenhub/kafka/testing';
 import { serviceNodeFlags } from '@ketenhub/service';
+import { settleHeap } from '@ketenhub/testkit/heap';
 import autocannon from 'autocannon';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -269,18 +268,6 @@ async function openCases(n: number): Promise<string[]> {
   });
   if (res.status !== 202) throw new Error(`opening cases: ${res.status} ${(await res.text()).slice(0, 500)}`);
   return ids;
-}
-
-/**
- * A full, synchronous garbage collection of this process. Building the request bodies leaves
- * hundreds of MB of garbage; without this, V8's background threads marked and swept it during the
- * measured phase, about 10 µs of CPU per event taken from the machine the gateway runs on.
- */
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-function settleHeap() {
-  collectGarbage();
-  collectGarbage();
 }
 
 /**

@@ -20,8 +20,6 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createDatabase, dropDatabase, ensureDatabase, migrateToLatest } from '@ketenhub/db';
 import { type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import {
@@ -37,6 +35,7 @@ import {
   topicOffsets,
 } from '@ketenhub/kafka';
 import { createLogger, serviceNodeFlags, signDevToken } from '@ketenhub/service';
+import { settleHeap } from '@ketenhub/testkit/heap';
 import type { PacedLoadResult } from '@ketenhub/testkit/paced-load';
 import type { PacedLoadSpec } from '@ketenhub/testkit/paced-load-cli';
 import { Command } from 'commander';
@@ -207,20 +206,6 @@ function freePort(): Promise<number> {
  */
 const heapFlags = process.execArgv.filter((a) => a.startsWith('--max-'));
 const rebuildFlags = [...serviceNodeFlags('projection:rebuild')];
-
-/**
- * A full, synchronous garbage collection of this process before each measured phase. Producing the
- * events and building the COPY rows leave hundreds of MB of garbage, which V8's background threads
- * otherwise mark and sweep during the next phase, on the cores PostgreSQL needs: the COPY baseline
- * then moved with this process's heap settings (83-91k rows/s with the rebuild flags, 105-107k
- * without) instead of measuring PostgreSQL.
- */
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-function settleHeap() {
-  collectGarbage();
-  collectGarbage();
-}
 
 async function main() {
   if (heapFlags.join(' ') !== rebuildFlags.join(' ')) {

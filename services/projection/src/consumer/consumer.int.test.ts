@@ -15,9 +15,15 @@ import { fold } from '../cases/evolve';
 import { newCaseId, omgevingswetLifecycle, testContext, wmoLifecycle } from '../cases/testing';
 import { projectionChecksum } from '../versions/checksum';
 import { createVersion, migrateBase } from '../versions/versions';
-import { startProjectionConsumer } from './consumer';
+import { type ProjectionConsumerOptions, startProjectionConsumer } from './consumer';
 
 const logger = createLogger({ service: 'projection-test', level: 'silent' });
+
+/** The consumer as these tests run it: the test's Kafka client and the shared context and logger. */
+const consume = (
+  client: ProjectionConsumerOptions['client'],
+  o: Omit<ProjectionConsumerOptions, 'client' | 'ctx' | 'logger'>,
+) => startProjectionConsumer({ client, ctx: testContext, logger, ...o });
 
 /** A projection base schema and the two domain topics, fresh for one test. */
 async function projectionWorld(
@@ -92,21 +98,15 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     const consumers: RunningConsumer[] = [];
     try {
       consumers.push(
-        await startProjectionConsumer({
-          client: kafka.client,
+        await consume(kafka.client, {
           db: testDb.db,
           version: inOrder,
           topics: [wmoTopic, owTopic],
-          ctx: testContext,
-          logger,
         }),
-        await startProjectionConsumer({
-          client: kafka.client,
+        await consume(kafka.client, {
           db: testDb.db,
           version: shuffled,
           topics: [wmoTopicB, owTopicB],
-          ctx: testContext,
-          logger,
           // Version B loads its timeline with COPY (and its duplicates fall back to the statement).
           copyMinRecords: 1,
         }),
@@ -196,22 +196,16 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     };
     try {
       consumers.push(
-        await startProjectionConsumer({
-          client: kafka.client,
+        await consume(kafka.client, {
           db: testDb.db,
           version: calm,
           topics: [wmoTopic, owTopic],
-          ctx: testContext,
-          logger,
           ...small,
         }),
-        await startProjectionConsumer({
-          client: kafka.client,
+        await consume(kafka.client, {
           db: cutDb,
           version: cut,
           topics: [wmoTopic, owTopic],
-          ctx: testContext,
-          logger,
           onStop,
           ...small,
         }),
