@@ -1,6 +1,7 @@
 import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import { defaultRetry, type KafkaClient } from './client';
 import { murmur2 } from './murmur2';
+import { useLeanProduceEncoder } from './produce-request';
 import { withTimeout } from './publish-timeout';
 import type { OutgoingRecord, PublishedRecord, Publisher, PublisherOptions } from './publisher';
 
@@ -91,6 +92,9 @@ export async function createPlatformaticPublisher(
       return bytes ? murmur2(bytes) & 0x7fffffff : 0;
     },
   });
+  // Our Produce encoder: one buffer per request instead of the library's buffer lists (see
+  // produce-request.ts); the library's own is used on any other version.
+  useLeanProduceEncoder(producer);
   try {
     // Fails like kafkajs' connect() when no broker answers, and takes the producer id up front.
     await producer.initIdempotentProducer({});
