@@ -83,16 +83,15 @@ describe('parsing a batch body element by element', () => {
       if (jsonArrayElements(body)) split++;
 
       // One byte deleted, replaced or inserted: JSON.parse decides valid or not, we must agree.
-      const damaged = Buffer.from(body);
-      const at = Math.floor(next() * damaged.length);
+      const at = Math.floor(next() * body.length);
       const byte = '[]{},"\\: 1x'.charCodeAt(Math.floor(next() * 11));
       const mutation = Math.floor(next() * 3);
       const changed =
         mutation === 0
-          ? Buffer.concat([damaged.subarray(0, at), damaged.subarray(at + 1)])
+          ? Buffer.concat([body.subarray(0, at), body.subarray(at + 1)])
           : mutation === 1
-            ? (damaged.fill(byte, at, at + 1), damaged)
-            : Buffer.concat([damaged.subarray(0, at), Buffer.from([byte]), damaged.subarray(at)]);
+            ? Buffer.concat([body.subarray(0, at), Buffer.from([byte]), body.subarray(at + 1)])
+            : Buffer.concat([body.subarray(0, at), Buffer.from([byte]), body.subarray(at)]);
       const expected = reference(changed);
       expect(ours(changed), `seed ${seed}, mutation ${mutation} at ${at}`).toEqual(expected);
       damagedOutcomes[expected === 'invalid' ? 'invalid' : 'valid']++;
