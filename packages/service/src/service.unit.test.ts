@@ -69,6 +69,18 @@ describe('trace context', () => {
     expect(child.spanId).not.toBe(parent?.spanId);
     expect(formatTraceparent(child)).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
   });
+
+  it('draws new ids from the random pool across its refills, each one different', () => {
+    // 3,000 new traces use 72 KB of random bytes: the 4 KiB pool is refilled many times.
+    const seen = new Set<string>();
+    for (let i = 0; i < 3_000; i++) {
+      const trace = childTrace();
+      expect(formatTraceparent(trace)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      seen.add(trace.traceId);
+      seen.add(trace.spanId);
+    }
+    expect(seen.size).toBe(6_000);
+  });
 });
 
 describe('case-worker tokens', () => {
