@@ -451,6 +451,10 @@ async function main() {
     console.log(
       `    gateway CPU ${((singleRun.gatewayCpuS * 1e6) / Math.max(1, single.total)).toFixed(0)} µs/request (${singleRun.gatewayCores.toFixed(2)} cores busy); machine ${(singleRun.machineBusy * 100).toFixed(0)}% busy`,
     );
+    const perRequest = (s: number) => `${((s * 1e6) / Math.max(1, single.total)).toFixed(0)} µs`;
+    console.log(
+      `    CPU per request elsewhere: PostgreSQL ${perRequest(singleRun.others.postgres)}, broker ${perRequest(singleRun.others.broker)}, load generator ${perRequest(singleRun.others.load)} (of which kernel ${perRequest(singleRun.others.loadSystem)})`,
+    );
 
     // Honesty check: every 202 must be a record in Kafka, and nothing twice. Each event has its own
     // id, so the records must number at least the 202s (fewer: a 202 without a durable record) and at
