@@ -46,6 +46,9 @@ export interface AcceptorOptions {
 
 interface Pending {
   item: Submission;
+  /** keyOf(source, id) and the record's size, computed once: a flush looks them up several times. */
+  key: string;
+  size: number;
   resolve: (result: AcceptResult) => void;
 }
 
@@ -57,6 +60,14 @@ interface InFlight {
 }
 
 const keyOf = (source: string, id: string) => `${id}\u0000${source}`;
+
+/** The first submission of a (source, id) in a flush, and the requests waiting for its outcome. */
+interface Leader {
+  item: Submission;
+  key: string;
+  size: number;
+  waiters: Pending[];
+}
 
 /**
  * Makes checked events durable, exactly once per source + id, and batches the work of concurrent
@@ -98,7 +109,10 @@ export class Acceptor {
   submit(items: readonly Submission[]): Promise<AcceptResult[]> {
     if (this.closed) return Promise.resolve(items.map(() => ({ status: 'unavailable' as const })));
     const promises = items.map(
-      (item) => new Promise<AcceptResult>((resolve) => this.queue.push({ item, resolve })),
+      (item) =>
+        new Promise<AcceptResult>((resolve) =>
+          this.queue.push({ item, key: keyOf(item.source, item.id), size: sizeOf(item.record), resolve }),
+        ),
     );
     this.schedule();
     return Promise.all(promises);
@@ -158,7 +172,7 @@ export class Acceptor {
     let bytes = 0;
     let n = 0;
     while (n < this.queue.length && n < this.options.maxBatch) {
-      const size = sizeOf(this.queue[n]!.item.record);
+      const size = this.queue[n]!.size;
       if (n > 0 && bytes + size > maxBytes) break;
       bytes += size;
       n++;
@@ -170,9 +184,9 @@ export class Acceptor {
     const { db } = this.options;
     const waits: Promise<void>[] = [];
     // One leader per (source, id) in this flush; repeats follow it (same hash) or conflict.
-    const leaders = new Map<string, { item: Submission; waiters: Pending[] }>();
+    const leaders = new Map<string, Leader>();
     for (const p of batch) {
-      const key = keyOf(p.item.source, p.item.id);
+      const key = p.key;
       const claim = this.claiming.get(key);
       if (claim) {
         // Another flush of this process is between its insert and its write: decide after it.
@@ -188,7 +202,7 @@ export class Acceptor {
         continue;
       }
       const leader = leaders.get(key);
-      if (!leader) leaders.set(key, { item: p.item, waiters: [p] });
+      if (!leader) leaders.set(key, { item: p.item, key, size: p.size, waiters: [p] });
       else if (leader.item.hash === p.item.hash) leader.waiters.push(p);
       else p.resolve({ status: 'conflict' });
     }
@@ -214,11 +228,7 @@ export class Acceptor {
     void Promise.all(waits);
   }
 
-  private async flushLeaders(
-    entries: { item: Submission; waiters: Pending[] }[],
-    waits: Promise<void>[],
-    db: Kysely<GatewayDatabase>,
-  ) {
+  private async flushLeaders(entries: Leader[], waits: Promise<void>[], db: Kysely<GatewayDatabase>) {
     if (entries.length === 0) return;
 
     const attempt = randomUUID();
@@ -238,8 +248,8 @@ export class Acceptor {
     }
 
     const toPublish: typeof entries = [];
-    const seenBefore = entries.filter((e) => !claimedKeys.has(keyOf(e.item.source, e.item.id)));
-    for (const e of entries) if (claimedKeys.has(keyOf(e.item.source, e.item.id))) toPublish.push(e);
+    const seenBefore: Leader[] = [];
+    for (const e of entries) (claimedKeys.has(e.key) ? toPublish : seenBefore).push(e);
 
     const republish: typeof entries = [];
     if (seenBefore.length > 0) {
@@ -251,7 +261,7 @@ export class Acceptor {
           on r.source = u.source and r.id = u.id`.execute(db);
       const stored = new Map(rows.rows.map((r) => [keyOf(r.source, r.id), r]));
       for (const e of seenBefore) {
-        const key = keyOf(e.item.source, e.item.id);
+        const key = e.key;
         const row = stored.get(key);
         const resolveAll = (result: AcceptResult) => {
           for (const w of e.waiters) w.resolve(result);
@@ -288,18 +298,19 @@ export class Acceptor {
     if (toPublish.length > 0) {
       // The real write, without a timeout of its own: the idempotent producer keeps retrying and
       // its outcome is tracked below, long after a caller may have been told 503.
-      const sent = this.merger.publish(toPublish.map((e) => e.item.record));
+      let bytes = 0;
+      for (const e of toPublish) bytes += e.size;
+      const sent = this.merger.publish(
+        toPublish.map((e) => e.item.record),
+        bytes,
+      );
       const facts = toPublish.flatMap((e) => (e.item.fact ? [e.item.fact] : []));
       const done = sent.then(() => this.options.caseBook.record(facts));
-      const keys = toPublish.map((e) => ({
-        source: e.item.source,
-        id: e.item.id,
-        key: keyOf(e.item.source, e.item.id),
-      }));
-      for (const [i, e] of toPublish.entries()) this.inflight.set(keys[i]!.key, { hash: e.item.hash, done });
+      const keys = toPublish.map((e) => e.key);
+      for (const e of toPublish) this.inflight.set(e.key, { hash: e.item.hash, done });
       done.then(
         () => {
-          this.toMark.push({ attempt, keys: keys.map((k) => k.key) });
+          this.toMark.push({ attempt, keys });
           void this.markAccepted();
         },
         (error: unknown) => {
@@ -307,7 +318,7 @@ export class Acceptor {
             { err: error, events: keys.length },
             'Kafka write failed; rows stay unconfirmed',
           );
-          for (const k of keys) this.inflight.delete(k.key);
+          for (const key of keys) this.inflight.delete(key);
         },
       );
       waits.push(

@@ -33,9 +33,9 @@ export class PublishMerger {
     private readonly maxBytes = 900_000,
   ) {}
 
-  publish(records: OutgoingRecord[]): Promise<void> {
+  /** `bytes`: the records' {@link sizeOf} in total, when the caller has it already. */
+  publish(records: OutgoingRecord[], bytes = records.reduce((sum, r) => sum + sizeOf(r), 0)): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const bytes = records.reduce((sum, r) => sum + sizeOf(r), 0);
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ records, bytes, resolve, reject });
       this.queuedBytes += bytes;
