@@ -27,8 +27,14 @@ export const gatewayEnv = commonEnv
       .default(16 * 1024 * 1024),
     /** Most events one Kafka write combines across concurrent requests (micro-batching). */
     GATEWAY_PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).default(2_000),
-    /** Kafka writes in flight at once; each one carries every event that arrived meanwhile. */
-    GATEWAY_PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /**
+     * Flushes (idempotency inserts) in flight at once; each one takes every event that arrived
+     * meanwhile, and their Kafka writes are merged separately. 1 by default: single-event POSTs
+     * then share a flush, one PostgreSQL transaction and one Kafka request with the requests that
+     * arrived during the previous one (measured with 24 clients: 85-97 µs of PostgreSQL CPU per
+     * request instead of 145-159 with 4, 3.0-3.4k requests/s instead of 2.2-2.5k; batches unchanged).
+     */
+    GATEWAY_PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     /** Consume `ingress.<systemId>` topics of Kafka-native systems. */
     GATEWAY_INGRESS: z
       .enum(['true', 'false'])
