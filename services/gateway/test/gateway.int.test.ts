@@ -309,6 +309,59 @@ describe('POST /events', () => {
     expect(unconfirmed.rows[0]?.n).toBe(0);
   });
 
+  test('a confirmation is recorded in the next flush’s transaction, or on its own when none comes', async ({
+    kafka,
+    testDb,
+    prefix,
+    topic,
+  }) => {
+    // A long wait, so the next flush surely comes first; then a short one, for the case without.
+    const { gw, g } = await world({ kafka: kafka.client, db: testDb.db, prefix, topic, markDelayMs: 60_000 });
+    const caseId = newCaseId();
+    const open = opening(caseId);
+    const m = melding(caseId);
+    const rowOf = async (id: string) =>
+      (
+        await sql<{ attempt: string; xmin: string }>`select attempt, xmin::text as xmin from gateway.received
+          where id = ${id}`.execute(testDb.db)
+      ).rows[0];
+    const confirmation = async (attempt: string) =>
+      (
+        await sql<{
+          xmin: string;
+        }>`select xmin::text as xmin from gateway.published where attempt = ${attempt}::uuid`.execute(
+          testDb.db,
+        )
+      ).rows[0];
+    try {
+      expect((await post(gw.url, g.token, open)).status).toBe(202);
+      const opened = await rowOf(open.id);
+      // Not recorded yet: it waits for a flush to take it along.
+      expect(await confirmation(opened!.attempt)).toBeUndefined();
+      expect((await post(gw.url, g.token, m)).status).toBe(202);
+      // Recorded by the statement that claimed the next event: the same transaction.
+      expect((await confirmation(opened!.attempt))?.xmin).toBe((await rowOf(m.id))!.xmin);
+    } finally {
+      await gw.close();
+    }
+    // close() recorded the last one.
+    expect(await confirmation((await rowOf(m.id))!.attempt)).toBeDefined();
+
+    const again = await world({ kafka: kafka.client, db: testDb.db, prefix, topic, markDelayMs: 50 });
+    try {
+      const alone = melding(caseId);
+      expect((await post(again.gw.url, again.g.token, alone)).status).toBe(202);
+      const row = await rowOf(alone.id);
+      const deadline = Date.now() + 5_000;
+      while (!(await confirmation(row!.attempt)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
+      // Recorded on its own, in a later transaction than the claim.
+      expect((await confirmation(row!.attempt))?.xmin).not.toBe(row!.xmin);
+    } finally {
+      await again.gw.close();
+    }
+  });
+
   test('batches answer per event: 202 when all pass, 207 with problems otherwise', async ({
     kafka,
     testDb,

