@@ -1,7 +1,8 @@
 /**
  * Producer benchmark (a script, not a test): `npm run bench:producer -w @ketenhub/kafka`.
  *
- * The adapter's `Publisher` on kafkajs and on @platformatic/kafka, on the same records (1 KiB values,
+ * The adapter's `Publisher` on kafkajs and on @platformatic/kafka (with our Produce encoder, the
+ * default, and with the library's own), on the same records (1 KiB values,
  * chain-case keys, the gateway's `content-type` and `ce_*` headers), against Kafka's own
  * ProducerPerformance (1 KiB, acks=all) in the same run. Publishes the way the gateway does: chunks
  * of about 900 KB, one write in flight (see services/gateway/src/ingest/publish-merger.ts). The
@@ -18,7 +19,6 @@ import {
   deleteTopics,
   ensureTopics,
   type OutgoingRecord,
-  type ProducerLibrary,
   parseBrokers,
   topicOffsets,
 } from '../src/index';
@@ -55,9 +55,18 @@ function records(topic: string, n: number): OutgoingRecord[] {
   }));
 }
 
-async function measure(library: ProducerLibrary, topic: string) {
-  const client = createKafkaClient({ brokers, clientId: `bench-${library}`, producer: library });
-  const publisher = await createPublisher(client);
+/** The publishers compared: a library, and for @platformatic/kafka which Produce encoder. */
+const variants = {
+  kafkajs: { producer: 'kafkajs', encoder: 'lean' },
+  platformatic: { producer: 'platformatic', encoder: 'lean' },
+  'platformatic-own-encoder': { producer: 'platformatic', encoder: 'library' },
+} as const;
+type Variant = keyof typeof variants;
+
+async function measure(variant: Variant, topic: string) {
+  const { producer, encoder } = variants[variant];
+  const client = createKafkaClient({ brokers, clientId: `bench-${variant}`, producer });
+  const publisher = await createPublisher(client, { produceEncoder: encoder });
   const batch = records(topic, recordsPerRound);
   // Warm-up: connection, metadata, producer id, JIT.
   await publisher.publish(batch.slice(0, chunk));
@@ -78,11 +87,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main() {
   const admin = createKafkaClient({ brokers, clientId: 'bench-admin' });
-  const libraries: ProducerLibrary[] = ['kafkajs', 'platformatic'];
-  const topics = {
+  const libraries = Object.keys(variants) as Variant[];
+  const topics: Record<Variant | 'baseline', string> = {
     baseline: `${prefix}baseline`,
     kafkajs: `${prefix}kafkajs`,
     platformatic: `${prefix}platformatic`,
+    'platformatic-own-encoder': `${prefix}platformatic-own`,
   };
   await ensureTopics(
     admin,
@@ -90,18 +100,18 @@ async function main() {
   );
   try {
     console.log(
-      `producer benchmark ${prefix}: ${recordsPerRound} records of 1 KiB x ${rounds} rounds per library`,
+      `producer benchmark ${prefix}: ${recordsPerRound} records of 1 KiB x ${rounds} rounds per publisher`,
     );
     const base = baselineRecords > 0 ? await baseline(topics.baseline) : Number.NaN;
     console.log(`  ProducerPerformance (acks=all, 1 KiB): ${Math.round(base)} records/s`);
-    const results = new Map<ProducerLibrary, { perS: number; cpuUsPerRecord: number }[]>();
-    const written = new Map<ProducerLibrary, number>();
+    const results = new Map<Variant, { perS: number; cpuUsPerRecord: number }[]>();
+    const written = new Map<Variant, number>();
     for (let round = 0; round < rounds; round++) {
       // Alternate who goes first so a burst of background load does not always hit the same one.
       for (const library of round % 2 === 0 ? libraries : [...libraries].reverse()) {
         const r = await measure(library, topics[library]);
         console.log(
-          `  round ${round + 1} ${library.padEnd(12)} ${Math.round(r.perS)} records/s, ${r.cpuUsPerRecord.toFixed(1)} µs CPU/record`,
+          `  round ${round + 1} ${library.padEnd(24)} ${Math.round(r.perS)} records/s, ${r.cpuUsPerRecord.toFixed(1)} µs CPU/record`,
         );
         results.set(library, [...(results.get(library) ?? []), r]);
         written.set(library, (written.get(library) ?? 0) + r.written);
@@ -113,7 +123,7 @@ async function main() {
       const perS = median(rs.map((r) => r.perS));
       const inKafka = (await topicOffsets(admin, topics[library])).reduce((s, o) => s + Number(o.high), 0);
       console.log(
-        `  ${library.padEnd(12)} ${String(Math.round(perS)).padStart(7)} records/s  ${((perS / base) * 100).toFixed(0).padStart(4)}% of baseline  ${median(rs.map((r) => r.cpuUsPerRecord)).toFixed(1)} µs CPU/record  in Kafka ${inKafka}/${written.get(library)}`,
+        `  ${library.padEnd(24)} ${String(Math.round(perS)).padStart(7)} records/s  ${((perS / base) * 100).toFixed(0).padStart(4)}% of baseline  ${median(rs.map((r) => r.cpuUsPerRecord)).toFixed(1)} µs CPU/record  in Kafka ${inKafka}/${written.get(library)}`,
       );
     }
   } finally {

@@ -94,7 +94,7 @@ export async function createPlatformaticPublisher(
   });
   // Our Produce encoder: one buffer per request instead of the library's buffer lists (see
   // produce-request.ts); the library's own is used on any other version.
-  useLeanProduceEncoder(producer);
+  if (options.produceEncoder !== 'library') useLeanProduceEncoder(producer);
   try {
     // Fails like kafkajs' connect() when no broker answers, and takes the producer id up front.
     await producer.initIdempotentProducer({});

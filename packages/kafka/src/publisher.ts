@@ -40,6 +40,11 @@ export interface Publisher {
 export interface PublisherOptions {
   /** Compress batches; off by default because case events are small and latency matters more. */
   compression?: 'none' | 'gzip';
+  /**
+   * Produce request encoder of the @platformatic/kafka publisher: ours (`lean`, the default; see
+   * produce-request.ts) or the library's own. For comparisons; both write the same bytes.
+   */
+  produceEncoder?: 'lean' | 'library';
 }
 
 /** The producer library used when {@link KafkaSettings.producer} is not set; see PRODUCER.md. */
