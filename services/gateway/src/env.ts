@@ -32,7 +32,7 @@ export const gatewayEnv = commonEnv
      * meanwhile, and their Kafka writes are merged separately. 1 by default: single-event POSTs
      * then share a flush, one PostgreSQL transaction and one Kafka request with the requests that
      * arrived during the previous one (measured with 24 clients: 85-97 µs of PostgreSQL CPU per
-     * request instead of 145-159 with 4, 3.0-3.4k requests/s instead of 2.2-2.5k; batches unchanged).
+     * request instead of 145-159 with 4, 2.4-3.4k requests/s instead of 2.2-2.5k; batches unchanged).
      */
     GATEWAY_PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     /** Consume `ingress.<systemId>` topics of Kafka-native systems. */
