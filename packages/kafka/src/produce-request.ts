@@ -194,7 +194,8 @@ function writeBatch(
   const firstSequence = options.sequences
     ? options.sequences.getWithDefault(`${topic}:${batch.partition}`, 0)
     : 0;
-  buffer.writeInt32BE(firstSequence, o + 32);
+  // Sequence numbers wrap after 2^31 - 1 (as the Java client's do); the library's counter does not.
+  buffer.writeInt32BE(firstSequence % 2_147_483_648, o + 32);
   buffer.writeInt32BE(messages.length, o + 36);
   o += 40;
   for (let i = 0; i < messages.length; i++) {
@@ -220,7 +221,8 @@ function writeBatch(
 
 /** Whether this encoder writes the request; otherwise the library's own encoder does. */
 export function coversRequest(options: ProduceRequestOptions): boolean {
-  return (options.compression ?? 'none') === 'none' && options.transactionalId == null;
+  // The library writes a transactional request for any non-empty id; '' counts as none there too.
+  return (options.compression ?? 'none') === 'none' && !options.transactionalId;
 }
 
 /**

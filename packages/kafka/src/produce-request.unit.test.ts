@@ -138,7 +138,12 @@ describe('lean Produce v11 encoder', () => {
         timestamp: first + 3_000_000_000n,
       },
     ];
-    const request = createProduceRequest(-1, 1_000, copy(list), { producerId: 9n, producerEpoch: 2 }).buffer;
+    // A partition past 2^31 - 1 records: its sequence wraps to 5, as the Java client's does.
+    const request = createProduceRequest(-1, 1_000, copy(list), {
+      producerId: 9n,
+      producerEpoch: 2,
+      sequences: { getWithDefault: () => 2 ** 31 + 5 },
+    }).buffer;
     let at = 7; // null transactional id, acks, timeout
     const uvarint = () => {
       let value = 0;
@@ -161,6 +166,7 @@ describe('lean Produce v11 encoder', () => {
     const decodeBatch = require('../../v0/decoder') as (d: unknown) => Promise<{
       producerId: string;
       producerEpoch: number;
+      firstSequence: number;
       records: {
         key: Buffer | null;
         value: Buffer | null;
@@ -172,6 +178,7 @@ describe('lean Produce v11 encoder', () => {
     const batch = await decodeBatch(new Decoder(request.subarray(at, at + size)));
     expect(batch.producerId).toBe('9');
     expect(batch.producerEpoch).toBe(2);
+    expect(batch.firstSequence).toBe(5);
     expect(
       batch.records.map((r) => [
         r.offset,
@@ -196,6 +203,7 @@ describe('lean Produce v11 encoder', () => {
   test('leaves compressed and transactional requests to the library encoder', () => {
     expect(coversRequest({ compression: 'gzip' })).toBe(false);
     expect(coversRequest({ transactionalId: 'tx' })).toBe(false);
+    expect(coversRequest({ transactionalId: '' })).toBe(true);
     expect(coversRequest({ compression: 'none' })).toBe(true);
     const next = random(7);
     const list = messages(next, 20);

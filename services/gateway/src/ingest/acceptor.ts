@@ -379,6 +379,11 @@ export class Acceptor {
    * between Kafka's acks and the confirmation always could (a re-send then publishes once more).
    */
   private scheduleMarking() {
+    // After close() there are no more flushes to ride along with.
+    if (this.closed) {
+      void this.markAccepted();
+      return;
+    }
     if (this.markTimer) return;
     this.markTimer = setTimeout(() => {
       this.markTimer = undefined;

@@ -79,10 +79,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * Reads and parses the JSON body with a byte limit. Read by hand, not by a body-parser middleware,
  * so that authentication and the content type are decided before a single body byte is buffered.
  */
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJson(req: IncomingMessage, limit: number, maxElements?: number): Promise<unknown> {
   const declared = Number(headerOf(req, 'content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(limit);
-  return parseJson(await readBody(req, limit));
+  return parseJson(await readBody(req, limit), maxElements);
 }
 
 const notJson = () =>
@@ -92,11 +92,12 @@ const notJson = () =>
 
 /**
  * JSON.parse of the UTF-8 body; an array is parsed element by element (see
- * {@link jsonArrayElements}: a batch as one string is costly), with the same result.
+ * {@link jsonArrayElements}: a batch as one string is costly), with the same result. Arrays longer
+ * than `maxElements` are parsed whole (the caller refuses them by their length).
  */
-export function parseJson(bytes: Buffer): unknown {
+export function parseJson(bytes: Buffer, maxElements?: number): unknown {
   try {
-    const elements = jsonArrayElements(bytes);
+    const elements = jsonArrayElements(bytes, maxElements);
     if (!elements) return JSON.parse(bytes.toString('utf8'));
     const values: unknown[] = new Array(elements.length);
     for (let i = 0; i < elements.length; i++) values[i] = JSON.parse(elements[i]!.toString('utf8'));

@@ -42,7 +42,10 @@ export async function answerEvents(
 ): Promise<EventsAnswer> {
   const system = await options.authenticate(headerOf(req, 'authorization'));
   const kind = contentKind(headerOf(req, 'content-type'));
-  const body = await readJson(req, kind === 'single' ? options.maxSingleBytes : options.maxBatchBytes);
+  const body =
+    kind === 'single'
+      ? await readJson(req, options.maxSingleBytes, 1)
+      : await readJson(req, options.maxBatchBytes, options.maxBatchEvents);
   let raws: unknown[];
   if (kind === 'single') {
     if (Array.isArray(body)) {

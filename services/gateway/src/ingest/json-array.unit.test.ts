@@ -122,6 +122,14 @@ describe('parsing a batch body element by element', () => {
     expect(reference(Buffer.from(body))).toEqual(expected);
   });
 
+  test('does not split arrays longer than the caller takes, and still answers like JSON.parse', () => {
+    const body = Buffer.from('[0, 1, [2, 3], 4]');
+    expect(jsonArrayElements(body, 4)?.map(String)).toEqual(['0', ' 1', ' [2, 3]', ' 4']);
+    expect(jsonArrayElements(body, 3)).toBeUndefined();
+    expect(parseJson(body, 3)).toEqual([0, 1, [2, 3], 4]);
+    expect(() => parseJson(Buffer.from('[0, 1, 2,]'), 2)).toThrow(AppError);
+  });
+
   test('decodes invalid UTF-8 inside strings as the whole body would (U+FFFD)', () => {
     const body = Buffer.concat([
       Buffer.from('["a'),
