@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { seededRandom as random } from '@ketenhub/testkit/random';
 import { produceV11 } from '@platformatic/kafka';
 import { describe, expect, test } from 'vitest';
 import { originalDecoderFile } from './kafkajs-records';
@@ -8,18 +9,6 @@ import {
   type ProduceMessage,
   type ProduceRequestOptions,
 } from './produce-request';
-
-/** A small seeded generator, so a failure can be replayed. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function bytes(next: () => number, max: number): Buffer {
   const length = Math.floor(next() * max);

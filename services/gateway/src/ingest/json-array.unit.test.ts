@@ -1,19 +1,8 @@
 import { AppError } from '@ketenhub/service';
+import { seededRandom as random } from '@ketenhub/testkit/random';
 import { describe, expect, test } from 'vitest';
 import { parseJson } from './body';
 import { jsonArrayElements } from './json-array';
-
-/** A small seeded generator, so a failure can be replayed. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const pieces = ['a', '"', '\\', '\\"', ',', '[', ']', '{', '}', 'é', '€', '😀', '\n', '\u0000', ' ', 'x:y'];
 
