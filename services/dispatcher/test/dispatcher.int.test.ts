@@ -205,6 +205,8 @@ describe('dispatcher', () => {
     const back = await hub.receiver(receiver.port);
     await until(() => back.accepted().length >= 3, 'delivered after the receiver returned');
     expect(back.accepted().map((r) => r.event.id)).toEqual(later.map((e) => e.id));
+    // The receiver has the last one before the dispatcher has its answer and records it.
+    await until(async () => (await dispatcher.status(sub.id)).pending === 0, 'last delivery recorded');
     expect(await dispatcher.status(sub.id)).toMatchObject({ pending: 0, delivered: 10, failed: 0 });
   });
 
@@ -259,6 +261,7 @@ describe('dispatcher', () => {
       }),
     ]);
     expect(JSON.stringify(failed.body)).not.toContain('999993653'); // no event data (BSN) in the operator view
+    await until(async () => (await dispatcher.status(sub.id)).delivered === 1, 'delivery recorded');
     expect(await dispatcher.status(sub.id)).toMatchObject({
       failed: 1,
       delivered: 1,
@@ -271,6 +274,7 @@ describe('dispatcher', () => {
     expect(requeued.body).toEqual({ requeued: 1 });
     await until(() => receiver.accepted().length >= 2, 're-queued delivery sent');
     expect(receiver.accepted().map((r) => r.event.id)).toEqual([next.id, refused.id]);
+    await until(async () => (await dispatcher.status(sub.id)).delivered === 2, 're-queued delivery recorded');
     expect(await dispatcher.status(sub.id)).toMatchObject({ failed: 0, delivered: 2, pending: 0 });
   });
 
