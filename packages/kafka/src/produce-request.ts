@@ -51,14 +51,15 @@ export interface ProduceRequestOptions {
 export const produceEncoderStats = { requests: 0 };
 
 /** The library version whose encoder, API selection and `kGetApi` hook this was checked against. */
-export const CHECKED_LIBRARY_VERSION = '1.34.0';
+const CHECKED_LIBRARY_VERSION = '1.34.0';
 
-const requireHere = createRequire(import.meta.url);
+/** The library's entry file: its package.json (not exported) and @node-rs/crc32 are found from it. */
+const libraryEntry = createRequire(import.meta.url).resolve('@platformatic/kafka');
+const requireFromLibrary = createRequire(libraryEntry);
 const libraryVersion = (() => {
   try {
-    const entry = requireHere.resolve('@platformatic/kafka');
-    const manifest = `${entry.slice(0, entry.lastIndexOf('/dist/'))}/package.json`;
-    return (requireHere(manifest) as { version: string }).version;
+    const manifest = `${libraryEntry.slice(0, libraryEntry.lastIndexOf('/dist/'))}/package.json`;
+    return (requireFromLibrary(manifest) as { version: string }).version;
   } catch {
     return undefined;
   }
@@ -72,7 +73,6 @@ type Crc32c = (bytes: Buffer) => number;
  */
 const crc32c: Crc32c = (() => {
   try {
-    const requireFromLibrary = createRequire(requireHere.resolve('@platformatic/kafka'));
     const native = requireFromLibrary('@node-rs/crc32') as { crc32c(input: Uint8Array): number };
     return (bytes: Buffer) => native.crc32c(bytes);
   } catch {
@@ -151,15 +151,16 @@ interface PlannedBatch {
   size: number;
 }
 
-function planBatch(partition: number, messages: ProduceMessage[], now: bigint): PlannedBatch {
-  const firstTimestamp = messages[0]?.timestamp ?? now;
+/** `messages` have their timestamps filled in already (see {@link createProduceRequest}). */
+function planBatch(partition: number, messages: ProduceMessage[]): PlannedBatch {
+  const firstTimestamp = messages[0]!.timestamp!;
   let maxTimestamp = firstTimestamp;
   const deltas: number[] = new Array(messages.length);
   const bodies: number[] = new Array(messages.length);
   let size = BATCH_HEADER;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i]!;
-    const ts = message.timestamp ?? now;
+    const ts = message.timestamp!;
     if (ts > maxTimestamp) maxTimestamp = ts;
     const delta = Number(ts - firstTimestamp);
     const body = recordBodySize(message, delta, i);
@@ -257,7 +258,7 @@ export function createProduceRequest(
     const topic = String(key);
     const name = Buffer.from(topic, 'utf8');
     const batches = groupByProperty(messages, 'partition').map(([partition, list]) =>
-      planBatch(Number(partition), list, now),
+      planBatch(Number(partition), list),
     );
     return { topic, name, batches };
   });

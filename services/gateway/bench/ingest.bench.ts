@@ -392,6 +392,16 @@ async function singleIngest(cases: string[], bodies: string[], durationS = singl
   };
 }
 
+/** CPU of PostgreSQL, the broker and this load generator per event or request of a phase. */
+function elsewhere(
+  others: { postgres: number; broker: number; load: number; loadSystem: number },
+  unit: 'event' | 'request',
+  count: number,
+): string {
+  const per = (s: number) => `${((s * 1e6) / Math.max(1, count)).toFixed(1)} µs`;
+  return `CPU per ${unit} elsewhere: PostgreSQL ${per(others.postgres)}, broker ${per(others.broker)}, load generator ${per(others.load)} (of which kernel ${per(others.loadSystem)})`;
+}
+
 const fmt = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : 'n/a');
 
 async function main() {
@@ -432,10 +442,7 @@ async function main() {
     console.log(
       `    gateway CPU ${((batchRun.gatewayCpuS * 1e6) / batch.accepted).toFixed(0)} µs/event (${batchRun.gatewayCores.toFixed(2)} cores busy); machine ${(batchRun.machineBusy * 100).toFixed(0)}% busy`,
     );
-    const perEvent = (s: number) => `${((s * 1e6) / batch.accepted).toFixed(1)} µs`;
-    console.log(
-      `    CPU per event elsewhere: PostgreSQL ${perEvent(batchRun.others.postgres)}, broker ${perEvent(batchRun.others.broker)}, load generator ${perEvent(batchRun.others.load)} (of which kernel ${perEvent(batchRun.others.loadSystem)})`,
-    );
+    console.log(`    ${elsewhere(batchRun.others, 'event', batch.accepted)}`);
 
     console.log(
       `3/3 single-event POSTs: ${singleConnections} connections for ${singleDurationS} s after 2 s of warm-up (autocannon, in the benchmark process)`,
@@ -451,10 +458,7 @@ async function main() {
     console.log(
       `    gateway CPU ${((singleRun.gatewayCpuS * 1e6) / Math.max(1, single.total)).toFixed(0)} µs/request (${singleRun.gatewayCores.toFixed(2)} cores busy); machine ${(singleRun.machineBusy * 100).toFixed(0)}% busy`,
     );
-    const perRequest = (s: number) => `${((s * 1e6) / Math.max(1, single.total)).toFixed(0)} µs`;
-    console.log(
-      `    CPU per request elsewhere: PostgreSQL ${perRequest(singleRun.others.postgres)}, broker ${perRequest(singleRun.others.broker)}, load generator ${perRequest(singleRun.others.load)} (of which kernel ${perRequest(singleRun.others.loadSystem)})`,
-    );
+    console.log(`    ${elsewhere(singleRun.others, 'request', single.total)}`);
 
     // Honesty check: every 202 must be a record in Kafka, and nothing twice. Each event has its own
     // id, so the records must number at least the 202s (fewer: a 202 without a durable record) and at

@@ -63,6 +63,12 @@ interface InFlight {
 
 const keyOf = (source: string, id: string) => `${id}\u0000${source}`;
 
+/** Records confirmed publish attempts; alone, or as a CTE in front of the next claim. */
+const confirmAttempts = (marks: readonly { attempt: string }[]) =>
+  sql`insert into gateway.published (attempt)
+    select * from unnest(${marks.map((m) => m.attempt)}::uuid[])
+    on conflict do nothing`;
+
 /** How long confirmations wait for a flush to take them along before they are recorded alone. */
 export const MARK_DELAY_MS = 20;
 
@@ -249,11 +255,7 @@ export class Acceptor {
     let claimedKeys: Set<string>;
     try {
       const rows = await sql<{ source: string; id: string }>`
-        with confirmed as (
-          insert into gateway.published (attempt)
-          select * from unnest(${marks.map((m) => m.attempt)}::uuid[])
-          on conflict do nothing
-        )
+        with confirmed as (${confirmAttempts(marks)})
         insert into gateway.received (source, id, content_sha256, attempt)
         select u.*, ${attempt}::uuid from unnest(${entries.map((e) => e.item.source)}::text[],
           ${entries.map((e) => e.item.id)}::text[], ${entries.map((e) => e.item.hash)}::text[]) as u
@@ -407,10 +409,7 @@ export class Acceptor {
       while (this.toMark.length > 0) {
         const marks = this.toMark.splice(0, 1_000);
         try {
-          await sql`
-            insert into gateway.published (attempt)
-            select * from unnest(${marks.map((m) => m.attempt)}::uuid[])
-            on conflict do nothing`.execute(this.options.db);
+          await confirmAttempts(marks).execute(this.options.db);
           this.releaseMarked(marks);
         } catch (error) {
           // Keep the in-flight entries (they still answer re-sends) and try again shortly.

@@ -42,6 +42,7 @@ export async function answerEvents(
 ): Promise<EventsAnswer> {
   const system = await options.authenticate(headerOf(req, 'authorization'));
   const kind = contentKind(headerOf(req, 'content-type'));
+  // The element count only bounds how a body is split while parsing (see parseJson).
   const body =
     kind === 'single'
       ? await readJson(req, options.maxSingleBytes, 1)

@@ -33,8 +33,8 @@ export class PublishMerger {
     private readonly maxBytes = 900_000,
   ) {}
 
-  /** `bytes`: the records' {@link sizeOf} in total, when the caller has it already. */
-  publish(records: OutgoingRecord[], bytes = records.reduce((sum, r) => sum + sizeOf(r), 0)): Promise<void> {
+  /** `bytes`: the records' {@link sizeOf} in total (the acceptor has it per event already). */
+  publish(records: OutgoingRecord[], bytes: number): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ records, bytes, resolve, reject });
