@@ -96,6 +96,7 @@ export {
   type IncomingHeaderValue,
   type IncomingKafkaRecord,
   type KafkaRecord,
+  kafkaHeadersOf,
   readKafkaRecord,
   toKafkaRecord,
 } from './wire';

@@ -36,13 +36,18 @@ export function toKafkaRecord(event: KetenEvent): KafkaRecord {
   return {
     key: event.subject,
     value: Buffer.from(JSON.stringify(event), 'utf8'),
-    headers: {
-      'content-type': CLOUDEVENTS_JSON,
-      ce_specversion: '1.0',
-      ce_id: event.id,
-      ce_source: event.source,
-      ce_type: event.type,
-    },
+    headers: kafkaHeadersOf(event),
+  };
+}
+
+/** The structured-mode headers of an event's record (for a value serialized elsewhere). */
+export function kafkaHeadersOf(event: { id: string; source: string; type: string }): KafkaRecord['headers'] {
+  return {
+    'content-type': CLOUDEVENTS_JSON,
+    ce_specversion: '1.0',
+    ce_id: event.id,
+    ce_source: event.source,
+    ce_type: event.type,
   };
 }
 

@@ -10,8 +10,9 @@ import {
 import type { Express, RequestHandler } from 'express';
 import type { Authenticator } from './auth/authenticate';
 import { contractRouter } from './contract/contract.routes';
+import type { CheckPool } from './ingest/check-pool';
 import { type AccessLogLevel, createEventsHandler, isEventsPost } from './ingest/events.http';
-import { type EventsRouteOptions, eventsRouter } from './ingest/events.routes';
+import { CHECK_POOL_MIN_BYTES, type EventsRouteOptions, eventsRouter } from './ingest/events.routes';
 import type { Ingest } from './ingest/ingest';
 import type { RateLimiter } from './ratelimit/token-bucket';
 
@@ -28,6 +29,10 @@ export interface GatewayDeps {
   publicContract?: boolean;
   /** Level of the access log line of `POST /events` (default `info`); see GATEWAY_ACCESS_LOG_LEVEL. */
   accessLogLevel?: AccessLogLevel;
+  /** Threads that check large batch bodies; without, every body is checked in the request thread. */
+  checkPool?: CheckPool;
+  /** Smallest batch body the threads take (default {@link CHECK_POOL_MIN_BYTES}). */
+  checkPoolMinBytes?: number;
 }
 
 function eventsOptions(deps: GatewayDeps): EventsRouteOptions {
@@ -39,6 +44,8 @@ function eventsOptions(deps: GatewayDeps): EventsRouteOptions {
     maxBatchBytes: deps.maxBatchBytes ?? 16 * 1024 * 1024,
     // Room for a 64 KB event plus whitespace; the event's own size is checked after the contract.
     maxSingleBytes: 256 * 1024,
+    ...(deps.checkPool ? { checkPool: deps.checkPool } : {}),
+    checkPoolMinBytes: deps.checkPoolMinBytes ?? CHECK_POOL_MIN_BYTES,
   };
 }
 

@@ -35,6 +35,13 @@ export const gatewayEnv = commonEnv
      * request instead of 145-159 with 4, 2.4-3.4k requests/s instead of 2.2-2.5k; batches unchanged).
      */
     GATEWAY_PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    /**
+     * Worker threads that check batch bodies of 16 KiB and more (JSON parsing, the contract,
+     * serialization, hashing); 0 checks everything in the request thread. Under batch load that
+     * thread is the bottleneck, and one check thread takes about half of its work per event (see
+     * the README's Performance section). More than one helps only where more cores are free.
+     */
+    GATEWAY_CHECK_THREADS: z.coerce.number().int().min(0).max(16).default(1),
     /** Consume `ingress.<systemId>` topics of Kafka-native systems. */
     GATEWAY_INGRESS: z
       .enum(['true', 'false'])

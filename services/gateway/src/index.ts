@@ -24,6 +24,7 @@ import { startCasesWorker } from './cases/cases.worker';
 import type { GatewayDatabase } from './db';
 import { gatewayEnv } from './env';
 import { Acceptor } from './ingest/acceptor';
+import { CheckPool } from './ingest/check-pool';
 import { createIngest } from './ingest/ingest';
 import { IngressManager } from './ingress/ingress';
 import { gatewayMigrations, gatewaySchema } from './migrations';
@@ -114,6 +115,11 @@ async function main() {
     : undefined;
   ingress?.start();
 
+  const checkPool =
+    env.GATEWAY_CHECK_THREADS > 0
+      ? await CheckPool.start({ threads: env.GATEWAY_CHECK_THREADS, logger })
+      : undefined;
+
   const caseWorkers = createCaseWorkerVerifier(issuersFromEnv(env));
   const deps: GatewayDeps = {
     logger,
@@ -130,6 +136,7 @@ async function main() {
       cases: () => casesWorker.isReady(),
     },
     accessLogLevel: env.GATEWAY_ACCESS_LOG_LEVEL,
+    ...(checkPool ? { checkPool } : {}),
   };
   const app = createServer(deps);
   const { server, port } = await listen(createRequestListener(app, deps), env.GATEWAY_PORT, env.GATEWAY_HOST);
@@ -142,6 +149,7 @@ async function main() {
       { name: 'kafka publisher', close: () => publisher.close() },
       { name: 'systems consumer', close: () => systemsConsumer.stop() },
       { name: 'cases consumer', close: () => casesWorker.stop() },
+      { name: 'check threads', close: async () => checkPool?.close() },
       { name: 'ingress consumers', close: async () => ingress?.close() },
       // Runs after the server stopped taking requests: answers what is in flight, then the rest closes.
       { name: 'accepted events in flight', close: () => acceptor.close(env.SHUTDOWN_TIMEOUT_MS / 2) },

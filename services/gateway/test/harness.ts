@@ -26,6 +26,7 @@ import { createAuthenticator } from '../src/auth/authenticate';
 import { CaseBook } from '../src/cases/case-book';
 import type { GatewayDatabase } from '../src/db';
 import { Acceptor } from '../src/ingest/acceptor';
+import { CheckPool } from '../src/ingest/check-pool';
 import { createIngest } from '../src/ingest/ingest';
 import { gatewayMigrations, gatewaySchema } from '../src/migrations';
 import { RateLimiter } from '../src/ratelimit/token-bucket';
@@ -88,6 +89,7 @@ export interface TestGateway {
   publisher: Publisher;
   ingest: ReturnType<typeof createIngest>;
   domainTopic: (d: string) => string;
+  checkPool: CheckPool | undefined;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,8 @@ export async function startGateway(options: {
   ratePerS?: number;
   burst?: number;
   markDelayMs?: number;
+  /** Check threads for batch bodies (default 1, as src/index.ts); 0 checks in the request thread. */
+  checkThreads?: number;
 }): Promise<TestGateway> {
   const db = options.db as Kysely<GatewayDatabase>;
   await migrateToLatest(options.db, gatewayMigrations, { schema: gatewaySchema });
@@ -128,6 +132,9 @@ export async function startGateway(options: {
     ...(options.markDelayMs === undefined ? {} : { markDelayMs: options.markDelayMs }),
   });
   const ingest = createIngest({ caseBook, acceptor, domainTopic, retryAfterS: 1 });
+  const threads = options.checkThreads ?? 1;
+  // Every batch goes through the threads here (checkPoolMinBytes 0), not only large ones.
+  const checkPool = threads > 0 ? await CheckPool.start({ threads, logger }) : undefined;
   const caseWorkers = createCaseWorkerVerifier([
     { issuer: 'urn:ketenhub:dev-issuer', audience: 'ketenhub', secret: devSecret },
   ]);
@@ -138,6 +145,7 @@ export async function startGateway(options: {
     ingest,
     rateLimiter: new RateLimiter(options.ratePerS ?? 10_000, options.burst ?? 10_000),
     maxBatchEvents: 1_000,
+    ...(checkPool ? { checkPool, checkPoolMinBytes: 0 } : {}),
   };
   // As src/index.ts serves: POST /events on the node:http fast path, the rest through express.
   const { server, port }: { server: Server; port: number } = await listen(
@@ -152,8 +160,10 @@ export async function startGateway(options: {
     publisher,
     ingest,
     domainTopic,
+    checkPool,
     async close() {
       await closeServer(server);
+      await checkPool?.close();
       await acceptor.close(2_000);
       await publisher.close();
     },

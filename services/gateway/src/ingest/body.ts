@@ -76,13 +76,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * Reads and parses the JSON body with a byte limit. Read by hand, not by a body-parser middleware,
- * so that authentication and the content type are decided before a single body byte is buffered.
+ * Reads the body with a byte limit. Read by hand, not by a body-parser middleware, so that
+ * authentication and the content type are decided before a single body byte is buffered.
  */
-export async function readJson(req: IncomingMessage, limit: number, maxElements?: number): Promise<unknown> {
+export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(headerOf(req, 'content-length') ?? Number.NaN);
-  if (declared > limit) throw tooLarge(limit);
-  return parseJson(await readBody(req, limit), maxElements);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return readBody(req, limit);
 }
 
 const notJson = () =>
@@ -105,4 +105,26 @@ export function parseJson(bytes: Buffer, maxElements?: number): unknown {
   } catch {
     throw notJson();
   }
+}
+
+/** The events of a single-event body (structured mode: one JSON object), or 400. */
+export function singleEvent(bytes: Buffer): unknown[] {
+  const body = parseJson(bytes, 1);
+  if (Array.isArray(body)) {
+    throw new AppError('invalid-request', `an array of events needs Content-Type: ${CE_BATCH}`);
+  }
+  return [body];
+}
+
+/** The events of a batch body: a JSON array of 1 to `maxEvents` events, or 400. */
+export function batchEvents(bytes: Buffer, maxEvents: number): unknown[] {
+  const body = parseJson(bytes, maxEvents);
+  if (!Array.isArray(body) || body.length === 0 || body.length > maxEvents) {
+    throw new AppError('invalid-request', `a batch is a JSON array of 1 to ${maxEvents} events`, {
+      violations: [
+        { field: '(body)', rule: 'batch', message: `(body): an array of 1 to ${maxEvents} events` },
+      ],
+    });
+  }
+  return body;
 }

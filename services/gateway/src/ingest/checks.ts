@@ -2,9 +2,8 @@ import { hash } from 'node:crypto';
 import {
   type CaseDomain,
   definitionOf,
-  type KetenEvent,
+  kafkaHeadersOf,
   MAX_EVENT_BYTES,
-  toKafkaRecord,
   type Violation,
   validateEvent,
 } from '@ketenhub/events';
@@ -13,15 +12,27 @@ import { AppError } from '@ketenhub/service';
 import { type CaseFact, type CaseInfo, caseFactOf } from '../cases/case-facts';
 import type { KnownSystem } from '../systems/system-record';
 
-/** An event that passed the checks that need no database: source, type, contract, size. */
+/**
+ * An event that passed the checks that need no database: source, type, contract, size. Only what
+ * routing and the Kafka record need is kept (not the parsed event), so it can be built in a check
+ * thread and sent over cheaply (see check-pool.ts).
+ */
 export interface ValidEvent {
-  event: KetenEvent;
+  id: string;
+  source: string;
+  type: string;
+  /** The chain case id (the record key). */
+  subject: string;
+  traceparent: string | undefined;
+  /** What the event changes about its chain case (open or join), read from its data. */
+  fact: CaseFact | undefined;
   /** The record value (serialized event) and its hash, computed once. */
   value: Buffer;
   hash: string;
-  /** `content-type` and `ce_*` headers of the structured-mode record. */
-  headers: Record<string, string>;
 }
+
+/** Who is checking: the parts of a system the pure checks read. */
+export type Checker = Pick<KnownSystem, 'source' | 'publishes'>;
 
 const violation = (field: string, rule: string, message: string): Violation => ({
   field,
@@ -39,7 +50,7 @@ const field = (raw: unknown, name: string): unknown =>
  * caller's own (403), the type is one it registered (403), the event fits the contract (422), and it
  * is at most 64 KB serialized (413). Pure: no I/O, so a batch is checked without waiting.
  */
-export function checkEvent(system: KnownSystem, raw: unknown): ValidEvent | AppError {
+export function checkEvent(system: Checker, raw: unknown): ValidEvent | AppError {
   const source = field(raw, 'source');
   if (source !== system.source) {
     return new AppError('forbidden', `source must be this system's own: ${system.source}`, {
@@ -67,15 +78,44 @@ export function checkEvent(system: KnownSystem, raw: unknown): ValidEvent | AppE
       violations: result.violations,
     });
   }
-  const record = toKafkaRecord(result.event);
-  if (record.value.length > MAX_EVENT_BYTES) return tooLarge(record.value.length);
+  const event = result.event;
+  const value = Buffer.from(JSON.stringify(event), 'utf8');
+  if (value.length > MAX_EVENT_BYTES) return tooLarge(value.length);
   return {
-    event: result.event,
-    value: record.value,
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    traceparent: event.traceparent,
+    fact: caseFactOf(event),
+    value,
     // One-shot hash (Node >= 20.12): no Hash object per event, which showed up in the ingest profile.
-    hash: hash('sha256', record.value, 'hex'),
-    headers: record.headers,
+    hash: hash('sha256', value, 'hex'),
   };
+}
+
+/** An event refused by {@link checkEvent}, with its id when it had one. */
+export interface Refusal {
+  id: string | undefined;
+  error: AppError;
+}
+
+/** Per event of a request: valid, or refused with the reason. */
+export type Checked = ValidEvent | Refusal;
+
+export const isRefusal = (checked: Checked): checked is Refusal => 'error' in checked;
+
+const idOf = (raw: unknown) => {
+  const id = field(raw, 'id');
+  return typeof id === 'string' ? id : undefined;
+};
+
+/** {@link checkEvent} for every event of a request. */
+export function checkEvents(system: Checker, raws: readonly unknown[]): Checked[] {
+  return raws.map((raw) => {
+    const checked = checkEvent(system, raw);
+    return checked instanceof AppError ? { id: idOf(raw), error: checked } : checked;
+  });
 }
 
 function tooLarge(size?: number) {
@@ -130,10 +170,10 @@ const unknownCase = () =>
  */
 export function routeEvent(
   system: KnownSystem,
-  event: KetenEvent,
+  event: Pick<ValidEvent, 'type' | 'fact'>,
   info: CaseInfo | undefined,
 ): Routing | AppError {
-  const fact = caseFactOf(event);
+  const fact = event.fact;
   if (fact?.kind === 'opened') {
     if (fact.oin !== system.oin) {
       return new AppError('forbidden', 'a system opens chain cases for its own organisation only', {
@@ -187,11 +227,8 @@ export function outgoingRecord(
   valid: ValidEvent,
   traceparent: string | undefined,
 ): OutgoingRecord {
-  const trace = valid.event.traceparent ?? traceparent;
-  return {
-    topic,
-    key: valid.event.subject,
-    value: valid.value,
-    headers: trace ? { ...valid.headers, traceparent: trace } : valid.headers,
-  };
+  const trace = valid.traceparent ?? traceparent;
+  const headers: Record<string, string> = kafkaHeadersOf(valid);
+  if (trace) headers.traceparent = trace;
+  return { topic, key: valid.subject, value: valid.value, headers };
 }

@@ -3,7 +3,9 @@ import { AppError, formatTraceparent, toProblem } from '@ketenhub/service';
 import { Router } from 'express';
 import type { Authenticator } from '../auth/authenticate';
 import type { RateLimiter } from '../ratelimit/token-bucket';
-import { contentKind, headerOf, readJson } from './body';
+import { batchEvents, contentKind, headerOf, readLimited, singleEvent } from './body';
+import type { CheckPool } from './check-pool';
+import { type Checked, checkEvents } from './checks';
 import type { EventOutcome, Ingest } from './ingest';
 
 export interface EventsRouteOptions {
@@ -14,7 +16,16 @@ export interface EventsRouteOptions {
   maxBatchBytes: number;
   /** Body limit of a single event request; the event itself is limited to 64 KB (413 per event). */
   maxSingleBytes: number;
+  /** Threads that check batch bodies of at least `checkPoolMinBytes`; none: all inline. */
+  checkPool?: CheckPool;
+  checkPoolMinBytes?: number;
 }
+
+/**
+ * Smaller batches are checked in the request thread: handing a body to a thread and back costs
+ * about as much as checking a dozen events.
+ */
+export const CHECK_POOL_MIN_BYTES = 16 * 1024;
 
 const problemOf = (outcome: Extract<EventOutcome, { ok: false }>, instance: string) => ({
   ...toProblem(outcome.error, instance),
@@ -42,39 +53,17 @@ export async function answerEvents(
 ): Promise<EventsAnswer> {
   const system = await options.authenticate(headerOf(req, 'authorization'));
   const kind = contentKind(headerOf(req, 'content-type'));
-  // The element count only bounds how a body is split while parsing (see parseJson).
-  const body =
-    kind === 'single'
-      ? await readJson(req, options.maxSingleBytes, 1)
-      : await readJson(req, options.maxBatchBytes, options.maxBatchEvents);
-  let raws: unknown[];
+  let checked: Checked[];
   if (kind === 'single') {
-    if (Array.isArray(body)) {
-      throw new AppError(
-        'invalid-request',
-        `an array of events needs Content-Type: application/cloudevents-batch+json`,
-      );
-    }
-    raws = [body];
+    checked = checkEvents(system, singleEvent(await readLimited(req, options.maxSingleBytes)));
   } else {
-    if (!Array.isArray(body) || body.length === 0 || body.length > options.maxBatchEvents) {
-      throw new AppError(
-        'invalid-request',
-        `a batch is a JSON array of 1 to ${options.maxBatchEvents} events`,
-        {
-          violations: [
-            {
-              field: '(body)',
-              rule: 'batch',
-              message: `(body): an array of 1 to ${options.maxBatchEvents} events`,
-            },
-          ],
-        },
-      );
-    }
-    raws = body;
+    const body = await readLimited(req, options.maxBatchBytes);
+    checked =
+      options.checkPool && body.length >= (options.checkPoolMinBytes ?? CHECK_POOL_MIN_BYTES)
+        ? await options.checkPool.check(system, body, options.maxBatchEvents)
+        : checkEvents(system, batchEvents(body, options.maxBatchEvents));
   }
-  const wait = options.rateLimiter.take(system.id, raws.length);
+  const wait = options.rateLimiter.take(system.id, checked.length);
   if (wait > 0) {
     throw new AppError(
       'rate-limited',
@@ -85,7 +74,7 @@ export async function answerEvents(
     );
   }
 
-  const outcomes = await options.ingest(system, raws, traceparent);
+  const outcomes = await options.ingest(system, checked, traceparent);
 
   if (kind === 'single') {
     const outcome = outcomes[0]!;

@@ -1,10 +1,10 @@
 import type { CaseDomain } from '@ketenhub/events';
 import { AppError } from '@ketenhub/service';
 import type { CaseBook } from '../cases/case-book';
-import { type CaseInfo, caseFactOf } from '../cases/case-facts';
+import type { CaseInfo } from '../cases/case-facts';
 import type { KnownSystem } from '../systems/system-record';
 import type { Acceptor, Submission } from './acceptor';
-import { checkEvent, outgoingRecord, routeEvent, type ValidEvent } from './checks';
+import { type Checked, isRefusal, outgoingRecord, routeEvent, type ValidEvent } from './checks';
 
 /** The outcome for one event of a request (or one ingress record). */
 export type EventOutcome =
@@ -19,43 +19,34 @@ export interface IngestOptions {
   retryAfterS: number;
 }
 
-const idOf = (raw: unknown) =>
-  typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
-    ? (raw as { id: string }).id
-    : undefined;
-
 /**
- * The one ingest path, shared by HTTP and the Kafka-native ingress: checks every event in the
- * issue's order, then hands the valid ones to the acceptor in one go (one flush for the request).
+ * The one ingest path, shared by HTTP and the Kafka-native ingress: takes every event's outcome of
+ * the pure checks ({@link checkEvents}, or a check thread), decides the case checks in the issue's
+ * order, then hands the valid ones to the acceptor in one go (one flush for the request).
  */
 export function createIngest(options: IngestOptions) {
   const { caseBook, acceptor } = options;
 
   return async function ingest(
     system: KnownSystem,
-    raws: readonly unknown[],
+    checked: readonly Checked[],
     traceparent?: string,
   ): Promise<EventOutcome[]> {
-    const outcomes: (EventOutcome | undefined)[] = new Array(raws.length);
+    const outcomes: (EventOutcome | undefined)[] = new Array(checked.length);
     const valid: { index: number; valid: ValidEvent }[] = [];
-    for (const [index, raw] of raws.entries()) {
-      const checked = checkEvent(system, raw);
-      if (checked instanceof AppError) outcomes[index] = { ok: false, id: idOf(raw), error: checked };
-      else valid.push({ index, valid: checked });
+    for (const [index, c] of checked.entries()) {
+      if (isRefusal(c)) outcomes[index] = { ok: false, id: c.id, error: c.error };
+      else valid.push({ index, valid: c });
     }
 
     // Case checks need the cases' state; one lookup for the request, then once more, bypassing the
     // cache, for the ids whose answer would be a refusal (another instance may have just recorded them).
-    const subjects = valid.map((v) => v.valid.event.subject);
+    const subjects = valid.map((v) => v.valid.subject);
     let cases = await caseBook.lookup(subjects);
     const route = (overlay: Map<string, CaseInfo>) =>
-      valid.map(({ valid: v }) =>
-        routeEvent(system, v.event, overlay.get(v.event.subject) ?? cases.get(v.event.subject)),
-      );
+      valid.map(({ valid: v }) => routeEvent(system, v, overlay.get(v.subject) ?? cases.get(v.subject)));
     const firstTry = route(new Map());
-    const doubtful = valid
-      .filter((_, i) => firstTry[i] instanceof AppError)
-      .map((v) => v.valid.event.subject);
+    const doubtful = valid.filter((_, i) => firstTry[i] instanceof AppError).map((v) => v.valid.subject);
     if (doubtful.length > 0) {
       const fresh = await caseBook.lookup(doubtful, true);
       cases = new Map([...cases, ...fresh]);
@@ -66,18 +57,18 @@ export function createIngest(options: IngestOptions) {
     const overlay = new Map<string, CaseInfo>();
     const submissions: { index: number; submission: Submission }[] = [];
     for (const { index, valid: v } of valid) {
-      const subject = v.event.subject;
+      const subject = v.subject;
       const info = overlay.get(subject) ?? cases.get(subject);
-      let routing = routeEvent(system, v.event, info);
+      let routing = routeEvent(system, v, info);
       if (routing instanceof AppError && routing.code === 'conflict' && info && !overlay.has(subject)) {
         // A re-sent opening event finds its own case open: the acceptor answers it like the first
         // time (or 409 for other content). Only an opening event never received before is refused.
-        if (await acceptor.wasReceived(v.event.source, v.event.id)) {
-          routing = { domain: info.domain, fact: caseFactOf(v.event) };
+        if (await acceptor.wasReceived(v.source, v.id)) {
+          routing = { domain: info.domain, fact: v.fact };
         }
       }
       if (routing instanceof AppError) {
-        outcomes[index] = { ok: false, id: v.event.id, error: routing };
+        outcomes[index] = { ok: false, id: v.id, error: routing };
         continue;
       }
       if (routing.fact?.kind === 'opened') {
@@ -91,8 +82,8 @@ export function createIngest(options: IngestOptions) {
       submissions.push({
         index,
         submission: {
-          source: v.event.source,
-          id: v.event.id,
+          source: v.source,
+          id: v.id,
           hash: v.hash,
           record: outgoingRecord(options.domainTopic(routing.domain), v, traceparent),
           fact: routing.fact,

@@ -11,6 +11,7 @@ import {
 import { AppError, type Logger, type Metrics, toProblem } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
+import { checkEvents } from '../ingest/checks';
 import type { EventOutcome, Ingest } from '../ingest/ingest';
 import { gatewaySchema } from '../migrations';
 import type { SystemDirectory } from '../systems/directory';
@@ -164,7 +165,10 @@ export class IngressManager {
             }
             const checked = await this.options.ingest(
               current,
-              readable.map((r) => r.raw),
+              checkEvents(
+                current,
+                readable.map((r) => r.raw),
+              ),
               undefined,
             );
             for (const [i, r] of readable.entries()) {
