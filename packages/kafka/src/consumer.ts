@@ -1,5 +1,6 @@
 import type { Consumer, IHeaders } from 'kafkajs';
 import type { KafkaClient } from './client';
+import { SKIPPED_HEADERS } from './kafkajs-records';
 
 export interface ConsumedRecord {
   topic: string;
@@ -18,6 +19,14 @@ export interface RecordBatch {
   records: ConsumedRecord[];
   /** Offset the next produced record will get: `highWatermark - lastOffset - 1` is the lag. */
   highWatermark: string;
+  /**
+   * Offset of the batch's last record. The same as the last of `records`, unless this thread
+   * decodes only some records ({@link decodeOnlyRecordsWith}): then `records` holds those (maybe
+   * none), and this is where a stored position moves past the skipped ones.
+   */
+  lastOffset: string;
+  /** Records fetched for this batch, skipped ones included. */
+  fetched: number;
 }
 
 /**
@@ -182,20 +191,27 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
     partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
-      const records: ConsumedRecord[] = batch.messages.map((m) => ({
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: m.offset,
-        key: m.key ? m.key.toString() : null,
-        value: m.value,
-        headers: toHeaders(m.headers),
-        timestampMs: Number(m.timestamp),
-      }));
+      const records: ConsumedRecord[] = [];
+      for (const m of batch.messages) {
+        if (m.headers === SKIPPED_HEADERS) continue;
+        records.push({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString() : null,
+          value: m.value,
+          headers: toHeaders(m.headers),
+          timestampMs: Number(m.timestamp),
+        });
+      }
+      const last = batch.lastOffset();
       const outcome = await options.handleBatch({
         topic: batch.topic,
         partition: batch.partition,
         records,
         highWatermark: batch.highWatermark,
+        lastOffset: last,
+        fetched: batch.messages.length,
       });
       if (outcome.type === 'stop') {
         if (!stopped) {
@@ -210,7 +226,6 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
         }
         return;
       }
-      const last = batch.lastOffset();
       resolveOffset(last);
       options.onLag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
       // For monitoring and as a starting hint only; the service's own store is authoritative.

@@ -22,6 +22,7 @@ export {
   runConsumer,
   stop,
 } from './consumer';
+export { decodeAllRecords, decodeOnlyRecordsWith } from './kafkajs-records';
 export {
   createPublisher,
   defaultProducerLibrary,

@@ -20,6 +20,8 @@ import { dirname, join } from 'node:path';
  */
 
 interface KafkajsDecoder {
+  buffer: Buffer;
+  offset: number;
   readInt8(): number;
   readVarInt(): number;
   readVarLong(): { toString(): string; toNumber(): number };
@@ -47,7 +49,65 @@ function addInt64(base: string, delta: number | { toString(): string }): string 
 }
 
 /** Records decoded by this decoder in this process (lets a test see that kafkajs really uses it). */
-export const decoderStats = { records: 0 };
+export const decoderStats = { records: 0, skipped: 0 };
+
+/** The `headers` of a record the filter skipped: key, value and headers were not decoded. */
+export const SKIPPED_HEADERS: Readonly<Record<string, never>> = Object.freeze({});
+
+let filter: { name: Buffer; values: Buffer[] } | undefined;
+
+/**
+ * Decode in full only the records whose header `name` has one of `values`; the others come back
+ * with their offset and timestamp, `key` and `value` null and {@link SKIPPED_HEADERS}, so a
+ * consumer can move past them. Thread-wide: every kafkajs consumer of this thread is affected, so
+ * only a thread that runs one such consumer sets it (the gateway's case-book thread, which reads
+ * back all traffic to find the few records that open or join a chain case).
+ *
+ * Why: decoding key, value and six headers of every record, and turning them into strings, was
+ * most of that thread's work, and that thread was a sixth of the gateway's CPU under batch load.
+ * Skipping reads the lengths and compares bytes; it allocates nothing per record but its offset.
+ */
+export function decodeOnlyRecordsWith(name: string, values: readonly string[]): void {
+  filter = { name: Buffer.from(name), values: values.map((v) => Buffer.from(v)) };
+}
+
+/** Undoes {@link decodeOnlyRecordsWith} (tests). */
+export function decodeAllRecords(): void {
+  filter = undefined;
+}
+
+function bytesEqual(buffer: Buffer, at: number, length: number, expected: Buffer): boolean {
+  if (length !== expected.length) return false;
+  for (let i = 0; i < length; i++) if (buffer[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/** True when the record at the decoder's position (after its offset delta) passes the filter. */
+function passes(decoder: KafkajsDecoder, wanted: { name: Buffer; values: Buffer[] }): boolean {
+  const start = decoder.offset;
+  try {
+    const keyLength = decoder.readVarInt();
+    if (keyLength > 0) decoder.offset += keyLength;
+    const valueLength = decoder.readVarInt();
+    if (valueLength > 0) decoder.offset += valueLength;
+    const count = decoder.readVarInt();
+    const buffer = decoder.buffer;
+    for (let i = 0; i < count; i++) {
+      const nameLength = decoder.readVarInt();
+      const nameAt = decoder.offset;
+      decoder.offset += Math.max(0, nameLength);
+      const valueLen = decoder.readVarInt();
+      const valueAt = decoder.offset;
+      if (valueLen > 0) decoder.offset += valueLen;
+      if (bytesEqual(buffer, nameAt, nameLength, wanted.name) && valueLen >= 0) {
+        for (const v of wanted.values) if (bytesEqual(buffer, valueAt, valueLen, v)) return true;
+      }
+    }
+    return false;
+  } finally {
+    decoder.offset = start;
+  }
+}
 
 export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext) {
   decoderStats.records++;
@@ -67,6 +127,20 @@ export function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext
       ? maxTimestamp
       : addInt64(firstTimestamp, Number.isSafeInteger(delta) ? delta : timestampDelta);
   const offset = addInt64(firstOffset, decoder.readVarInt());
+  if (filter && !isControlBatch && !passes(decoder, filter)) {
+    decoderStats.skipped++;
+    return {
+      magicByte,
+      attributes,
+      timestamp,
+      offset,
+      key: null,
+      value: null,
+      headers: SKIPPED_HEADERS,
+      isControlRecord: isControlBatch,
+      batchContext,
+    };
+  }
   const key = decoder.readVarIntBytes();
   const value = decoder.readVarIntBytes();
   const headers: Record<string, Buffer | null | (Buffer | null)[]> = {};

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { decodeRecord, decoderStats, originalDecoderFile } from './kafkajs-records';
+import {
+  decodeAllRecords,
+  decodeOnlyRecordsWith,
+  decodeRecord,
+  decoderStats,
+  originalDecoderFile,
+  SKIPPED_HEADERS,
+} from './kafkajs-records';
 
 const require = createRequire(originalDecoderFile);
 const Decoder = require('../../../decoder') as new (b: Buffer) => unknown;
@@ -101,5 +108,65 @@ describe('replacement kafkajs record decoder', () => {
     expect(ours.timestamp).toBe('1767225699999');
     const negative = both({ offsetDelta: 0, timestampDelta: -3, key: null, value: null }, context);
     expect(negative.ours).toEqual(negative.theirs);
+  });
+
+  describe('decoding only records with a header value', () => {
+    const wanted = ['nl.ketens.ketenzaak-geopend', 'nl.ketens.deelnemer-aangesloten'];
+    const record = (headers: Record<string, string | string[]>) => ({
+      offsetDelta: 3,
+      timestampDelta: 20,
+      key: Buffer.from('case-1'),
+      value: Buffer.from('{"big":"'.padEnd(900, 'x').concat('"}')),
+      headers,
+    });
+
+    test('a record with a wanted value, wherever the header is, decodes in full as before', () => {
+      decodeOnlyRecordsWith('ce_type', wanted);
+      try {
+        for (const headers of [
+          { ce_type: wanted[0]!, ce_id: 'a' },
+          { 'content-type': 'x', ce_id: 'a', ce_type: wanted[1]! },
+          { ce_type: ['nl.wmo.melding-ontvangen', wanted[0]!] },
+        ]) {
+          const { ours, theirs } = both(record(headers), context);
+          expect(ours).toEqual(theirs);
+        }
+      } finally {
+        decodeAllRecords();
+      }
+    });
+
+    test('any other record comes back with its offset and timestamp only', () => {
+      decodeOnlyRecordsWith('ce_type', wanted);
+      try {
+        const before = decoderStats.skipped;
+        for (const headers of [
+          {},
+          { ce_type: 'nl.wmo.melding-ontvangen' },
+          { ce_type: 'nl.ketens.ketenzaak-geopend.v2' }, // a longer value that starts like a wanted one
+          { ce_type: 'nl.ketens.ketenzaak-geopen' }, // a prefix of one
+          { ce_typ: wanted[0]! }, // the value under another name
+          { ce_type_x: wanted[0]! },
+        ]) {
+          const { ours, theirs } = both(record(headers), context);
+          expect(ours.headers).toBe(SKIPPED_HEADERS);
+          expect(ours).toMatchObject({
+            key: null,
+            value: null,
+            offset: (theirs as { offset: string }).offset,
+            timestamp: (theirs as { timestamp: string }).timestamp,
+          });
+        }
+        expect(decoderStats.skipped - before).toBe(6);
+        // Control records are never skipped: kafkajs needs them as they are.
+        const control = both(record({}), { ...context, isControlBatch: true });
+        expect(control.ours).toEqual(control.theirs);
+      } finally {
+        decodeAllRecords();
+      }
+      // Off again: every record decodes in full.
+      const { ours, theirs } = both(record({ ce_type: 'nl.wmo.melding-ontvangen' }), context);
+      expect(ours).toEqual(theirs);
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toKafkaRecord } from '@ketenhub/events';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
-import { createPublisher } from '@ketenhub/kafka';
+import { createPublisher, topicOffsets } from '@ketenhub/kafka';
 import { createLogger, createMetrics } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
@@ -53,11 +53,14 @@ describe('case-book worker', () => {
       expect(before.body.errors[0]).toMatchObject({ field: 'subject', rule: 'case-unknown' });
 
       const publisher = await createPublisher(kafka.client);
-      const filler = Array.from({ length: 300 }, () =>
-        makeEvent('nl.wmo.melding-ontvangen', undefined, { subject: newCaseId(), as: 'gemeente' }),
-      );
+      const filler = () =>
+        Array.from({ length: 150 }, () =>
+          makeEvent('nl.wmo.melding-ontvangen', undefined, { subject: newCaseId(), as: 'gemeente' }),
+        );
+      // Filler on both sides: the worker's decoder skips it, and the stored positions must still
+      // move past it (every partition ends with skipped records).
       await publisher.publish(
-        [...filler, opened(caseId), opened(otherCase), joined(otherCase)].map((e) => ({
+        [...filler(), opened(caseId), opened(otherCase), joined(otherCase), ...filler()].map((e) => ({
           topic: gw.domainTopic('wmo'),
           ...toKafkaRecord(e),
         })),
@@ -84,6 +87,19 @@ describe('case-book worker', () => {
       await expect.poll(() => worker.isReady(), { timeout: 10_000 }).toBe(true);
       const consumed = await metrics.registry.getSingleMetricAsString('ketenhub_events_consumed_total');
       expect(consumed).toMatch(/ketenhub_events_consumed_total\{[^}]*\} 30[3-9]/);
+      const end = (await topicOffsets(kafka.client, gw.domainTopic('wmo'))).reduce(
+        (sum, o) => sum + Number(o.high),
+        0,
+      );
+      const stored = async () =>
+        Number(
+          (
+            await sql<{ n: string }>`
+              select coalesce(sum(next_offset), 0) as n from gateway.consumer_positions
+              where group_id = ${`${prefix}-cases`}`.execute(testDb.db)
+          ).rows[0]?.n,
+        );
+      await expect.poll(stored, { timeout: 15_000 }).toBe(end);
     } finally {
       await worker.stop();
       await gw.close();

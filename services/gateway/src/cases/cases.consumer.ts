@@ -1,6 +1,12 @@
-import { applyBatchOnce, loadPositions } from '@ketenhub/db';
+import { applyBatchOnce, loadPositions, type OffsetRecord } from '@ketenhub/db';
 import { fromKafkaRecord } from '@ketenhub/events';
-import { ack, type KafkaClient, type RunningConsumer, runConsumer } from '@ketenhub/kafka';
+import {
+  ack,
+  type ConsumedRecord,
+  type KafkaClient,
+  type RunningConsumer,
+  runConsumer,
+} from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
@@ -9,7 +15,8 @@ import { recordCaseFacts } from './case-book';
 import { type CaseFact, caseFactOf } from './case-facts';
 
 /** The only types that change who takes part in a chain case; every other record is skipped unparsed. */
-const caseTypes = new Set(['nl.ketens.ketenzaak-geopend', 'nl.ketens.deelnemer-aangesloten']);
+export const caseTypeNames = ['nl.ketens.ketenzaak-geopend', 'nl.ketens.deelnemer-aangesloten'];
+const caseTypes: ReadonlySet<string> = new Set(caseTypeNames);
 
 /**
  * A batch without case facts moves the stored position at most this often. Facts are written with
@@ -54,29 +61,34 @@ export async function startCasesConsumer(options: {
     onLag: options.onLag,
     onStop: options.onStop,
     handleBatch: async (batch) => {
-      options.onConsumed?.(batch.topic, batch.records.length);
+      options.onConsumed?.(batch.topic, batch.fetched);
       const partitionKey = `${batch.topic}:${batch.partition}`;
-      const hasFacts = batch.records.some((r) => caseTypes.has(r.headers.ce_type ?? ''));
+      const cases = batch.records.filter((r) => caseTypes.has(r.headers.ce_type ?? ''));
       const now = Date.now();
-      if (!hasFacts && now - (positionWritten.get(partitionKey) ?? 0) < POSITION_EVERY_MS) {
+      if (cases.length === 0 && now - (positionWritten.get(partitionKey) ?? 0) < POSITION_EVERY_MS) {
         return ack();
       }
       positionWritten.set(partitionKey, now);
+      // The batch's last offset closes the list, so the position moves past records the thread's
+      // decoder skipped (see cases.worker.ts) as well.
+      const last = cases[cases.length - 1];
+      const entries: (ConsumedRecord | OffsetRecord)[] =
+        last?.offset === batch.lastOffset ? cases : [...cases, { offset: batch.lastOffset }];
       const { result } = await applyBatchOnce(
         db as never,
         gatewaySchema,
         { group: groupId, topic: batch.topic, partition: batch.partition },
-        batch.records,
+        entries,
         async (trx, fresh) => {
           const facts: CaseFact[] = [];
-          for (const record of fresh) {
-            if (!caseTypes.has(record.headers.ce_type ?? '')) continue;
-            const parsed = fromKafkaRecord(record);
+          for (const entry of fresh) {
+            if (!('headers' in entry)) continue;
+            const parsed = fromKafkaRecord(entry);
             const fact = parsed.ok ? caseFactOf(parsed.event) : undefined;
             if (fact) facts.push(fact);
             else
               options.logger.warn(
-                { topic: batch.topic, offset: record.offset },
+                { topic: batch.topic, offset: entry.offset },
                 'case record not readable; skipped',
               );
           }

@@ -1,9 +1,14 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createDatabase } from '@ketenhub/db';
-import { createKafkaClient, parseBrokers, type RunningConsumer } from '@ketenhub/kafka';
+import {
+  createKafkaClient,
+  decodeOnlyRecordsWith,
+  parseBrokers,
+  type RunningConsumer,
+} from '@ketenhub/kafka';
 import { createLogger, type Logger, type Metrics, startTsWorker } from '@ketenhub/service';
 import type { GatewayDatabase } from '../db';
-import { startCasesConsumer } from './cases.consumer';
+import { caseTypeNames, startCasesConsumer } from './cases.consumer';
 
 /**
  * The case-book consumer runs in a worker thread. It reads back every record the gateway writes
@@ -134,6 +139,9 @@ async function runWorker(config: CasesWorkerConfig) {
     applicationName: 'ketenhub-gateway-cases',
     maxConnections: 2,
   });
+  // This thread runs only this consumer, so its decoder may skip every record that is not a case
+  // record: a sixth of the gateway's CPU under batch load went to decoding them in full.
+  decodeOnlyRecordsWith('ce_type', caseTypeNames);
   const kafka = createKafkaClient({
     brokers: parseBrokers(config.brokers),
     clientId: 'ketenhub-gateway-cases',
