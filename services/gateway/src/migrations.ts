@@ -1,5 +1,6 @@
 import { createPositionsTable, type Migrations } from '@ketenhub/db';
 import { type Kysely, sql } from 'kysely';
+import { RECEIVED_KEY_SQL } from './ingest/received.table';
 
 /** The gateway's own schema in the hub database; no other service reads it. */
 export const gatewaySchema = 'gateway';
@@ -65,6 +66,22 @@ export const gatewayMigrations: Migrations = {
       const s = db.schema.withSchema(gatewaySchema);
       await s.dropTable('published').execute();
       await s.alterTable('received').dropColumn('attempt').execute();
+    },
+  },
+  '2026-11-29T0200_received_key': {
+    async up(db: Kysely<unknown>) {
+      // A 16-byte digest of (source, id) as the primary key instead of the two text columns; see
+      // receivedKey() for why. Existing rows get it here, new ones from the gateway.
+      await sql`alter table gateway.received add column key uuid`.execute(db);
+      await sql`update gateway.received set key = ${sql.raw(RECEIVED_KEY_SQL)}`.execute(db);
+      await sql`alter table gateway.received alter column key set not null`.execute(db);
+      await sql`alter table gateway.received drop constraint received_pk`.execute(db);
+      await sql`alter table gateway.received add constraint received_pk primary key (key)`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`alter table gateway.received drop constraint received_pk`.execute(db);
+      await sql`alter table gateway.received add constraint received_pk primary key (source, id)`.execute(db);
+      await sql`alter table gateway.received drop column key`.execute(db);
     },
   },
 };

@@ -287,8 +287,10 @@ describe('POST /events', () => {
     // that was never recorded as published.
     const checked = checkEvent(toKnownSystem(first.g.record), never);
     if (checked instanceof Error) throw checked;
-    await sql`insert into gateway.received (source, id, content_sha256, attempt)
-      values (${never.source}, ${never.id}, ${checked.hash}, ${randomUUID()}::uuid)`.execute(testDb.db);
+    await sql`insert into gateway.received (key, source, id, content_sha256, attempt)
+      values (${checked.key}::uuid, ${never.source}, ${never.id}, ${checked.hash}, ${randomUUID()}::uuid)`.execute(
+      testDb.db,
+    );
 
     const second = await world(args);
     try {

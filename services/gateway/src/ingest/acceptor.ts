@@ -6,11 +6,14 @@ import type { CaseBook } from '../cases/case-book';
 import type { CaseFact } from '../cases/case-facts';
 import type { GatewayDatabase } from '../db';
 import { PublishMerger, sizeOf } from './publish-merger';
+import { receivedKey } from './received.table';
 
 /** One checked event, ready to be made durable. */
 export interface Submission {
   source: string;
   id: string;
+  /** {@link receivedKey}(source, id), computed with the checks. */
+  key: string;
   /** SHA-256 of the serialized event: same id + same hash is a re-send, same id + other hash a conflict. */
   hash: string;
   record: OutgoingRecord;
@@ -48,7 +51,7 @@ export interface AcceptorOptions {
 
 interface Pending {
   item: Submission;
-  /** keyOf(source, id) and the record's size, computed once: a flush looks them up several times. */
+  /** The item's key and the record's size, computed once: a flush looks them up several times. */
   key: string;
   size: number;
   resolve: (result: AcceptResult) => void;
@@ -60,8 +63,6 @@ interface InFlight {
   /** Resolves once the record is in Kafka and its case fact recorded; rejects when the write failed. */
   done: Promise<void>;
 }
-
-const keyOf = (source: string, id: string) => `${id}\u0000${source}`;
 
 /** Records confirmed publish attempts; alone, or as a CTE in front of the next claim. */
 const confirmAttempts = (marks: readonly { attempt: string }[]) =>
@@ -125,7 +126,7 @@ export class Acceptor {
     const promises = items.map(
       (item) =>
         new Promise<AcceptResult>((resolve) =>
-          this.queue.push({ item, key: keyOf(item.source, item.id), size: sizeOf(item.record), resolve }),
+          this.queue.push({ item, key: item.key, size: sizeOf(item.record), resolve }),
         ),
     );
     this.schedule();
@@ -134,12 +135,12 @@ export class Acceptor {
 
   /** True when this (source, id) was taken in before (accepted or in flight). */
   async wasReceived(source: string, id: string): Promise<boolean> {
-    if (this.inflight.has(keyOf(source, id))) return true;
+    const key = receivedKey(source, id);
+    if (this.inflight.has(key)) return true;
     const row = await this.options.db
       .selectFrom('gateway.received')
-      .select('id')
-      .where('source', '=', source)
-      .where('id', '=', id)
+      .select('key')
+      .where('key', '=', key)
       .executeTakeFirst();
     return row !== undefined;
   }
@@ -254,14 +255,15 @@ export class Acceptor {
     const marks = this.toMark.splice(0, 1_000);
     let claimedKeys: Set<string>;
     try {
-      const rows = await sql<{ source: string; id: string }>`
+      const rows = await sql<{ key: string }>`
         with confirmed as (${confirmAttempts(marks)})
-        insert into gateway.received (source, id, content_sha256, attempt)
-        select u.*, ${attempt}::uuid from unnest(${entries.map((e) => e.item.source)}::text[],
-          ${entries.map((e) => e.item.id)}::text[], ${entries.map((e) => e.item.hash)}::text[]) as u
+        insert into gateway.received (key, source, id, content_sha256, attempt)
+        select u.*, ${attempt}::uuid from unnest(${entries.map((e) => e.key)}::uuid[],
+          ${entries.map((e) => e.item.source)}::text[], ${entries.map((e) => e.item.id)}::text[],
+          ${entries.map((e) => e.item.hash)}::text[]) as u
         on conflict do nothing
-        returning source, id`.execute(db);
-      claimedKeys = new Set(rows.rows.map((r) => keyOf(r.source, r.id)));
+        returning key`.execute(db);
+      claimedKeys = new Set(rows.rows.map((r) => r.key));
     } catch (error) {
       this.options.logger.error({ err: error }, 'idempotency insert failed');
       for (const e of entries) for (const w of e.waiters) w.resolve({ status: 'unavailable' });
@@ -277,13 +279,12 @@ export class Acceptor {
 
     const republish: typeof entries = [];
     if (seenBefore.length > 0) {
-      const rows = await sql<{ source: string; id: string; content_sha256: string; accepted: boolean }>`
-        select r.source, r.id, r.content_sha256,
+      const rows = await sql<{ key: string; content_sha256: string; accepted: boolean }>`
+        select r.key, r.content_sha256,
           r.accepted or exists (select 1 from gateway.published p where p.attempt = r.attempt) as accepted
         from gateway.received r
-        join unnest(${seenBefore.map((e) => e.item.source)}::text[], ${seenBefore.map((e) => e.item.id)}::text[]) as u(source, id)
-          on r.source = u.source and r.id = u.id`.execute(db);
-      const stored = new Map(rows.rows.map((r) => [keyOf(r.source, r.id), r]));
+        where r.key = any(${seenBefore.map((e) => e.key)}::uuid[])`.execute(db);
+      const stored = new Map(rows.rows.map((r) => [r.key, r]));
       for (const e of seenBefore) {
         const key = e.key;
         const row = stored.get(key);
@@ -309,9 +310,8 @@ export class Acceptor {
       // takes the rows over, so its confirmation is the one that counts.
       try {
         await sql`
-          update gateway.received r set attempt = ${attempt}::uuid
-          from unnest(${republish.map((e) => e.item.source)}::text[], ${republish.map((e) => e.item.id)}::text[]) as u(source, id)
-          where r.source = u.source and r.id = u.id`.execute(db);
+          update gateway.received set attempt = ${attempt}::uuid
+          where key = any(${republish.map((e) => e.key)}::uuid[])`.execute(db);
         toPublish.push(...republish);
       } catch (error) {
         this.options.logger.error({ err: error }, 'taking over unconfirmed rows failed');

@@ -38,13 +38,13 @@ type CheckReply =
       values: ArrayBuffer;
       /** Per event: offset and length of its value, or -1 and 0 when refused. */
       spans: Int32Array;
-      /** Per valid event, in order: id, type, subject, traceparent ('' for none), hash. */
+      /** Per valid event, in order: id, type, subject, traceparent ('' for none), hash, key. */
       strings: string[];
       facts: [index: number, fact: CaseFact][];
       refusals: [index: number, id: string | undefined, error: SentError][];
     };
 
-const STRINGS_PER_EVENT = 5;
+const STRINGS_PER_EVENT = 6;
 const WORKER_KIND = 'ketenhub-gateway-checks';
 
 const sendError = (error: AppError): SentError => [error.code, error.detail, error.extra];
@@ -81,7 +81,7 @@ export function checkBody(request: CheckRequest): { reply: CheckReply; transfer:
     spans[2 * i] = offset;
     spans[2 * i + 1] = c.value.length;
     offset += c.value.length;
-    strings.push(c.id, c.type, c.subject, c.traceparent ?? '', c.hash);
+    strings.push(c.id, c.type, c.subject, c.traceparent ?? '', c.hash, c.key);
     if (c.fact) facts.push([i, c.fact]);
   }
   const buffer = values.buffer as ArrayBuffer;
@@ -110,6 +110,7 @@ export function unpackReply(reply: CheckReply, source: string): Checked[] | AppE
       fact: facts.get(i),
       value: Buffer.from(reply.values, offset, spans[2 * i + 1]!),
       hash: strings[s + 4]!,
+      key: strings[s + 5]!,
     };
     s += STRINGS_PER_EVENT;
   }

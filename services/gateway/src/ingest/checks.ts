@@ -11,6 +11,7 @@ import type { OutgoingRecord } from '@ketenhub/kafka';
 import { AppError } from '@ketenhub/service';
 import { type CaseFact, type CaseInfo, caseFactOf } from '../cases/case-facts';
 import type { KnownSystem } from '../systems/system-record';
+import { receivedKey } from './received.table';
 
 /**
  * An event that passed the checks that need no database: source, type, contract, size. Only what
@@ -29,6 +30,8 @@ export interface ValidEvent {
   /** The record value (serialized event) and its hash, computed once. */
   value: Buffer;
   hash: string;
+  /** {@link receivedKey}(source, id): the idempotency key. */
+  key: string;
 }
 
 /** Who is checking: the parts of a system the pure checks read. */
@@ -91,6 +94,7 @@ export function checkEvent(system: Checker, raw: unknown): ValidEvent | AppError
     value,
     // One-shot hash (Node >= 20.12): no Hash object per event, which showed up in the ingest profile.
     hash: hash('sha256', value, 'hex'),
+    key: receivedKey(event.source, event.id),
   };
 }
 

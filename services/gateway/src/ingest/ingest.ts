@@ -84,6 +84,7 @@ export function createIngest(options: IngestOptions) {
         submission: {
           source: v.source,
           id: v.id,
+          key: v.key,
           hash: v.hash,
           record: outgoingRecord(options.domainTopic(routing.domain), v, traceparent),
           fact: routing.fact,

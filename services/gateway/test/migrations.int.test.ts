@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { migrateToLatest } from '@ketenhub/db';
+import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
+import { describe, expect, test } from '@ketenhub/testkit';
+import { sql } from 'kysely';
+import { checkEvent } from '../src/ingest/checks';
+import { receivedKey } from '../src/ingest/received.table';
+import { gatewayMigrations, gatewaySchema } from '../src/migrations';
+import { toKnownSystem } from '../src/systems/system-record';
+import { addSystem, newCaseId, post, readTopic, startGateway } from './harness';
+
+const gemeente = exampleOrganisations.gemeente;
+
+/** The migrations up to (not including) `name`: the schema as an older gateway left it. */
+const before = (name: string) =>
+  Object.fromEntries(Object.entries(gatewayMigrations).filter(([n]) => n < name));
+
+describe('gateway migrations', () => {
+  test('the digest key: existing rows get the key the gateway computes, and re-sends of them stay duplicates', async ({
+    kafka,
+    testDb,
+    prefix,
+    topic,
+    groupId,
+  }) => {
+    await migrateToLatest(testDb.db, before('2026-11-29T0200_received_key'), { schema: gatewaySchema });
+    // Ids as a client may choose them: the digest must agree with the JavaScript one for each.
+    const ids = ['plain', 'ünïcødé-€-😀', 'quote\'and"double', 'back\\slash', 'spa ce', randomUUID()];
+    const source = gemeente.source;
+    for (const id of ids) {
+      await sql`insert into gateway.received (source, id, content_sha256, accepted)
+        values (${source}, ${id}, ${'x'.repeat(64)}, true)`.execute(testDb.db);
+    }
+    // An event an older gateway accepted and confirmed: its row, with the real content hash.
+    const caseId = newCaseId();
+    const open = makeEvent('nl.ketens.ketenzaak-geopend', undefined, { subject: caseId, as: 'gemeente' });
+
+    await migrateToLatest(testDb.db, gatewayMigrations, { schema: gatewaySchema });
+    const rows = await sql<{ key: string; id: string }>`
+      select key, id from gateway.received where source = ${source}`.execute(testDb.db);
+    expect(rows.rows).toHaveLength(ids.length);
+    for (const row of rows.rows) expect(row.key).toBe(receivedKey(source, row.id));
+    // The key is the primary key now.
+    await expect(
+      sql`insert into gateway.received (key, source, id, content_sha256)
+        values (${receivedKey(source, 'plain')}::uuid, 'x', 'y', 'z')`.execute(testDb.db),
+    ).rejects.toThrow(/received_pk/);
+
+    const gw = await startGateway({ kafka: kafka.client, db: testDb.db, prefix, topic });
+    try {
+      const g = addSystem(gw.directory, {
+        oin: gemeente.oin,
+        name: gemeente.systeem,
+        roles: ['gemeente'],
+        domains: ['wmo'],
+        publishes: ['nl.ketens.ketenzaak-geopend'],
+      });
+      const checked = checkEvent(toKnownSystem(g.record), open);
+      if (checked instanceof Error) throw checked;
+      await sql`insert into gateway.received (key, source, id, content_sha256, accepted)
+        values (${checked.key}::uuid, ${open.source}, ${open.id}, ${checked.hash}, true)`.execute(testDb.db);
+      const again = await post(gw.url, g.token, open);
+      expect(again.status).toBe(202);
+      const changed = { ...open, time: '2026-03-02T10:00:00.000Z' };
+      expect((await post(gw.url, g.token, changed)).status).toBe(409);
+    } finally {
+      await gw.close();
+    }
+    // Answered from the table: nothing was written to Kafka.
+    expect(await readTopic(kafka.client, gw.domainTopic('wmo'), `${groupId}-read`)).toEqual([]);
+  });
+});
