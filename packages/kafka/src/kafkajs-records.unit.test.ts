@@ -123,7 +123,7 @@ describe('replacement kafkajs record decoder', () => {
     test('a record with a wanted value, wherever the header is, decodes in full as before', () => {
       decodeOnlyRecordsWith('ce_type', wanted);
       try {
-        for (const headers of [
+        for (const headers of <Record<string, string | string[]>[]>[
           { ce_type: wanted[0]!, ce_id: 'a' },
           { 'content-type': 'x', ce_id: 'a', ce_type: wanted[1]! },
           { ce_type: ['nl.wmo.melding-ontvangen', wanted[0]!] },
@@ -140,7 +140,7 @@ describe('replacement kafkajs record decoder', () => {
       decodeOnlyRecordsWith('ce_type', wanted);
       try {
         const before = decoderStats.skipped;
-        for (const headers of [
+        for (const headers of <Record<string, string | string[]>[]>[
           {},
           { ce_type: 'nl.wmo.melding-ontvangen' },
           { ce_type: 'nl.ketens.ketenzaak-geopend.v2' }, // a longer value that starts like a wanted one

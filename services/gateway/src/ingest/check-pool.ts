@@ -215,9 +215,14 @@ export class CheckPool {
         const job = slot.jobs.get(message.seq);
         if (!job) return;
         slot.jobs.delete(message.seq);
-        const checked = unpackReply(message, job.request.source);
-        if (checked instanceof AppError) job.reject(checked);
-        else job.resolve(checked);
+        // A bug in unpacking must fail this request, not the process (this is an event handler).
+        try {
+          const checked = unpackReply(message, job.request.source);
+          if (checked instanceof AppError) job.reject(checked);
+          else job.resolve(checked);
+        } catch (error) {
+          job.reject(error);
+        }
       });
       const gone = (error: Error) => {
         const index = this.slots.indexOf(slot);
