@@ -158,6 +158,13 @@ describe('replacement kafkajs record decoder', () => {
           });
         }
         expect(decoderStats.skipped - before).toBe(6);
+        // Null key and value (length -1) are stepped over like any others.
+        const bare = { offsetDelta: 1, key: null, value: null };
+        const kept = both({ ...bare, headers: { ce_type: wanted[0]! } }, context);
+        expect(kept.ours).toEqual(kept.theirs);
+        const skipped = both({ ...bare, headers: { ce_type: 'nl.wmo.melding-ontvangen' } }, context);
+        expect(skipped.ours.headers).toBe(SKIPPED_HEADERS);
+        expect(skipped.ours.offset).toBe((skipped.theirs as { offset: string }).offset);
         // Control records are never skipped: kafkajs needs them as they are.
         const control = both(record({}), { ...context, isControlBatch: true });
         expect(control.ours).toEqual(control.theirs);

@@ -71,7 +71,9 @@ export const gatewayMigrations: Migrations = {
   '2026-11-29T0200_received_key': {
     async up(db: Kysely<unknown>) {
       // A 16-byte digest of (source, id) as the primary key instead of the two text columns; see
-      // receivedKey() for why. Existing rows get it here, new ones from the gateway.
+      // receivedKey() for why. Existing rows get it here, new ones from the gateway. This rewrites
+      // the table under its lock (about 19 s per million rows) and older gateways cannot insert
+      // into it afterwards: the README's "Upgrading" says how to deploy across it.
       await sql`alter table gateway.received add column key uuid`.execute(db);
       await sql`update gateway.received set key = ${sql.raw(RECEIVED_KEY_SQL)}`.execute(db);
       await sql`alter table gateway.received alter column key set not null`.execute(db);

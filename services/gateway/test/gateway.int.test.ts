@@ -364,46 +364,45 @@ describe('POST /events', () => {
     }
   });
 
-  test('batches answer per event: 202 when all pass, 207 with problems otherwise', async ({
-    kafka,
-    testDb,
-    prefix,
-    groupId,
-    topic,
-  }) => {
-    const { gw, g } = await world({ kafka: kafka.client, db: testDb.db, prefix, topic });
-    try {
-      const caseId = newCaseId();
-      // Open, then two domain events, in one batch: the opening counts for the events after it.
-      const good = [
-        opening(caseId),
-        melding(caseId),
-        makeEvent('nl.wmo.onderzoek-gestart', undefined, { subject: caseId, id: randomUUID() }),
-      ];
-      const all = await post(gw.url, g.token, good, 'application/cloudevents-batch+json');
-      expect(all.status).toBe(202);
-      expect(all.body.results.map((r: { status: number }) => r.status)).toEqual([202, 202, 202]);
+  // With a check thread (the harness sends every batch there) and without (as bodies under 16 KiB go).
+  test.for([1, 0])(
+    'batches answer per event: 202 when all pass, 207 with problems otherwise (%i check threads)',
+    async (checkThreads, { kafka, testDb, prefix, groupId, topic }) => {
+      const { gw, g } = await world({ kafka: kafka.client, db: testDb.db, prefix, topic, checkThreads });
+      expect(gw.checkPool?.threads().length ?? 0).toBe(checkThreads);
+      try {
+        const caseId = newCaseId();
+        // Open, then two domain events, in one batch: the opening counts for the events after it.
+        const good = [
+          opening(caseId),
+          melding(caseId),
+          makeEvent('nl.wmo.onderzoek-gestart', undefined, { subject: caseId, id: randomUUID() }),
+        ];
+        const all = await post(gw.url, g.token, good, 'application/cloudevents-batch+json');
+        expect(all.status).toBe(202);
+        expect(all.body.results.map((r: { status: number }) => r.status)).toEqual([202, 202, 202]);
 
-      const bad = melding(caseId);
-      bad.data.gemeentecode = '12';
-      const mixed = await post(
-        gw.url,
-        g.token,
-        [melding(caseId), bad, { ...melding(caseId), type: 'nl.wmo.zorg-gestart' as EventType }],
-        'application/cloudevents-batch+json',
-      );
-      expect(mixed.status).toBe(207);
-      expect(mixed.body.results.map((r: { status: number }) => r.status)).toEqual([202, 422, 403]);
-      expect(mixed.body.results[1].problem.errors[0]).toMatchObject({ field: 'data.gemeentecode' });
+        const bad = melding(caseId);
+        bad.data.gemeentecode = '12';
+        const mixed = await post(
+          gw.url,
+          g.token,
+          [melding(caseId), bad, { ...melding(caseId), type: 'nl.wmo.zorg-gestart' as EventType }],
+          'application/cloudevents-batch+json',
+        );
+        expect(mixed.status).toBe(207);
+        expect(mixed.body.results.map((r: { status: number }) => r.status)).toEqual([202, 422, 403]);
+        expect(mixed.body.results[1].problem.errors[0]).toMatchObject({ field: 'data.gemeentecode' });
 
-      expect((await post(gw.url, g.token, [], 'application/cloudevents-batch+json')).status).toBe(400);
-      expect((await post(gw.url, g.token, good, 'application/cloudevents+json')).status).toBe(400);
-      const records = await readTopic(kafka.client, gw.domainTopic('wmo'), `${groupId}-read`);
-      expect(records).toHaveLength(4);
-    } finally {
-      await gw.close();
-    }
-  });
+        expect((await post(gw.url, g.token, [], 'application/cloudevents-batch+json')).status).toBe(400);
+        expect((await post(gw.url, g.token, good, 'application/cloudevents+json')).status).toBe(400);
+        const records = await readTopic(kafka.client, gw.domainTopic('wmo'), `${groupId}-read`);
+        expect(records).toHaveLength(4);
+      } finally {
+        await gw.close();
+      }
+    },
+  );
 
   test('429 with Retry-After over the rate limit', async ({ kafka, testDb, prefix, topic }) => {
     const { gw, g } = await world({

@@ -5,6 +5,12 @@ export type CaseFact =
   | { kind: 'opened'; caseId: string; domain: CaseDomain; oin: string; role: string }
   | { kind: 'joined'; caseId: string; oin: string; role: string };
 
+/**
+ * The event types that carry a case fact ({@link caseFactOf}): the case-book thread decodes only
+ * records of these types. A unit test checks this list against the switch below.
+ */
+export const caseFactTypes = ['nl.ketens.ketenzaak-geopend', 'nl.ketens.deelnemer-aangesloten'] as const;
+
 /** Pure: the case fact an event carries, if it opens or joins a chain case. */
 export function caseFactOf(event: KetenEvent): CaseFact | undefined {
   switch (event.type) {

@@ -12,11 +12,10 @@ import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
 import { gatewaySchema } from '../migrations';
 import { recordCaseFacts } from './case-book';
-import { type CaseFact, caseFactOf } from './case-facts';
+import { type CaseFact, caseFactOf, caseFactTypes } from './case-facts';
 
 /** The only types that change who takes part in a chain case; every other record is skipped unparsed. */
-export const caseTypeNames = ['nl.ketens.ketenzaak-geopend', 'nl.ketens.deelnemer-aangesloten'];
-const caseTypes: ReadonlySet<string> = new Set(caseTypeNames);
+const caseTypes: ReadonlySet<string> = new Set(caseFactTypes);
 
 /**
  * A batch without case facts moves the stored position at most this often. Facts are written with
@@ -42,8 +41,8 @@ export async function startCasesConsumer(options: {
   groupId: string;
   logger: Logger;
   onLag?: (topic: string, partition: number, lag: number) => void;
-  /** Records read, per batch (whether or not they carried a fact). */
-  onConsumed?: (topic: string, records: number) => void;
+  /** Per batch: records read in full (case records) and records the thread's decoder skipped. */
+  onConsumed?: (topic: string, decoded: number, skipped: number) => void;
   onStop?: (error: Error) => void;
 }): Promise<RunningConsumer> {
   const { db, groupId } = options;
@@ -61,7 +60,7 @@ export async function startCasesConsumer(options: {
     onLag: options.onLag,
     onStop: options.onStop,
     handleBatch: async (batch) => {
-      options.onConsumed?.(batch.topic, batch.fetched);
+      options.onConsumed?.(batch.topic, batch.records.length, batch.fetched - batch.records.length);
       const partitionKey = `${batch.topic}:${batch.partition}`;
       const cases = batch.records.filter((r) => caseTypes.has(r.headers.ce_type ?? ''));
       const now = Date.now();

@@ -6,13 +6,12 @@ import type { CaseBook } from '../cases/case-book';
 import type { CaseFact } from '../cases/case-facts';
 import type { GatewayDatabase } from '../db';
 import { PublishMerger, sizeOf } from './publish-merger';
-import { receivedKey } from './received.table';
 
 /** One checked event, ready to be made durable. */
 export interface Submission {
   source: string;
   id: string;
-  /** {@link receivedKey}(source, id), computed with the checks. */
+  /** receivedKey(source, id) (received.table.ts), computed with the checks. */
   key: string;
   /** SHA-256 of the serialized event: same id + same hash is a re-send, same id + other hash a conflict. */
   hash: string;
@@ -133,9 +132,8 @@ export class Acceptor {
     return Promise.all(promises);
   }
 
-  /** True when this (source, id) was taken in before (accepted or in flight). */
-  async wasReceived(source: string, id: string): Promise<boolean> {
-    const key = receivedKey(source, id);
+  /** True when the event with this key (receivedKey) was taken in before (accepted or in flight). */
+  async wasReceived(key: string): Promise<boolean> {
     if (this.inflight.has(key)) return true;
     const row = await this.options.db
       .selectFrom('gateway.received')

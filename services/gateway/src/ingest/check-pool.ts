@@ -131,6 +131,12 @@ interface Slot {
 export interface CheckPoolOptions {
   threads: number;
   logger: Logger;
+  /**
+   * Body bytes that may wait for the threads (default 64 MiB). Beyond it a body is checked in the
+   * request thread, which then reads no new requests meanwhile: the back pressure the gateway had
+   * before the threads, instead of queueing without bound.
+   */
+  maxPendingBytes?: number;
 }
 
 /** Worker threads that check batch bodies; {@link check} falls back to this thread if one fails. */
@@ -138,6 +144,7 @@ export class CheckPool {
   private readonly slots: Slot[] = [];
   private seq = 0;
   private closed = false;
+  private pendingBytes = 0;
   /** Bodies checked by a thread, and in the request thread (no thread, or it died meanwhile). */
   readonly stats = { threaded: 0, inline: 0 };
 
@@ -160,7 +167,9 @@ export class CheckPool {
       maxEvents,
     };
     const slot = this.pick();
-    if (!slot) return this.inline(request);
+    const limit = this.options.maxPendingBytes ?? 64 * 1024 * 1024;
+    if (!slot || this.pendingBytes + body.length > limit) return this.inline(request);
+    this.pendingBytes += body.length;
     try {
       const checked = await new Promise<Checked[]>((resolve, reject) => {
         slot.jobs.set(request.seq, { request, resolve, reject });
@@ -172,6 +181,8 @@ export class CheckPool {
     } catch (error) {
       if (error instanceof WorkerGone) return this.inline(error.request);
       throw error;
+    } finally {
+      this.pendingBytes -= body.length;
     }
   }
 
@@ -208,6 +219,12 @@ export class CheckPool {
       worker.on('message', (message: 'ready' | CheckReply) => {
         if (message === 'ready') {
           started = true;
+          // A replacement that came up after close() is not needed.
+          if (this.closed) {
+            void worker.terminate();
+            resolve();
+            return;
+          }
           this.slots.push(slot);
           resolve();
           return;

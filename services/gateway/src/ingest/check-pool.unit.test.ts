@@ -123,4 +123,18 @@ describe('check threads', () => {
     expect(comparable(await pool.check(system, body, 10_000))).toEqual(expected);
     expect(pool.stats.threaded).toBe(threadedBefore + 1);
   }, 60_000);
+
+  test('beyond the pending-bytes limit a body is checked in the request thread', async () => {
+    const events = Array.from({ length: 50 }, () => mixedBatch()).flat();
+    const body = Buffer.from(JSON.stringify(events));
+    const small = await CheckPool.start({ threads: 1, logger, maxPendingBytes: body.length * 1.5 });
+    try {
+      const expected = comparable(checkEvents(system, events));
+      const all = await Promise.all([1, 2, 3].map(() => small.check(system, body, 10_000)));
+      for (const checked of all) expect(comparable(checked)).toEqual(expected);
+      expect(small.stats).toEqual({ threaded: 1, inline: 2 });
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 });

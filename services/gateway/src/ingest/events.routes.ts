@@ -63,6 +63,9 @@ export async function answerEvents(
         ? await options.checkPool.check(system, body, options.maxBatchEvents)
         : checkEvents(system, batchEvents(body, options.maxBatchEvents));
   }
+  // After the checks: a batch's length is known once it is parsed, which for large bodies happens
+  // in a check thread. The answer is the same 429; a system over its limit costs that thread the
+  // checks of the refused request.
   const wait = options.rateLimiter.take(system.id, checked.length);
   if (wait > 0) {
     throw new AppError(

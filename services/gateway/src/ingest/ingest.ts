@@ -63,7 +63,7 @@ export function createIngest(options: IngestOptions) {
       if (routing instanceof AppError && routing.code === 'conflict' && info && !overlay.has(subject)) {
         // A re-sent opening event finds its own case open: the acceptor answers it like the first
         // time (or 409 for other content). Only an opening event never received before is refused.
-        if (await acceptor.wasReceived(v.source, v.id)) {
+        if (await acceptor.wasReceived(v.key)) {
           routing = { domain: info.domain, fact: v.fact };
         }
       }
