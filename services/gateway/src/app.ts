@@ -12,7 +12,7 @@ import type { Authenticator } from './auth/authenticate';
 import { contractRouter } from './contract/contract.routes';
 import type { CheckPool } from './ingest/check-pool';
 import { type AccessLogLevel, createEventsHandler, isEventsPost } from './ingest/events.http';
-import { CHECK_POOL_MIN_BYTES, type EventsRouteOptions, eventsRouter } from './ingest/events.routes';
+import { type EventsRouteOptions, eventsRouter } from './ingest/events.routes';
 import type { Ingest } from './ingest/ingest';
 import type { RateLimiter } from './ratelimit/token-bucket';
 
@@ -31,8 +31,6 @@ export interface GatewayDeps {
   accessLogLevel?: AccessLogLevel;
   /** Threads that check large batch bodies; without, every body is checked in the request thread. */
   checkPool?: CheckPool;
-  /** Smallest batch body the threads take (default {@link CHECK_POOL_MIN_BYTES}). */
-  checkPoolMinBytes?: number;
 }
 
 function eventsOptions(deps: GatewayDeps): EventsRouteOptions {
@@ -45,7 +43,6 @@ function eventsOptions(deps: GatewayDeps): EventsRouteOptions {
     // Room for a 64 KB event plus whitespace; the event's own size is checked after the contract.
     maxSingleBytes: 256 * 1024,
     ...(deps.checkPool ? { checkPool: deps.checkPool } : {}),
-    checkPoolMinBytes: deps.checkPoolMinBytes ?? CHECK_POOL_MIN_BYTES,
   };
 }
 

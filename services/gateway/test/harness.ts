@@ -133,8 +133,8 @@ export async function startGateway(options: {
   });
   const ingest = createIngest({ caseBook, acceptor, domainTopic, retryAfterS: 1 });
   const threads = options.checkThreads ?? 1;
-  // Every batch goes through the threads here (checkPoolMinBytes 0), not only large ones.
-  const checkPool = threads > 0 ? await CheckPool.start({ threads, logger }) : undefined;
+  // Every batch goes through the threads here (minBytes 0), not only large ones.
+  const checkPool = threads > 0 ? await CheckPool.start({ threads, logger, minBytes: 0 }) : undefined;
   const caseWorkers = createCaseWorkerVerifier([
     { issuer: 'urn:ketenhub:dev-issuer', audience: 'ketenhub', secret: devSecret },
   ]);
@@ -145,7 +145,7 @@ export async function startGateway(options: {
     ingest,
     rateLimiter: new RateLimiter(options.ratePerS ?? 10_000, options.burst ?? 10_000),
     maxBatchEvents: 1_000,
-    ...(checkPool ? { checkPool, checkPoolMinBytes: 0 } : {}),
+    ...(checkPool ? { checkPool } : {}),
   };
   // As src/index.ts serves: POST /events on the node:http fast path, the rest through express.
   const { server, port }: { server: Server; port: number } = await listen(

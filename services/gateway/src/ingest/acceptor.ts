@@ -50,8 +50,7 @@ export interface AcceptorOptions {
 
 interface Pending {
   item: Submission;
-  /** The item's key and the record's size, computed once: a flush looks them up several times. */
-  key: string;
+  /** The record's size, computed once: a flush looks it up several times. */
   size: number;
   resolve: (result: AcceptResult) => void;
 }
@@ -75,7 +74,6 @@ export const MARK_DELAY_MS = 20;
 /** The first submission of a (source, id) in a flush, and the requests waiting for its outcome. */
 interface Leader {
   item: Submission;
-  key: string;
   size: number;
   waiters: Pending[];
 }
@@ -124,9 +122,7 @@ export class Acceptor {
     if (this.closed) return Promise.resolve(items.map(() => ({ status: 'unavailable' as const })));
     const promises = items.map(
       (item) =>
-        new Promise<AcceptResult>((resolve) =>
-          this.queue.push({ item, key: item.key, size: sizeOf(item.record), resolve }),
-        ),
+        new Promise<AcceptResult>((resolve) => this.queue.push({ item, size: sizeOf(item.record), resolve })),
     );
     this.schedule();
     return Promise.all(promises);
@@ -201,7 +197,7 @@ export class Acceptor {
     // One leader per (source, id) in this flush; repeats follow it (same hash) or conflict.
     const leaders = new Map<string, Leader>();
     for (const p of batch) {
-      const key = p.key;
+      const key = p.item.key;
       const claim = this.claiming.get(key);
       if (claim) {
         // Another flush of this process is between its insert and its write: decide after it.
@@ -217,7 +213,7 @@ export class Acceptor {
         continue;
       }
       const leader = leaders.get(key);
-      if (!leader) leaders.set(key, { item: p.item, key, size: p.size, waiters: [p] });
+      if (!leader) leaders.set(key, { item: p.item, size: p.size, waiters: [p] });
       else if (leader.item.hash === p.item.hash) leader.waiters.push(p);
       else p.resolve({ status: 'conflict' });
     }
@@ -256,7 +252,7 @@ export class Acceptor {
       const rows = await sql<{ key: string }>`
         with confirmed as (${confirmAttempts(marks)})
         insert into gateway.received (key, source, id, content_sha256, attempt)
-        select u.*, ${attempt}::uuid from unnest(${entries.map((e) => e.key)}::uuid[],
+        select u.*, ${attempt}::uuid from unnest(${entries.map((e) => e.item.key)}::uuid[],
           ${entries.map((e) => e.item.source)}::text[], ${entries.map((e) => e.item.id)}::text[],
           ${entries.map((e) => e.item.hash)}::text[]) as u
         on conflict do nothing
@@ -273,7 +269,7 @@ export class Acceptor {
 
     const toPublish: typeof entries = [];
     const seenBefore: Leader[] = [];
-    for (const e of entries) (claimedKeys.has(e.key) ? toPublish : seenBefore).push(e);
+    for (const e of entries) (claimedKeys.has(e.item.key) ? toPublish : seenBefore).push(e);
 
     const republish: typeof entries = [];
     if (seenBefore.length > 0) {
@@ -281,10 +277,10 @@ export class Acceptor {
         select r.key, r.content_sha256,
           r.accepted or exists (select 1 from gateway.published p where p.attempt = r.attempt) as accepted
         from gateway.received r
-        where r.key = any(${seenBefore.map((e) => e.key)}::uuid[])`.execute(db);
+        where r.key = any(${seenBefore.map((e) => e.item.key)}::uuid[])`.execute(db);
       const stored = new Map(rows.rows.map((r) => [r.key, r]));
       for (const e of seenBefore) {
-        const key = e.key;
+        const key = e.item.key;
         const row = stored.get(key);
         const resolveAll = (result: AcceptResult) => {
           for (const w of e.waiters) w.resolve(result);
@@ -309,7 +305,7 @@ export class Acceptor {
       try {
         await sql`
           update gateway.received set attempt = ${attempt}::uuid
-          where key = any(${republish.map((e) => e.key)}::uuid[])`.execute(db);
+          where key = any(${republish.map((e) => e.item.key)}::uuid[])`.execute(db);
         toPublish.push(...republish);
       } catch (error) {
         this.options.logger.error({ err: error }, 'taking over unconfirmed rows failed');
@@ -328,8 +324,8 @@ export class Acceptor {
       );
       const facts = toPublish.flatMap((e) => (e.item.fact ? [e.item.fact] : []));
       const done = sent.then(() => this.options.caseBook.record(facts));
-      const keys = toPublish.map((e) => e.key);
-      for (const e of toPublish) this.inflight.set(e.key, { hash: e.item.hash, done });
+      const keys = toPublish.map((e) => e.item.key);
+      for (const e of toPublish) this.inflight.set(e.item.key, { hash: e.item.hash, done });
       done.then(
         () => {
           this.toMark.push({ attempt, keys });

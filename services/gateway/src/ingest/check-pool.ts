@@ -5,6 +5,17 @@ import { batchEvents } from './body';
 import { type Checked, type Checker, checkEvents, isRefusal } from './checks';
 
 /**
+ * Smaller batches are checked in the request thread: handing a body to a thread and back costs
+ * about as much as checking a dozen events.
+ */
+export const CHECK_POOL_MIN_BYTES = 16 * 1024;
+
+/** The pure checks of a batch body, wherever they run: its events' outcomes, or the body's 400. */
+export function checkBatch(checker: Checker, body: Buffer, maxEvents: number): Checked[] {
+  return checkEvents(checker, batchEvents(body, maxEvents));
+}
+
+/**
  * Checks batch bodies in worker threads: JSON parsing, the contract (zod), serialization and the
  * content hash, which are pure and together about half of the request thread's work per event.
  *
@@ -56,8 +67,11 @@ export function checkBody(request: CheckRequest): { reply: CheckReply; transfer:
   let checked: Checked[];
   try {
     const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
-    const raws = batchEvents(body, request.maxEvents);
-    checked = checkEvents({ source: request.source, publishes: new Set(request.publishes) }, raws);
+    checked = checkBatch(
+      { source: request.source, publishes: new Set(request.publishes) },
+      body,
+      request.maxEvents,
+    );
   } catch (error) {
     if (error instanceof AppError) return { reply: { seq, error: sendError(error) }, transfer: [] };
     throw error;
@@ -118,7 +132,8 @@ export function unpackReply(reply: CheckReply, source: string): Checked[] | AppE
 }
 
 interface Job {
-  request: CheckRequest;
+  /** The caller's source: the thread does not send it back with every event. */
+  source: string;
   resolve: (checked: Checked[]) => void;
   reject: (error: unknown) => void;
 }
@@ -137,6 +152,8 @@ export interface CheckPoolOptions {
    * before the threads, instead of queueing without bound.
    */
   maxPendingBytes?: number;
+  /** Smallest body a thread takes (default {@link CHECK_POOL_MIN_BYTES}). */
+  minBytes?: number;
 }
 
 /** Worker threads that check batch bodies; {@link check} falls back to this thread if one fails. */
@@ -157,8 +174,20 @@ export class CheckPool {
     return pool;
   }
 
-  /** Checks a batch body: its events' outcomes, or throws the body's refusal (400). */
+  /**
+   * {@link checkBatch} of a body, in a thread when it is large enough, a thread is running and the
+   * bodies waiting for threads stay under the limit; else in this thread.
+   */
   async check(system: Checker, body: Buffer, maxEvents: number): Promise<Checked[]> {
+    const slot = this.pick();
+    const limit = this.options.maxPendingBytes ?? 64 * 1024 * 1024;
+    if (
+      !slot ||
+      body.length < (this.options.minBytes ?? CHECK_POOL_MIN_BYTES) ||
+      this.pendingBytes + body.length > limit
+    ) {
+      return this.inline(system, body, maxEvents);
+    }
     const request: CheckRequest = {
       seq: ++this.seq,
       body,
@@ -166,20 +195,17 @@ export class CheckPool {
       publishes: [...system.publishes],
       maxEvents,
     };
-    const slot = this.pick();
-    const limit = this.options.maxPendingBytes ?? 64 * 1024 * 1024;
-    if (!slot || this.pendingBytes + body.length > limit) return this.inline(request);
     this.pendingBytes += body.length;
     try {
       const checked = await new Promise<Checked[]>((resolve, reject) => {
-        slot.jobs.set(request.seq, { request, resolve, reject });
+        slot.jobs.set(request.seq, { source: system.source, resolve, reject });
         // Copied, not transferred: if the thread dies, the body is still here to be checked inline.
         slot.worker.postMessage(request);
       });
       this.stats.threaded++;
       return checked;
     } catch (error) {
-      if (error instanceof WorkerGone) return this.inline(error.request);
+      if (error instanceof WorkerGone) return this.inline(system, body, maxEvents);
       throw error;
     } finally {
       this.pendingBytes -= body.length;
@@ -203,12 +229,9 @@ export class CheckPool {
     return best;
   }
 
-  private inline(request: CheckRequest): Checked[] {
+  private inline(system: Checker, body: Buffer, maxEvents: number): Checked[] {
     this.stats.inline++;
-    const { reply } = checkBody(request);
-    const checked = unpackReply(reply, request.source);
-    if (checked instanceof AppError) throw checked;
-    return checked;
+    return checkBatch(system, body, maxEvents);
   }
 
   private spawn(): Promise<void> {
@@ -234,7 +257,7 @@ export class CheckPool {
         slot.jobs.delete(message.seq);
         // A bug in unpacking must fail this request, not the process (this is an event handler).
         try {
-          const checked = unpackReply(message, job.request.source);
+          const checked = unpackReply(message, job.source);
           if (checked instanceof AppError) job.reject(checked);
           else job.resolve(checked);
         } catch (error) {
@@ -244,7 +267,7 @@ export class CheckPool {
       const gone = (error: Error) => {
         const index = this.slots.indexOf(slot);
         if (index >= 0) this.slots.splice(index, 1);
-        for (const job of slot.jobs.values()) job.reject(new WorkerGone(job.request));
+        for (const job of slot.jobs.values()) job.reject(new WorkerGone());
         slot.jobs.clear();
         if (!started) {
           started = true;
@@ -268,7 +291,7 @@ export class CheckPool {
 
 /** A job whose thread died before it answered; it is checked in the request thread instead. */
 class WorkerGone extends Error {
-  constructor(readonly request: CheckRequest) {
+  constructor() {
     super('check thread gone');
   }
 }

@@ -3,8 +3,8 @@ import { AppError, formatTraceparent, toProblem } from '@ketenhub/service';
 import { Router } from 'express';
 import type { Authenticator } from '../auth/authenticate';
 import type { RateLimiter } from '../ratelimit/token-bucket';
-import { batchEvents, contentKind, headerOf, readLimited, singleEvent } from './body';
-import type { CheckPool } from './check-pool';
+import { contentKind, headerOf, readLimited, singleEvent } from './body';
+import { type CheckPool, checkBatch } from './check-pool';
 import { type Checked, checkEvents } from './checks';
 import type { EventOutcome, Ingest } from './ingest';
 
@@ -16,16 +16,9 @@ export interface EventsRouteOptions {
   maxBatchBytes: number;
   /** Body limit of a single event request; the event itself is limited to 64 KB (413 per event). */
   maxSingleBytes: number;
-  /** Threads that check batch bodies of at least `checkPoolMinBytes`; none: all inline. */
+  /** Threads that check large batch bodies; none: every body is checked in the request thread. */
   checkPool?: CheckPool;
-  checkPoolMinBytes?: number;
 }
-
-/**
- * Smaller batches are checked in the request thread: handing a body to a thread and back costs
- * about as much as checking a dozen events.
- */
-export const CHECK_POOL_MIN_BYTES = 16 * 1024;
 
 const problemOf = (outcome: Extract<EventOutcome, { ok: false }>, instance: string) => ({
   ...toProblem(outcome.error, instance),
@@ -58,10 +51,9 @@ export async function answerEvents(
     checked = checkEvents(system, singleEvent(await readLimited(req, options.maxSingleBytes)));
   } else {
     const body = await readLimited(req, options.maxBatchBytes);
-    checked =
-      options.checkPool && body.length >= (options.checkPoolMinBytes ?? CHECK_POOL_MIN_BYTES)
-        ? await options.checkPool.check(system, body, options.maxBatchEvents)
-        : checkEvents(system, batchEvents(body, options.maxBatchEvents));
+    checked = options.checkPool
+      ? await options.checkPool.check(system, body, options.maxBatchEvents)
+      : checkBatch(system, body, options.maxBatchEvents);
   }
   // After the checks: a batch's length is known once it is parsed, which for large bodies happens
   // in a check thread. The answer is the same 429; a system over its limit costs that thread the
