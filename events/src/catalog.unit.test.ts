@@ -148,6 +148,12 @@ describe('catalog', () => {
         case 'nl.ketens.ketenzaak-geopend':
           return event.data.domein;
         case 'nl.ketens.deelnemer-aangesloten':
+        case 'nl.ketens.deelnemer-uitgenodigd':
+        case 'nl.ketens.uitnodiging-aanvaard':
+        case 'nl.ketens.uitnodiging-afgewezen':
+        case 'nl.ketens.uitnodiging-ingetrokken':
+        case 'nl.ketens.toegang-gewijzigd':
+        case 'nl.ketens.deelnemer-verwijderd':
         case 'nl.ketens.actieverzoek-verzonden':
         case 'nl.ketens.actieverzoek-in-behandeling-genomen':
         case 'nl.ketens.actieverzoek-geweigerd':

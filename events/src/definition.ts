@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { EventDomain, PublisherRole } from './roles';
+import type { Zichtbaarheid } from './zichtbaarheid';
 
 /**
  * What the contract says about one event type. The catalog is the one source for validation, the
@@ -27,6 +28,17 @@ export interface EventDefinition<T extends string = string, S extends z.ZodType 
    * a later event about that fact from any other role is recorded and flagged, not applied.
    */
   sets?: { fact: string; owners: readonly PublisherRole[] };
+  /**
+   * Who may see events of this type, by section of the joined case (the access rule in
+   * `@ketenhub/access` applies it per organisation and role; docs/access.md has the table).
+   */
+  zichtbaarheid: Zichtbaarheid;
+  /**
+   * Whether an organisation that joins the case later may see events of this type from before it
+   * joined (its timeline, a backfill). False for facts that belong to the participant of the time,
+   * such as an earlier care provider's declaraties.
+   */
+  nalezen: boolean;
   /** iWmo/iEb message this event corresponds to, when there is one (e.g. WMO301). */
   standaardbericht?: string;
 }

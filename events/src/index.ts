@@ -65,6 +65,8 @@ export { toJsonSchema } from './json-schema';
 export {
   type ActieverzoekStatus,
   actieverzoekStatussen,
+  deelnameEigenaren,
+  deelnameEigenarenPerDomein,
   type Termijnsoort,
   termijnen,
   termijnsoorten,
@@ -101,3 +103,4 @@ export {
   toKafkaRecord,
 } from './wire';
 export { omvangSchema, retourPairs, wmoEenheden, wmoFrequenties } from './wmo';
+export { type Sectie, secties, type Zichtbaarheid } from './zichtbaarheid';

@@ -106,8 +106,26 @@ export const ketenzaakGeopend = defineEvent({
   consumers: ['ketenhub'],
   clockEffect: 'Geen; de termijnen starten bij de melding of de ontvangst van de aanvraag.',
   personalData: false,
+  zichtbaarheid: { soort: 'deelnemers' },
+  nalezen: true,
   sets: { fact: 'ketenzaak, domein en opener', owners: ['gemeente', 'bevoegd-gezag', 'omgevingsdienst'] },
 });
+
+/**
+ * Roles that may grant participation (add, invite, change access, remove), besides the opener of
+ * the case: the gemeente in WMO, the bevoegd gezag and the omgevingsdienst that prepares its
+ * decision in the Omgevingswet. Participation is granted by them, never claimed (docs/access.md).
+ */
+export const deelnameEigenarenPerDomein = {
+  wmo: ['gemeente'],
+  omgevingswet: ['bevoegd-gezag', 'omgevingsdienst'],
+} as const satisfies Record<(typeof caseDomains)[number], readonly (typeof participantRoles)[number][]>;
+
+/** Every role that owns participation in some domain: the publishers of the participation events. */
+export const deelnameEigenaren = ['gemeente', 'bevoegd-gezag', 'omgevingsdienst'] as const;
+
+const uitnodigingIdSchema = uuidSchema.meta({ description: 'Id of the invitation, chosen by the inviter' });
+const redenSchema = z.string().min(1).max(500).optional();
 
 export const deelnemerAangesloten = defineEvent({
   type: 'nl.ketens.deelnemer-aangesloten',
@@ -126,25 +144,136 @@ export const deelnemerAangesloten = defineEvent({
     toegang: z.enum(toegangsniveaus).meta({ description: 'beperkt (BT) or volledig (VT) access' }),
   }),
   description: {
-    nl: 'Een organisatie is aangesloten bij de ketenzaak met haar eigen systeem en lokale zaaknummer en een toegangsniveau.',
-    en: 'An organisation joined the chain case with its own system, local case number and an access level.',
+    nl: 'Een eigenaar van de ketenzaak heeft een organisatie als deelnemer toegevoegd, met haar systeem en lokale zaaknummer, een rol en een toegangsniveau.',
+    en: 'An owner of the chain case added an organisation as participant, with its system and local case number, a role and an access level.',
   },
-  publishers: [
-    'gemeente',
-    'bevoegd-gezag',
-    'omgevingsdienst',
-    'zorgaanbieder',
-    'cak',
-    'adviseur',
-    'ketenhub',
-  ],
+  publishers: deelnameEigenaren,
+  consumers: ['ketenhub', 'gemeente', 'bevoegd-gezag', 'omgevingsdienst', 'zorgaanbieder', 'cak', 'adviseur'],
+  clockEffect: 'Geen.',
+  personalData: false,
+  zichtbaarheid: { soort: 'deelnemers' },
+  nalezen: true,
+  sets: { fact: 'deelnemer en toegangsniveau', owners: deelnameEigenaren },
+});
+
+export const deelnemerUitgenodigd = defineEvent({
+  type: 'nl.ketens.deelnemer-uitgenodigd',
+  domain: 'ketens',
+  data: z.strictObject({
+    uitnodigingId: uitnodigingIdSchema,
+    oin: oinSchema.meta({ description: 'OIN of the invited organisation' }),
+    naam: z.string().min(1).max(200).optional().meta({ description: 'Name of the organisation' }),
+    rol: z.enum(participantRoles),
+    toegang: z.enum(toegangsniveaus).meta({ description: 'beperkt (BT) or volledig (VT) access' }),
+    toelichting: z.string().max(2000).optional(),
+  }),
+  description: {
+    nl: 'Een eigenaar van de ketenzaak nodigt een organisatie uit om deel te nemen, met een rol en een toegangsniveau; zij neemt pas deel als zij de uitnodiging aanvaardt.',
+    en: 'An owner of the chain case invited an organisation to take part, with a role and an access level; it takes part once it accepts.',
+  },
+  publishers: deelnameEigenaren,
+  consumers: ['ketenhub', 'gemeente', 'bevoegd-gezag', 'omgevingsdienst', 'zorgaanbieder', 'cak', 'adviseur'],
+  clockEffect: 'Geen.',
+  personalData: false,
+  zichtbaarheid: { soort: 'uitnodiging' },
+  nalezen: true,
+  sets: { fact: 'uitnodiging', owners: deelnameEigenaren },
+});
+
+export const uitnodigingAanvaard = defineEvent({
+  type: 'nl.ketens.uitnodiging-aanvaard',
+  domain: 'ketens',
+  data: z.strictObject({
+    uitnodigingId: uitnodigingIdSchema,
+    systeem: systeemSchema,
+    zaakreferentie: zaakreferentieSchema,
+  }),
+  description: {
+    nl: 'De uitgenodigde organisatie aanvaardt de uitnodiging met haar eigen systeem en lokale zaaknummer en neemt vanaf nu deel.',
+    en: 'The invited organisation accepted the invitation with its own system and local case number and takes part from now on.',
+  },
+  publishers: participantRoles,
   consumers: ['ketenhub', 'gemeente', 'bevoegd-gezag', 'omgevingsdienst'],
   clockEffect: 'Geen.',
   personalData: false,
-  sets: {
-    fact: 'deelnemer en toegangsniveau',
-    owners: ['gemeente', 'bevoegd-gezag', 'omgevingsdienst', 'ketenhub'],
+  zichtbaarheid: { soort: 'deelnemers' },
+  nalezen: true,
+});
+
+export const uitnodigingAfgewezen = defineEvent({
+  type: 'nl.ketens.uitnodiging-afgewezen',
+  domain: 'ketens',
+  data: z.strictObject({ uitnodigingId: uitnodigingIdSchema, reden: redenSchema }),
+  description: {
+    nl: 'De uitgenodigde organisatie wijst de uitnodiging af en neemt niet deel.',
+    en: 'The invited organisation declined the invitation and does not take part.',
   },
+  publishers: participantRoles,
+  consumers: ['ketenhub', 'gemeente', 'bevoegd-gezag', 'omgevingsdienst'],
+  clockEffect: 'Geen.',
+  personalData: false,
+  zichtbaarheid: { soort: 'uitnodiging' },
+  nalezen: true,
+});
+
+export const uitnodigingIngetrokken = defineEvent({
+  type: 'nl.ketens.uitnodiging-ingetrokken',
+  domain: 'ketens',
+  data: z.strictObject({ uitnodigingId: uitnodigingIdSchema, reden: redenSchema }),
+  description: {
+    nl: 'Een eigenaar van de ketenzaak trekt een openstaande uitnodiging in.',
+    en: 'An owner of the chain case withdrew an open invitation.',
+  },
+  publishers: deelnameEigenaren,
+  consumers: ['ketenhub', 'gemeente', 'bevoegd-gezag', 'omgevingsdienst', 'zorgaanbieder', 'cak', 'adviseur'],
+  clockEffect: 'Geen.',
+  personalData: false,
+  zichtbaarheid: { soort: 'uitnodiging' },
+  nalezen: true,
+  sets: { fact: 'uitnodiging', owners: deelnameEigenaren },
+});
+
+export const toegangGewijzigd = defineEvent({
+  type: 'nl.ketens.toegang-gewijzigd',
+  domain: 'ketens',
+  data: z.strictObject({
+    oin: oinSchema.meta({ description: 'OIN of the participant' }),
+    rol: z.enum(participantRoles).meta({ description: 'The participation (role) whose access changes' }),
+    toegang: z.enum(toegangsniveaus),
+    reden: redenSchema,
+  }),
+  description: {
+    nl: 'Een eigenaar van de ketenzaak wijzigt het toegangsniveau van een andere deelnemer.',
+    en: 'An owner of the chain case changed the access level of another participant.',
+  },
+  publishers: deelnameEigenaren,
+  consumers: ['ketenhub', 'gemeente', 'bevoegd-gezag', 'omgevingsdienst', 'zorgaanbieder', 'cak', 'adviseur'],
+  clockEffect: 'Geen.',
+  personalData: false,
+  zichtbaarheid: { soort: 'deelnemers' },
+  nalezen: true,
+  sets: { fact: 'deelnemer en toegangsniveau', owners: deelnameEigenaren },
+});
+
+export const deelnemerVerwijderd = defineEvent({
+  type: 'nl.ketens.deelnemer-verwijderd',
+  domain: 'ketens',
+  data: z.strictObject({
+    oin: oinSchema.meta({ description: 'OIN of the participant' }),
+    rol: z.enum(participantRoles).meta({ description: 'The participation (role) that ends' }),
+    reden: redenSchema,
+  }),
+  description: {
+    nl: 'Een eigenaar van de ketenzaak beëindigt de deelname van een organisatie; vanaf dit event ziet en ontvangt zij niets meer van de zaak.',
+    en: 'An owner of the chain case ended an organisation’s participation; from this event on it sees and receives nothing more of the case.',
+  },
+  publishers: deelnameEigenaren,
+  consumers: ['ketenhub', 'gemeente', 'bevoegd-gezag', 'omgevingsdienst', 'zorgaanbieder', 'cak', 'adviseur'],
+  clockEffect: 'Geen.',
+  personalData: false,
+  zichtbaarheid: { soort: 'deelnemers' },
+  nalezen: true,
+  sets: { fact: 'deelnemer en toegangsniveau', owners: deelnameEigenaren },
 });
 
 const actieverzoekIdSchema = uuidSchema.meta({ description: 'Id of the actieverzoek' });
@@ -170,6 +299,8 @@ export const actieverzoekVerzonden = defineEvent({
   consumers: ['adviseur', 'omgevingsdienst', 'bevoegd-gezag', 'zorgaanbieder', 'cak'],
   clockEffect: 'Geen eigen wettelijke termijn; uiterlijkeDatum is een afspraak.',
   personalData: false,
+  zichtbaarheid: { soort: 'actieverzoek' },
+  nalezen: true,
   sets: { fact: 'actieverzoek', owners: ['gemeente', 'bevoegd-gezag', 'omgevingsdienst'] },
 });
 
@@ -203,6 +334,8 @@ function statusChange<const T extends string, const S extends ActieverzoekStatus
       by === 'ontvanger' ? ['gemeente', 'bevoegd-gezag', 'omgevingsdienst'] : ['adviseur', 'omgevingsdienst'],
     clockEffect: 'Geen.',
     personalData: false,
+    zichtbaarheid: { soort: 'actieverzoek' },
+    nalezen: true,
     // The receiver owns its own answer; the requester owns withdrawal and acceptance.
     sets: {
       fact: `actieverzoek status ${status}`,
@@ -279,6 +412,8 @@ export const documentToegevoegd = defineEvent({
   consumers: ['gemeente', 'bevoegd-gezag', 'omgevingsdienst', 'adviseur', 'zorgaanbieder'],
   clockEffect: 'Geen.',
   personalData: false,
+  zichtbaarheid: { soort: 'document' },
+  nalezen: true,
 });
 
 export const termijnVerstreken = defineEvent({
@@ -302,6 +437,8 @@ export const termijnVerstreken = defineEvent({
   clockEffect:
     'Markeert de termijn als verstreken (overdue). Geen vergunning of beschikking van rechtswege; opent ingebrekestelling (Awb 4:17).',
   personalData: false,
+  zichtbaarheid: { soort: 'klok' },
+  nalezen: true,
   sets: { fact: 'termijn verstreken', owners: ['ketenhub'] },
 });
 
@@ -321,6 +458,8 @@ export const ingebrekestellingOntvangen = defineEvent({
   clockEffect:
     'Start de termijn ingebrekestelling: 2 weken na ontvangst gaat de dwangsom lopen (EUR 23/35/45 per dag, max EUR 1.442; Awb 4:17).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ingebrekestellingen' },
+  nalezen: true,
   sets: { fact: 'ingebrekestelling', owners: ['gemeente', 'bevoegd-gezag'] },
 });
 
@@ -328,6 +467,12 @@ export const ingebrekestellingOntvangen = defineEvent({
 export const ketensEvents = [
   ketenzaakGeopend,
   deelnemerAangesloten,
+  deelnemerUitgenodigd,
+  uitnodigingAanvaard,
+  uitnodigingAfgewezen,
+  uitnodigingIngetrokken,
+  toegangGewijzigd,
+  deelnemerVerwijderd,
   actieverzoekVerzonden,
   actieverzoekInBehandelingGenomen,
   actieverzoekGeweigerd,

@@ -34,6 +34,8 @@ export const conceptverzoekOntvangen = defineEvent({
   consumers: ['omgevingsdienst', 'ketenhub'],
   clockEffect: 'Geen: een conceptverzoek kent geen wettelijke termijn.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-aanvraag' },
+  nalezen: true,
 });
 
 export const aanvraagOntvangen = defineEvent({
@@ -59,6 +61,8 @@ export const aanvraagOntvangen = defineEvent({
   clockEffect:
     'Start de beslistermijn: regulier 8 weken (Omgevingswet art. 16.64 lid 1); uitgebreid 6 maanden (Awb 3:18 lid 1).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-aanvraag' },
+  nalezen: true,
   sets: { fact: 'aanvraag en procedure', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });
 
@@ -74,6 +78,8 @@ export const ontvangstBevestigd = defineEvent({
   consumers: ['ketenhub'],
   clockEffect: 'Geen.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-procedure' },
+  nalezen: true,
 });
 
 export const aanvullingGevraagd = defineEvent({
@@ -101,6 +107,8 @@ export const aanvullingGevraagd = defineEvent({
   clockEffect:
     'Schort de beslistermijn op vanaf de dag na verzoekdatum tot de aanvulling binnen is (Awb 4:15 lid 1 onder a).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-procedure' },
+  nalezen: true,
   sets: { fact: 'opschorting', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });
 
@@ -116,6 +124,8 @@ export const aanvullingOntvangen = defineEvent({
   consumers: ['ketenhub'],
   clockEffect: 'Hervat de beslistermijn op de dag van ontvangst (Awb 4:15 lid 1 onder a).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-procedure' },
+  nalezen: true,
   sets: { fact: 'einde opschorting', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });
 
@@ -131,6 +141,8 @@ export const aanvraagBuitenBehandelingGesteld = defineEvent({
   consumers: ['omgevingsdienst', 'ketenhub'],
   clockEffect: 'Stopt de beslistermijn; start de bezwaartermijn van 6 weken (Awb 6:7).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-besluit' },
+  nalezen: true,
   sets: { fact: 'besluit', owners: ['bevoegd-gezag'] },
 });
 
@@ -151,6 +163,8 @@ export const beslistermijnVerlengd = defineEvent({
   clockEffect:
     'Verlengt de beslistermijn eenmaal met ten hoogste 6 weken (regulier: Omgevingswet art. 16.64 lid 2; uitgebreid: Awb 3:18 lid 2).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-procedure' },
+  nalezen: true,
   sets: { fact: 'verlenging beslistermijn', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });
 
@@ -174,6 +188,8 @@ export const adviesGevraagd = defineEvent({
   consumers: ['adviseur'],
   clockEffect: 'Geen; de beslistermijn loopt door.',
   personalData: false,
+  zichtbaarheid: { soort: 'advies' },
+  nalezen: true,
 });
 
 export const adviesGegeven = defineEvent({
@@ -193,6 +209,8 @@ export const adviesGegeven = defineEvent({
   consumers: ['bevoegd-gezag', 'omgevingsdienst'],
   clockEffect: 'Geen.',
   personalData: false,
+  zichtbaarheid: { soort: 'advies' },
+  nalezen: true,
   sets: { fact: 'advies', owners: ['adviseur'] },
 });
 
@@ -215,6 +233,8 @@ export const instemmingGevraagd = defineEvent({
   consumers: ['adviseur'],
   clockEffect: 'Geen; de beslistermijn loopt door.',
   personalData: false,
+  zichtbaarheid: { soort: 'advies' },
+  nalezen: true,
 });
 
 export const instemmingVerleend = defineEvent({
@@ -233,6 +253,8 @@ export const instemmingVerleend = defineEvent({
   consumers: ['bevoegd-gezag', 'omgevingsdienst'],
   clockEffect: 'Geen.',
   personalData: false,
+  zichtbaarheid: { soort: 'advies' },
+  nalezen: true,
   sets: { fact: 'instemming', owners: ['adviseur'] },
 });
 
@@ -252,6 +274,8 @@ export const instemmingGeweigerd = defineEvent({
   consumers: ['bevoegd-gezag', 'omgevingsdienst'],
   clockEffect: 'Geen; blokkeert verlening.',
   personalData: false,
+  zichtbaarheid: { soort: 'advies' },
+  nalezen: true,
   sets: { fact: 'instemming', owners: ['adviseur'] },
 });
 
@@ -279,6 +303,8 @@ export const ontwerpbesluitTerInzageGelegd = defineEvent({
   consumers: ['omgevingsdienst', 'adviseur', 'ketenhub'],
   clockEffect: 'Start de zienswijzentermijn van 6 weken (Awb 3:16 lid 1).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-besluit' },
+  nalezen: true,
   sets: { fact: 'ontwerpbesluit', owners: ['bevoegd-gezag'] },
 });
 
@@ -300,6 +326,8 @@ export const zienswijzeOntvangen = defineEvent({
   consumers: ['omgevingsdienst', 'ketenhub'],
   clockEffect: 'Geen.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'zienswijzen' },
+  nalezen: true,
 });
 
 export const besluitGenomen = defineEvent({
@@ -318,6 +346,8 @@ export const besluitGenomen = defineEvent({
   consumers: ['omgevingsdienst', 'adviseur', 'ketenhub'],
   clockEffect: 'Stopt de beslistermijn. Geen vergunning van rechtswege bij te laat beslissen (sinds 2024).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-besluit' },
+  nalezen: true,
   sets: { fact: 'besluit', owners: ['bevoegd-gezag'] },
 });
 
@@ -339,6 +369,8 @@ export const besluitBekendgemaakt = defineEvent({
   consumers: ['omgevingsdienst', 'adviseur', 'ketenhub'],
   clockEffect: 'Start de bezwaar- of beroepstermijn van 6 weken vanaf de dag na bekendmaking (Awb 6:7, 6:8).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-besluit' },
+  nalezen: true,
   sets: { fact: 'bekendmaking', owners: ['bevoegd-gezag'] },
 });
 
@@ -355,6 +387,8 @@ export const bezwaarIngesteld = defineEvent({
   clockEffect:
     'Start de beslistermijn op bezwaar (Awb 7:10); de bezwaartermijn zelf loopt voor anderen door.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-besluit' },
+  nalezen: true,
   sets: { fact: 'bezwaar', owners: ['bevoegd-gezag'] },
 });
 
@@ -376,6 +410,8 @@ export const beroepIngesteld = defineEvent({
   consumers: ['omgevingsdienst', 'ketenhub'],
   clockEffect: 'Geen termijn in de hub; de rechtbank bepaalt het vervolg.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-besluit' },
+  nalezen: true,
   sets: { fact: 'beroep', owners: ['bevoegd-gezag'] },
 });
 
@@ -391,6 +427,8 @@ export const aanvraagIngetrokken = defineEvent({
   consumers: ['omgevingsdienst', 'adviseur', 'ketenhub'],
   clockEffect: 'Stopt alle lopende termijnen van de aanvraag.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'ow-besluit' },
+  nalezen: true,
   sets: { fact: 'intrekking', owners: ['bevoegd-gezag', 'omgevingsdienst'] },
 });
 

@@ -106,6 +106,8 @@ export const meldingOntvangen = defineEvent({
   clockEffect:
     'Start de onderzoekstermijn van 6 weken (Wmo 2015 art. 2.3.2 lid 1); de cliënt kan binnen 7 dagen een persoonlijk plan indienen.',
   personalData: true,
+  zichtbaarheid: { soort: 'sectie', sectie: 'melding' },
+  nalezen: true,
   sets: { fact: 'melding', owners: ['gemeente'] },
 });
 
@@ -121,6 +123,8 @@ export const onderzoekGestart = defineEvent({
   consumers: ['ketenhub'],
   clockEffect: 'Geen; de 6 weken lopen vanaf de melding.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'onderzoek' },
+  nalezen: true,
   sets: { fact: 'onderzoek', owners: ['gemeente'] },
 });
 
@@ -141,6 +145,8 @@ export const onderzoekAfgerond = defineEvent({
   consumers: ['ketenhub'],
   clockEffect: 'Stopt de onderzoekstermijn (Wmo 2015 art. 2.3.2).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'onderzoek' },
+  nalezen: true,
   sets: { fact: 'onderzoek afgerond', owners: ['gemeente'] },
 });
 
@@ -159,6 +165,8 @@ export const aanvraagOntvangen = defineEvent({
   consumers: ['ketenhub'],
   clockEffect: 'Start de beslistermijn van 2 weken voor de beschikking (Wmo 2015 art. 2.3.5 lid 2).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'wmo-aanvraag' },
+  nalezen: true,
   sets: { fact: 'aanvraag', owners: ['gemeente'] },
 });
 
@@ -178,6 +186,8 @@ export const beschikkingstermijnVerlengd = defineEvent({
   consumers: ['ketenhub'],
   clockEffect: 'Verlengt de beschikkingstermijn tot nieuweEinddatum (Awb 4:14 lid 3).',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'klokken-wmo' },
+  nalezen: true,
   sets: { fact: 'verlenging beschikkingstermijn', owners: ['gemeente'] },
 });
 
@@ -221,6 +231,8 @@ export const beschikkingAfgegeven = defineEvent({
   clockEffect:
     'Stopt de beslistermijn van de beschikking; start de bezwaartermijn van 6 weken (Awb 6:7). Kan de eigen bijdrage starten.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'beschikking' },
+  nalezen: true,
   sets: { fact: 'beschikking', owners: ['gemeente'] },
 });
 
@@ -241,6 +253,8 @@ export const toewijzingVerzonden = defineEvent({
   consumers: ['zorgaanbieder'],
   clockEffect: 'Geen wettelijke termijn.',
   personalData: true,
+  zichtbaarheid: { soort: 'sectie', sectie: 'toewijzingen' },
+  nalezen: true,
   sets: { fact: 'toewijzing', owners: ['gemeente'] },
   standaardbericht: 'WMO301',
 });
@@ -282,6 +296,8 @@ export const retourberichtVerzonden = defineEvent({
   consumers: ['gemeente', 'zorgaanbieder'],
   clockEffect: 'Geen.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'retourberichten' },
+  nalezen: false,
   standaardbericht: 'WMO302/306/308/316/318/320, WMO406/408',
 });
 
@@ -303,6 +319,12 @@ export const zorgGestart = defineEvent({
   consumers: ['gemeente'],
   clockEffect: 'Geen wettelijke termijn; kan de eigen bijdrage starten.',
   personalData: false,
+  zichtbaarheid: {
+    soort: 'sectie',
+    sectie: 'zorg',
+    beperkt: { sectie: 'zorg-datums', velden: ['toewijzingNummer', 'begindatum'] },
+  },
+  nalezen: false,
   sets: { fact: 'werkelijke start zorg', owners: ['zorgaanbieder'] },
   standaardbericht: 'WMO305',
 });
@@ -329,6 +351,12 @@ export const zorgGestopt = defineEvent({
   consumers: ['gemeente'],
   clockEffect: 'Geen wettelijke termijn; kan de eigen bijdrage stoppen.',
   personalData: false,
+  zichtbaarheid: {
+    soort: 'sectie',
+    sectie: 'zorg',
+    beperkt: { sectie: 'zorg-datums', velden: ['toewijzingNummer', 'einddatum'] },
+  },
+  nalezen: false,
   sets: { fact: 'werkelijke stop zorg', owners: ['zorgaanbieder'] },
   standaardbericht: 'WMO307',
 });
@@ -369,6 +397,8 @@ export const toewijzingAangevraagd = defineEvent({
   consumers: ['gemeente'],
   clockEffect: 'Geen wettelijke termijn.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'verzoeken' },
+  nalezen: false,
   standaardbericht: 'WMO315',
 });
 
@@ -400,6 +430,8 @@ export const toewijzingswijzigingAangevraagd = defineEvent({
   consumers: ['gemeente'],
   clockEffect: 'Geen wettelijke termijn.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'verzoeken' },
+  nalezen: false,
   standaardbericht: 'WMO317',
 });
 
@@ -421,6 +453,8 @@ export const verzoekBeantwoord = defineEvent({
   consumers: ['zorgaanbieder'],
   clockEffect: 'Geen wettelijke termijn.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'verzoeken' },
+  nalezen: false,
   sets: { fact: 'antwoord op verzoek', owners: ['gemeente'] },
   standaardbericht: 'WMO319',
 });
@@ -477,6 +511,8 @@ export const declaratieIngediend = defineEvent({
   consumers: ['gemeente'],
   clockEffect: 'Geen wettelijke termijn; een eerste declaratie kan de eigen bijdrage starten.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'declaraties' },
+  nalezen: false,
   sets: { fact: 'declaratie', owners: ['zorgaanbieder'] },
   standaardbericht: 'WMO323',
 });
@@ -503,6 +539,8 @@ export const declaratieBeantwoord = defineEvent({
   consumers: ['zorgaanbieder'],
   clockEffect: 'Geen wettelijke termijn.',
   personalData: false,
+  zichtbaarheid: { soort: 'sectie', sectie: 'declaraties' },
+  nalezen: false,
   sets: { fact: 'declaratie-antwoord', owners: ['gemeente'] },
   standaardbericht: 'WMO325',
 });
@@ -525,6 +563,8 @@ export const eigenBijdrageGestart = defineEvent({
   consumers: ['cak'],
   clockEffect: 'Geen wettelijke termijn.',
   personalData: true,
+  zichtbaarheid: { soort: 'sectie', sectie: 'eigen-bijdrage' },
+  nalezen: true,
   sets: { fact: 'eigen bijdrage', owners: ['gemeente'] },
   standaardbericht: 'WMO405 (WMO407 voor productcategorie 15 beschermd wonen)',
 });
@@ -547,6 +587,8 @@ export const eigenBijdrageGestopt = defineEvent({
   consumers: ['cak'],
   clockEffect: 'Geen wettelijke termijn.',
   personalData: true,
+  zichtbaarheid: { soort: 'sectie', sectie: 'eigen-bijdrage' },
+  nalezen: true,
   sets: { fact: 'eigen bijdrage', owners: ['gemeente'] },
   standaardbericht: 'WMO405 (WMO407 voor productcategorie 15 beschermd wonen)',
 });

@@ -30,6 +30,38 @@ export const exampleData: { readonly [T in EventType]: EventData<T> } = {
     zaakreferentie: 'CL-88231',
     toegang: 'beperkt',
   },
+  'nl.ketens.deelnemer-uitgenodigd': {
+    uitnodigingId: '8d2e4f60-1a3b-4c5d-9e7f-0a1b2c3d4e5f',
+    oin: exampleOrganisations.cak.oin,
+    naam: exampleOrganisations.cak.naam,
+    rol: 'cak',
+    toegang: 'beperkt',
+    toelichting: 'Graag aansluiten voor de eigen bijdrage',
+  },
+  'nl.ketens.uitnodiging-aanvaard': {
+    uitnodigingId: '8d2e4f60-1a3b-4c5d-9e7f-0a1b2c3d4e5f',
+    systeem: exampleOrganisations.cak.systeem,
+    zaakreferentie: 'EB-2026-771203',
+  },
+  'nl.ketens.uitnodiging-afgewezen': {
+    uitnodigingId: '8d2e4f60-1a3b-4c5d-9e7f-0a1b2c3d4e5f',
+    reden: 'Geen eigen bijdrage voor deze voorziening',
+  },
+  'nl.ketens.uitnodiging-ingetrokken': {
+    uitnodigingId: '8d2e4f60-1a3b-4c5d-9e7f-0a1b2c3d4e5f',
+    reden: 'Verkeerde organisatie uitgenodigd',
+  },
+  'nl.ketens.toegang-gewijzigd': {
+    oin: exampleOrganisations.zorgaanbieder.oin,
+    rol: 'zorgaanbieder',
+    toegang: 'volledig',
+    reden: 'Regievoerder van de zorg',
+  },
+  'nl.ketens.deelnemer-verwijderd': {
+    oin: exampleOrganisations.zorgaanbieder.oin,
+    rol: 'zorgaanbieder',
+    reden: 'Zorg overgedragen aan een andere aanbieder',
+  },
   'nl.ketens.actieverzoek-verzonden': {
     actieverzoekId: '3b1f6c0e-2d4a-4e8b-9f1a-5c7d8e9f0a1b',
     status: 'OPEN',

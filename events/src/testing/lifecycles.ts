@@ -1,7 +1,7 @@
 import type { EventData, EventType, KetenEvent } from '../catalog';
 import type { PublisherRole } from '../roles';
 import { exampleData } from './examples';
-import { makeEvent } from './make-event';
+import { makeEvent, stableUuid } from './make-event';
 import {
   exampleAgbCode,
   exampleBsns,
@@ -140,7 +140,8 @@ export function wmoLifecycle(caseId: string, options: WmoLifecycleOptions = {}):
       zorgaanbieder: exampleAgbCode,
       toewijzing: { ...toewijzing, toewijzingsdatum: date(besluitDay + 1) },
     })
-    .add(besluitDay + 1, 'zorgaanbieder', 'nl.ketens.deelnemer-aangesloten', {
+    // The gemeente adds the provider it assigned the care to (participation is granted, not claimed).
+    .add(besluitDay + 1, 'gemeente', 'nl.ketens.deelnemer-aangesloten', {
       oin: zorgaanbieder.oin,
       naam: zorgaanbieder.naam,
       rol: 'zorgaanbieder',
@@ -174,13 +175,18 @@ export function wmoLifecycle(caseId: string, options: WmoLifecycleOptions = {}):
       ingangsdatum: zorgStart,
       aanleiding: 'start-zorg',
     })
-    .add(b + 8, 'cak', 'nl.ketens.deelnemer-aangesloten', {
+    // The CAK is invited and accepts with its own system and case number.
+    .add(b + 8, 'gemeente', 'nl.ketens.deelnemer-uitgenodigd', {
+      uitnodigingId: stableUuid(`${caseId}|uitnodiging|cak`),
       oin: cak.oin,
       naam: cak.naam,
       rol: 'cak',
+      toegang: 'beperkt',
+    })
+    .add(b + 8, 'cak', 'nl.ketens.uitnodiging-aanvaard', {
+      uitnodigingId: stableUuid(`${caseId}|uitnodiging|cak`),
       systeem: cak.systeem,
       zaakreferentie: 'EB-2026-771203',
-      toegang: 'beperkt',
     })
     .add(b + 8, 'cak', 'nl.wmo.retourbericht-verzonden', {
       heenbericht: 'WMO405',
@@ -323,7 +329,7 @@ export function omgevingswetLifecycle(
       verzoeknummer: exampleVerzoeknummer,
       bevestigingsdatum: date(1),
     })
-    .add(1, 'omgevingsdienst', 'nl.ketens.deelnemer-aangesloten', {
+    .add(1, 'bevoegd-gezag', 'nl.ketens.deelnemer-aangesloten', {
       oin: od.oin,
       naam: od.naam,
       rol: 'omgevingsdienst',
@@ -337,13 +343,18 @@ export function omgevingswetLifecycle(
       ontbrekendeGegevens: ['Constructieve berekening'],
     })
     .add(14, 'bevoegd-gezag', 'nl.omgevingswet.aanvulling-ontvangen', { ontvangstdatum: date(14) })
-    .add(15, 'adviseur', 'nl.ketens.deelnemer-aangesloten', {
+    // The omgevingsdienst invites the adviser, which accepts with its own case number.
+    .add(15, 'omgevingsdienst', 'nl.ketens.deelnemer-uitgenodigd', {
+      uitnodigingId: stableUuid(`${caseId}|uitnodiging|adviseur`),
       oin: adviseur.oin,
       naam: adviseur.naam,
       rol: 'adviseur',
+      toegang: 'beperkt',
+    })
+    .add(15, 'adviseur', 'nl.ketens.uitnodiging-aanvaard', {
+      uitnodigingId: stableUuid(`${caseId}|uitnodiging|adviseur`),
       systeem: adviseur.systeem,
       zaakreferentie: 'VR-ADV-2026-088',
-      toegang: 'beperkt',
     })
     .add(15, 'omgevingsdienst', 'nl.ketens.actieverzoek-verzonden', {
       actieverzoekId,

@@ -51,8 +51,12 @@ describe('fixtures', () => {
       [
         'nl.ketens.actieverzoek-geweigerd',
         'nl.ketens.actieverzoek-ingetrokken',
+        'nl.ketens.deelnemer-verwijderd',
         'nl.ketens.ingebrekestelling-ontvangen',
         'nl.ketens.termijn-verstreken',
+        'nl.ketens.toegang-gewijzigd',
+        'nl.ketens.uitnodiging-afgewezen',
+        'nl.ketens.uitnodiging-ingetrokken',
         'nl.omgevingswet.aanvraag-buiten-behandeling-gesteld',
         'nl.omgevingswet.aanvraag-ingetrokken',
         'nl.omgevingswet.conceptverzoek-ontvangen',
