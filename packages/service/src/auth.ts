@@ -15,6 +15,8 @@ export interface CaseWorker {
   issuer: string;
   /** Display name, when the IdP sends one; for the UI only. */
   name?: string;
+  /** When the token expires (its `exp`): open streams end then. */
+  expiresAtMs: number;
 }
 
 const claimsSchema = z.object({
@@ -25,15 +27,36 @@ const claimsSchema = z.object({
 });
 
 /**
+ * Which organisations an issuer may speak for: a list of OINs, or a pattern (a regular expression
+ * matched against the whole OIN). An organisation's identity provider asserts its own OIN (and
+ * perhaps its sub-OINs), never another's: a token naming an OIN outside its binding is refused.
+ */
+export type OinBinding = { oins: string[] } | { oinPattern: string };
+
+/**
  * A trusted issuer of case-worker tokens. Production: an organisation's identity provider with
  * its JWKS URL (asymmetric keys). Development and tests: the hub's own dev issuer, HS256 with a
  * shared secret (`KETENHUB_DEV_TOKEN_SECRET`), switched off unless dev tokens are enabled.
  */
-export type IssuerConfig =
+export type IssuerConfig = (
   | { issuer: string; audience: string; jwksUrl: string }
-  | { issuer: string; audience: string; secret: string };
+  | { issuer: string; audience: string; secret: string }
+) &
+  OinBinding;
 
 export const devIssuer = 'urn:ketenhub:dev-issuer';
+
+/** The dev issuer speaks only for test organisations (OIN prefix 00000099, DOMAIN.md section 2). */
+export const devIssuerOinPattern = '00000099\\d{12}';
+
+function oinMatcher(binding: OinBinding): (oin: string) => boolean {
+  if ('oins' in binding) {
+    const set = new Set(binding.oins);
+    return (oin) => set.has(oin);
+  }
+  const re = new RegExp(`^(?:${binding.oinPattern})$`);
+  return (oin) => re.test(oin);
+}
 export const caseWorkerAudience = 'ketenhub';
 
 export interface CaseWorkerVerifier {
@@ -48,11 +71,15 @@ export interface CaseWorkerVerifier {
  */
 export function createCaseWorkerVerifier(issuers: IssuerConfig[], cacheSize = 10_000): CaseWorkerVerifier {
   const verified = new Map<string, { worker: CaseWorker; expiresAtMs: number }>();
-  const keys = new Map<string, { audience: string; key: JWTVerifyGetKey | Uint8Array }>();
+  const keys = new Map<
+    string,
+    { audience: string; key: JWTVerifyGetKey | Uint8Array; mayAssert: (oin: string) => boolean }
+  >();
   for (const cfg of issuers) {
     keys.set(cfg.issuer, {
       audience: cfg.audience,
       key: 'secret' in cfg ? new TextEncoder().encode(cfg.secret) : createRemoteJWKSet(new URL(cfg.jwksUrl)),
+      mayAssert: oinMatcher(cfg),
     });
   }
   return {
@@ -92,21 +119,36 @@ export function createCaseWorkerVerifier(issuers: IssuerConfig[], cacheSize = 10
           })),
         });
       }
+      if (!entry.mayAssert(claims.data.oin)) {
+        throw new AppError('unauthenticated', 'the token issuer may not speak for this organisation', {
+          violations: [
+            {
+              field: 'token.oin',
+              rule: 'issuer-oin',
+              message: `token.oin: ${issuer} is not bound to organisation ${claims.data.oin}`,
+            },
+          ],
+        });
+      }
+      // A token that never expires would keep a stream (and a stolen token) open for ever.
+      if (typeof payload.exp !== 'number') {
+        throw new AppError('unauthenticated', 'the token has no expiry (exp)', {
+          violations: [{ field: 'token.exp', rule: 'required', message: 'token.exp: is required' }],
+        });
+      }
       // Frozen: the same object answers every request that carries this token.
       const worker: CaseWorker = Object.freeze({
         kind: 'case-worker' as const,
         issuer,
         ...claims.data,
         roles: Object.freeze([...claims.data.roles]) as string[],
+        expiresAtMs: payload.exp * 1000,
       });
-      // Tokens without `exp` are checked every time (nothing says how long they stay valid).
-      if (typeof payload.exp === 'number') {
-        if (verified.size >= cacheSize) {
-          const oldest = verified.keys().next().value;
-          if (oldest !== undefined) verified.delete(oldest);
-        }
-        verified.set(token, { worker, expiresAtMs: payload.exp * 1000 });
+      if (verified.size >= cacheSize) {
+        const oldest = verified.keys().next().value;
+        if (oldest !== undefined) verified.delete(oldest);
       }
+      verified.set(token, { worker, expiresAtMs: payload.exp * 1000 });
       return worker;
     },
   };
@@ -138,21 +180,40 @@ export function bearerToken(header: string | undefined): string {
 /** Auth variables shared by every service that serves case workers. */
 export const authEnv = z.object({
   /**
-   * Trusted identity providers as JSON: `[{"issuer","audience","jwksUrl"}]`. Case-worker tokens
-   * must carry `sub`, `oin` and `roles` claims.
+   * Trusted identity providers as JSON: `[{"issuer","audience","jwksUrl","oins"|"oinPattern"}]`.
+   * Each names the organisations it may speak for (`oins`: a list, or `oinPattern`: a regular
+   * expression for the whole OIN). Case-worker tokens must carry `sub`, `oin`, `roles` and `exp`.
    */
   KETENHUB_JWT_ISSUERS: z
     .string()
     .default('[]')
     .transform((raw, ctx) => {
+      const base = { issuer: z.string().min(1), audience: z.string().min(1), jwksUrl: z.url() };
+      const oin = z.string().regex(/^\d{20}$/, 'must be a 20-digit OIN');
+      const pattern = z.string().refine(
+        (p) => {
+          try {
+            new RegExp(p);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must be a regular expression' },
+      );
       try {
         return z
-          .array(z.object({ issuer: z.string().min(1), audience: z.string().min(1), jwksUrl: z.url() }))
+          .array(
+            z.union([
+              z.strictObject({ ...base, oins: z.array(oin).min(1) }),
+              z.strictObject({ ...base, oinPattern: pattern }),
+            ]),
+          )
           .parse(JSON.parse(raw));
       } catch (error) {
         ctx.addIssue({
           code: 'custom',
-          message: `must be a JSON array of {issuer,audience,jwksUrl}: ${String(error)}`,
+          message: `must be a JSON array of {issuer,audience,jwksUrl} with "oins" (a list) or "oinPattern": ${String(error)}`,
         });
         return z.NEVER;
       }
@@ -173,7 +234,12 @@ export function issuersFromEnv(env: AuthEnv): IssuerConfig[] {
   if (env.KETENHUB_DEV_TOKENS) {
     if (!env.KETENHUB_DEV_TOKEN_SECRET)
       throw new Error('KETENHUB_DEV_TOKENS=true needs KETENHUB_DEV_TOKEN_SECRET');
-    issuers.push({ issuer: devIssuer, audience: caseWorkerAudience, secret: env.KETENHUB_DEV_TOKEN_SECRET });
+    issuers.push({
+      issuer: devIssuer,
+      audience: caseWorkerAudience,
+      secret: env.KETENHUB_DEV_TOKEN_SECRET,
+      oinPattern: devIssuerOinPattern,
+    });
   }
   return issuers;
 }

@@ -7,8 +7,10 @@ export {
   caseWorkerAudience,
   createCaseWorkerVerifier,
   devIssuer,
+  devIssuerOinPattern,
   type IssuerConfig,
   issuersFromEnv,
+  type OinBinding,
   signDevToken,
 } from './auth';
 export { type CommonEnv, commonEnv, EnvError, envFlag, loadEnv } from './env';

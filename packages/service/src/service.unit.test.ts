@@ -1,6 +1,7 @@
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createCaseWorkerVerifier, devIssuer, signDevToken } from './auth';
+import { authEnv, createCaseWorkerVerifier, devIssuer, devIssuerOinPattern, signDevToken } from './auth';
 import { commonEnv, loadEnv } from './env';
 import { AppError, toProblem } from './errors';
 import { childTrace, formatTraceparent, parseTraceparent } from './trace';
@@ -84,7 +85,9 @@ describe('trace context', () => {
 });
 
 describe('case-worker tokens', () => {
-  const verifier = createCaseWorkerVerifier([{ issuer: devIssuer, audience: 'ketenhub', secret }]);
+  const verifier = createCaseWorkerVerifier([
+    { issuer: devIssuer, audience: 'ketenhub', secret, oinPattern: devIssuerOinPattern },
+  ]);
 
   it('accepts a dev token and returns organisation and roles', async () => {
     const token = await signDevToken(secret, {
@@ -130,5 +133,72 @@ describe('case-worker tokens', () => {
 
   it('rejects what is not a JWT', async () => {
     await expect(verifier.verify('khs_not_a_jwt')).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  // Issue 12 item 4: each identity provider speaks only for the organisations it is bound to.
+  const sign = (iss: string, key: string, claims: Record<string, unknown>, exp: boolean) => {
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(iss)
+      .setAudience('ketenhub')
+      .setSubject('medewerker')
+      .setIssuedAt();
+    return (exp ? jwt.setExpirationTime('1h') : jwt).sign(new TextEncoder().encode(key));
+  };
+  const keyA = 'idp-a-secret-of-at-least-32-characters!!';
+  const keyB = 'idp-b-secret-of-at-least-32-characters!!';
+  const gemeente = '00000001001234567000';
+  const zorg = '00000003012345670000';
+  const bound = createCaseWorkerVerifier([
+    { issuer: 'https://idp.gemeente.example', audience: 'ketenhub', secret: keyA, oins: [gemeente] },
+    {
+      issuer: 'https://idp.zorg.example',
+      audience: 'ketenhub',
+      secret: keyB,
+      oinPattern: '000000030123456700\\d{2}',
+    },
+  ]);
+
+  it('accepts a token of an issuer for an OIN it is bound to (list or pattern)', async () => {
+    const a = await sign('https://idp.gemeente.example', keyA, { oin: gemeente, roles: ['gemeente'] }, true);
+    await expect(bound.verify(a)).resolves.toMatchObject({ oin: gemeente, expiresAtMs: expect.any(Number) });
+    const b = await sign('https://idp.zorg.example', keyB, { oin: zorg, roles: ['zorgaanbieder'] }, true);
+    await expect(bound.verify(b)).resolves.toMatchObject({ oin: zorg });
+  });
+
+  it("refuses a token asserting another organisation's OIN, even one another trusted issuer may assert", async () => {
+    const token = await sign(
+      'https://idp.gemeente.example',
+      keyA,
+      { oin: zorg, roles: ['zorgaanbieder'] },
+      true,
+    );
+    const error = await bound.verify(token).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'unauthenticated' });
+    expect((error as { extra: { violations?: { rule: string }[] } }).extra.violations?.[0]?.rule).toBe('issuer-oin');
+    // The dev issuer speaks only for test organisations (00000099…).
+    const dev = await signDevToken(secret, { sub: 'x', oin: gemeente, roles: ['gemeente'] });
+    await expect(verifier.verify(dev)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses a token without exp', async () => {
+    const token = await sign(
+      'https://idp.gemeente.example',
+      keyA,
+      { oin: gemeente, roles: ['gemeente'] },
+      false,
+    );
+    const error = await bound.verify(token).catch((e: unknown) => e);
+    expect((error as { extra: { violations?: { field: string }[] } }).extra.violations?.[0]?.field).toBe('token.exp');
+  });
+
+  it('KETENHUB_JWT_ISSUERS needs every issuer bound to OINs', () => {
+    const parse = (v: unknown) => authEnv.safeParse({ KETENHUB_JWT_ISSUERS: JSON.stringify(v) });
+    const base = { issuer: 'https://idp.example', audience: 'ketenhub', jwksUrl: 'https://idp.example/jwks' };
+    expect(parse([base]).success).toBe(false);
+    expect(parse([{ ...base, oins: ['123'] }]).success).toBe(false);
+    expect(parse([{ ...base, oinPattern: '(' }]).success).toBe(false);
+    expect(parse([{ ...base, oins: [gemeente] }]).success).toBe(true);
+    expect(parse([{ ...base, oinPattern: '00000001\\d{12}' }]).success).toBe(true);
   });
 });

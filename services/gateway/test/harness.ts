@@ -136,7 +136,12 @@ export async function startGateway(options: {
   // Every batch goes through the threads here (minBytes 0), not only large ones.
   const checkPool = threads > 0 ? await CheckPool.start({ threads, logger, minBytes: 0 }) : undefined;
   const caseWorkers = createCaseWorkerVerifier([
-    { issuer: 'urn:ketenhub:dev-issuer', audience: 'ketenhub', secret: devSecret },
+    {
+      issuer: 'urn:ketenhub:dev-issuer',
+      audience: 'ketenhub',
+      secret: devSecret,
+      oinPattern: '00000099\\d{12}',
+    },
   ]);
   const deps: GatewayDeps = {
     logger,

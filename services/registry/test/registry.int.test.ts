@@ -135,7 +135,7 @@ describe('registry', () => {
       });
       expect(res.status).toBe(201);
       const worker = await createCaseWorkerVerifier([
-        { issuer: devIssuer, audience: 'ketenhub', secret: devSecret },
+        { issuer: devIssuer, audience: 'ketenhub', secret: devSecret, oinPattern: '00000099\\d{12}' },
       ]).verify(res.body.token);
       expect(worker).toMatchObject({ sub: 'medewerker-7', oin: gemeenteOin, roles: ['gemeente'] });
       expect((await on.call('POST', '/dev/tokens', { oin: gemeenteOin, sub: 'x', roles: [] })).status).toBe(
