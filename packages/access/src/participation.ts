@@ -95,8 +95,17 @@ export function isAccessType(type: string): type is AccessType {
   return accessTypeSet.has(type);
 }
 
-/** The event as the rule reads it: the envelope attributes it uses and the data. */
-export type AccessEvent = Pick<KetenEvent, 'type' | 'source' | 'id' | 'time' | 'data'>;
+/**
+ * The event as the rule reads it: the envelope attributes it uses and the data. Callers pass
+ * contract events (validated at the edge); a type outside the catalog gets a refusal or nothing.
+ */
+export interface AccessEvent {
+  type: string;
+  source: string;
+  id: string;
+  time: string;
+  data: unknown;
+}
 
 /** OIN of a source, remembered: a hub sees few sources, and the rule runs for every event. */
 const sourceOins = new Map<string, string | undefined>();
@@ -478,7 +487,7 @@ export function applyAccess(
   positie = 0,
 ): Verdict {
   if (!isAccessType(event.type)) return judge(state, event, ctx);
-  const key = `${event.source}\u0000${event.id}`;
+  const key = `${event.source}|${event.id}`;
   if (state.gezien.includes(key))
     return { ok: true, rollen: rollenVan(state, oinOfSource(event.source), ctx) };
   state.gezien.push(key);

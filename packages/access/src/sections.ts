@@ -1,4 +1,4 @@
-import type { ParticipantRole, Sectie, Termijnsoort } from '@ketenhub/events';
+import { definitionOf, type ParticipantRole, type Sectie, type Termijnsoort } from '@ketenhub/events';
 import { isEigenaar } from './participation';
 import type { AccessState, Toegang } from './state';
 
@@ -122,6 +122,16 @@ export const mag = {
   advies: (a: CaseAccess, adviseur: unknown) =>
     a.secties.has('ow-advies-alle') || (a.secties.has('ow-advies-eigen') && adviseur === a.oin),
   uitnodiging: (a: CaseAccess, genodigde: unknown) => a.eigenaar || genodigde === a.oin,
+  /**
+   * A conflict (an event that changed nothing) is shown to roles that see conflicts, and only when
+   * the event's own section is one they see: a refused melding does not reach a care provider.
+   */
+  conflict: (a: CaseAccess, type: string) => {
+    if (!a.secties.has('conflicten')) return false;
+    const z = definitionOf(type)?.zichtbaarheid;
+    if (z?.soort !== 'sectie') return true;
+    return a.secties.has(z.sectie) || (z.beperkt !== undefined && a.secties.has(z.beperkt.sectie));
+  },
   /** Facts created before the viewer joined, of a type late joiners may not see. */
   nalezen: (a: CaseAccess, positie: number | undefined, toegestaan: boolean) =>
     toegestaan || positie === undefined || positie === 0 || positie >= a.sinds,

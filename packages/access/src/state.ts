@@ -58,8 +58,9 @@ export interface AccessState {
   adviesverzoeken: Record<string, { adviseur: string; door: string }>;
   instemmingsverzoeken: Record<string, { adviseur: string; door: string }>;
   /**
-   * `source` NUL `id` of every access event folded in: a re-published copy of one (a producer's
-   * re-send after a crash) changes nothing, whatever happened in between.
+   * `source|id` of every access event folded in (a source URN has no `|`, and jsonb holds no NUL):
+   * a re-published copy of one (a producer's re-send after a crash) changes nothing, whatever
+   * happened in between.
    */
   gezien: string[];
 }

@@ -14,6 +14,7 @@ import {
   createLogger,
   createMetrics,
   devIssuer,
+  devIssuerOinPattern,
   listen,
   signDevToken,
 } from '@ketenhub/service';
@@ -75,7 +76,7 @@ export async function startProjection(options: {
     db: options.db,
     schema: base,
     verifier: createCaseWorkerVerifier([
-      { issuer: devIssuer, audience: caseWorkerAudience, secret: devSecret },
+      { issuer: devIssuer, audience: caseWorkerAudience, secret: devSecret, oinPattern: devIssuerOinPattern },
     ]),
     logger,
     metrics,

@@ -22,9 +22,16 @@ const timeline = (state: typeof wmo, events: typeof wmoEvents, v: Viewer) => {
   const access = resolveAccess(v, state);
   if (!access) return null;
   return events
-    .map((e) =>
+    .map((e, i) =>
       filterTimelineEntry(
-        { source: e.source, id: e.id, type: e.type, time: e.time, data: e.data as Record<string, unknown> },
+        {
+          positie: i + 1,
+          source: e.source,
+          id: e.id,
+          type: e.type,
+          time: e.time,
+          data: e.data as Record<string, unknown>,
+        },
         access,
         state,
       ),
@@ -75,7 +82,10 @@ describe('WMO roles', () => {
     expect(c?.conflicten).toBeUndefined();
     const t = timeline(wmo, wmoEvents, viewer('cak', ['cak'])) ?? [];
     expect(t.map((e) => e.type)).not.toContain('nl.wmo.declaratie-ingediend');
-    expect(t.find((e) => e.type === 'nl.wmo.zorg-gestart')?.data).toEqual({ begindatum: '2026-04-08' });
+    expect(t.find((e) => e.type === 'nl.wmo.zorg-gestart')).toMatchObject({
+      data: { toewijzingNummer: 400123456, begindatum: '2026-04-08' },
+      redactie: 'zorg-datums',
+    });
   });
 });
 

@@ -27,10 +27,12 @@ export async function findCases(
 export interface CaseFilter {
   /** `<oin>:<rol>` keys; the case must have one (access rule 1). */
   keys: string[];
+  /** Per group of clocks, the keys under which the reader sees that group's deadlines. */
+  deadlineKeys: { wmo: string[]; ow: string[]; ingebrekestelling: string[] };
   oin: string;
   domein?: string;
   fase?: string;
-  /** true: a running clock's deadline lies before `today`; false: none does. */
+  /** true: a running clock the reader sees has a deadline before `today`; false: none does. */
   overdue?: boolean;
   today: string;
   zaakreferentie?: string;
@@ -53,25 +55,36 @@ export interface CaseListRow {
 }
 
 export async function listCases(db: Kysely<unknown>, base: string, f: CaseFilter): Promise<CaseListRow[]> {
+  // The next deadline among the clocks this reader sees (least() skips nulls).
+  const visible = sql`least(
+      case when deelnemer_rollen && ${f.deadlineKeys.wmo}::text[] then volgende_deadline_wmo end,
+      case when deelnemer_rollen && ${f.deadlineKeys.ow}::text[] then volgende_deadline_ow end,
+      case when deelnemer_rollen && ${f.deadlineKeys.ingebrekestelling}::text[]
+        then volgende_deadline_ingebrekestelling end)`;
   const r = await sql<CaseListRow>`
-    select id, domein, procedure, fase, geopend_op, gesloten_op, volgende_deadline::text as volgende_deadline,
-      deelnemer_rollen, state->'client'->>'bsn' as bsn
-    from ${sql.table(`${base}.cases`)}
-    where deelnemer_oins @> array[${f.oin}]::text[]
-      and deelnemer_rollen && ${f.keys}::text[]
-      and state is not null
-      ${f.domein ? sql`and domein = ${f.domein}` : sql``}
-      ${f.fase ? sql`and fase = ${f.fase}` : sql``}
-      ${f.overdue === true ? sql`and volgende_deadline < ${f.today}::date` : sql``}
-      ${f.overdue === false ? sql`and (volgende_deadline is null or volgende_deadline >= ${f.today}::date)` : sql``}
-      ${f.zaakreferentie ? sql`and zaakreferenties @> array[${f.zaakreferentie}]::text[]` : sql``}
-      ${f.after ? sql`and id > ${f.after}::uuid` : sql``}
+    select * from (
+      select id, domein, procedure, fase, geopend_op, gesloten_op, ${visible}::text as volgende_deadline,
+        deelnemer_rollen, state->'client'->>'bsn' as bsn
+      from ${sql.table(`${base}.cases`)}
+      where deelnemer_oins @> array[${f.oin}]::text[]
+        and deelnemer_rollen && ${f.keys}::text[]
+        and state is not null
+        ${f.domein ? sql`and domein = ${f.domein}` : sql``}
+        ${f.fase ? sql`and fase = ${f.fase}` : sql``}
+        ${f.zaakreferentie ? sql`and zaakreferenties @> array[${f.zaakreferentie}]::text[]` : sql``}
+        ${f.after ? sql`and id > ${f.after}::uuid` : sql``}
+    ) c
+    where true
+      ${f.overdue === true ? sql`and c.volgende_deadline::date < ${f.today}::date` : sql``}
+      ${f.overdue === false ? sql`and (c.volgende_deadline is null or c.volgende_deadline::date >= ${f.today}::date)` : sql``}
     order by id
     limit ${f.limit}`.execute(db);
   return r.rows;
 }
 
 export interface TimelineDbRow {
+  /** Position in the case's log, 1-based: the fold order. */
+  positie: number;
   source: string;
   event_id: string;
   type: string;
@@ -85,8 +98,14 @@ export async function caseTimeline(
   offset: number,
   limit: number,
 ): Promise<TimelineDbRow[]> {
+  // The timeline holds each event of the case once, so its row number in log order is the
+  // event's position in the fold (what the access rule's "late joiners" compare against).
   const r = await sql<TimelineDbRow>`
-    select source, event_id, type, event from ${sql.table(`${base}.timeline`)}
-    where case_id = ${caseId} order by tijd, source, event_id offset ${offset} limit ${limit}`.execute(db);
+    select (row_number() over (order by topic, partitie, kafka_offset))::int as positie,
+      source, event_id, type, event
+    from ${sql.table(`${base}.timeline`)}
+    where case_id = ${caseId} order by topic, partitie, kafka_offset offset ${offset} limit ${limit}`.execute(
+    db,
+  );
   return r.rows;
 }

@@ -3,7 +3,14 @@ import { AppError, type CaseWorker, type Logger } from '@ketenhub/service';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { type CaseAccess, filterCase, filterTimelineEntry, listKeys, resolveAccess } from '../access/access';
+import {
+  type CaseAccess,
+  deadlineKeys,
+  filterCase,
+  filterTimelineEntry,
+  listKeys,
+  resolveAccess,
+} from '../access/access';
 import { caseWorkerOf } from '../api/auth';
 import { parseParams } from '../api/query';
 import { amsterdamDate } from '../clocks';
@@ -108,6 +115,7 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
     const rows = await listCases(deps.db, deps.schema, {
       oin: worker.oin,
       keys: listKeys(viewer),
+      deadlineKeys: deadlineKeys(viewer),
       ...(q.domein ? { domein: q.domein } : {}),
       ...(q.fase ? { fase: q.fase } : {}),
       ...(q.overdue ? { overdue: q.overdue === 'true' } : {}),
@@ -164,7 +172,14 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
     const items = rows
       .map((r) =>
         filterTimelineEntry(
-          { source: r.source, id: r.event_id, type: r.type, time: r.event.time, data: r.event.data },
+          {
+            positie: r.positie,
+            source: r.source,
+            id: r.event_id,
+            type: r.type,
+            time: r.event.time,
+            data: r.event.data,
+          },
           access,
           state,
         ),
@@ -256,11 +271,23 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
       );
     };
     const heartbeat = setInterval(() => res.write(': ping\n\n'), deps.sseHeartbeatMs ?? 15_000);
+    // A stream lives no longer than its token (issue 12): at expiry it ends with a last event, and
+    // the page reconnects with a new token, which is checked like any request.
+    const expiry = setTimeout(
+      () => {
+        if (closed) return;
+        res.write('event: token-verlopen\ndata: {}\n\n');
+        close();
+        res.end();
+      },
+      Math.max(0, Math.min(worker.expiresAtMs - Date.now(), 2 ** 31 - 1)),
+    );
     let unsubscribe: () => void = () => undefined;
     const close = () => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      clearTimeout(expiry);
       unsubscribe();
     };
     unsubscribe = deps.streamHub.subscribe({ caseId, deliver }, initial);

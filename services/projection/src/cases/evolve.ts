@@ -1,112 +1,85 @@
-import {
-  assertNever,
-  definitionOf,
-  eventTypes,
-  type KetenEvent,
-  mayPublish,
-  type PublisherRole,
-  parseSource,
-  type Termijnsoort,
-} from '@ketenhub/events';
+import { type AccessContext, applyAccess, oinOfSource, type Verdict } from '@ketenhub/access';
+import { assertNever, definitionOf, eventTypes, type KetenEvent, type Termijnsoort } from '@ketenhub/events';
 import type { IsoDate } from '../clocks';
-import { type CaseState, type ConflictReden, emptyCase, type Fase, type Klok, type Volgorde } from './state';
+import { type CaseState, type ConflictReden, emptyCase, type Fase, type Klok, type Plaats } from './state';
 
 /**
  * The projection of a chain case: `evolve(state | null, event, ctx) -> state`, pure.
  *
- * Order independence. Events of one case can arrive in any order (replays, multi-topic readers,
- * producers that publish late). Rather than make every rule commutative (ownership and "the single
- * extension" are inherently order-dependent), the case is defined as the fold of its events in
- * ONE total order: (time, source, id) — see {@link compareEvents}. Duplicates (same source+id) are
- * dropped before folding. The consumer applies an event incrementally when it sorts after the
- * case's last folded event (the normal case) and refolds the case from its stored timeline when it
- * does not; either way the state equals `fold(all events)`, whatever the arrival order.
+ * One order: the log. All events of a chain case are on one partition (key = chain case id), so
+ * the case is the fold of its deduplicated events in their order in the log, the same for every
+ * consumer, instance and rebuild. Who may do what is decided by the hub's one access rule
+ * (@ketenhub/access) at each event's place in that order, exactly as the gateway decided before
+ * publishing and the dispatcher decides before delivering. Folding by the events' `time` was
+ * given up for this: `time` is the producer's claim, and ordering by it would let a removed
+ * participant backdate an event to before its removal. Should a case's events ever reach two
+ * partitions, the consumer refolds the case from its stored timeline in (topic, partition, offset)
+ * order, which is deterministic too.
  *
  * Time, ids and lookups come from the event or from `ctx`; nothing here reads a clock.
  */
 
-export interface EvolveContext {
-  /** OIN of this hub: its events (termijn-verstreken) act with the role `ketenhub`. */
-  hubOin: string;
-}
+export type EvolveContext = AccessContext;
 
 /** The event types this projection handles: every catalog type (the switch below is exhaustive). */
 export const handledTypes = eventTypes;
 
-export function volgordeVan(event: Pick<KetenEvent, 'time' | 'source' | 'id'>): Volgorde {
-  return { tijdMs: Date.parse(event.time), source: event.source, id: event.id };
+/** The fold order: topic, partition, offset. */
+export function comparePlaats(a: Plaats, b: Plaats): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  if (a.partitie !== b.partitie) return a.partitie - b.partitie;
+  return a.offset - b.offset;
 }
 
-/** The fold order: event time (as an instant), then source, then id. Total and deterministic. */
-export function compareVolgorde(a: Volgorde, b: Volgorde): number {
-  if (a.tijdMs !== b.tijdMs) return a.tijdMs < b.tijdMs ? -1 : 1;
-  if (a.source !== b.source) return a.source < b.source ? -1 : 1;
-  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
-  return 0;
-}
-
-export function compareEvents(a: KetenEvent, b: KetenEvent): number {
-  return compareVolgorde(volgordeVan(a), volgordeVan(b));
-}
-
-/** Pure: a new state; the input is not touched. */
-export function evolve(state: CaseState | null, event: KetenEvent, ctx: EvolveContext): CaseState {
+/** Pure: a new state; the input is not touched. `plaats`: where the event is in the log. */
+export function evolve(
+  state: CaseState | null,
+  event: KetenEvent,
+  ctx: EvolveContext,
+  plaats?: Plaats,
+): CaseState {
   const draft = state ? structuredClone(state) : emptyCase(event.subject);
-  applyInPlace(draft, event, ctx);
+  applyInPlace(draft, event, ctx, plaats);
   return draft;
 }
 
 /**
- * The joined case of a set of events: deduplicated by source+id, sorted in fold order, folded.
- * `from` is an existing state to continue from (its events must all sort before `events`).
+ * The joined case of events in log order: deduplicated by source+id (the first copy counts),
+ * folded. `from` is an existing state to continue from; `plaatsen[i]` is where `events[i]` is in
+ * the log (tests may leave them out: the array order is then the log order).
  */
 export function fold(
   caseId: string,
   events: readonly KetenEvent[],
   ctx: EvolveContext,
   from?: CaseState | null,
+  plaatsen?: readonly Plaats[],
 ): CaseState {
   const seen = new Set<string>();
-  const unique: KetenEvent[] = [];
-  for (const e of events) {
+  // One clone for the whole fold instead of one per event: the draft is private to this call.
+  const draft = from ? structuredClone(from) : emptyCase(caseId);
+  for (const [i, e] of events.entries()) {
     const key = `${e.source}\u0000${e.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    unique.push(e);
+    applyInPlace(draft, e, ctx, plaatsen?.[i]);
   }
-  // The fold order's keys once per event (Date.parse per comparison was a measurable share of
-  // catch-up); most batches arrive in order already, and then nothing is sorted.
-  const keyed = unique.map((e) => ({ e, v: volgordeVan(e) }));
-  let ordered = true;
-  for (let i = 1; i < keyed.length && ordered; i++)
-    ordered = compareVolgorde(keyed[i - 1]!.v, keyed[i]!.v) <= 0;
-  if (!ordered) keyed.sort((a, b) => compareVolgorde(a.v, b.v));
-  // One clone for the whole fold instead of one per event: the draft is private to this call.
-  const draft = from ? structuredClone(from) : emptyCase(caseId);
-  for (const { e, v } of keyed) applyInPlace(draft, e, ctx, v);
   return draft;
 }
 
-/** True when `event` sorts after everything already folded into `state` (incremental apply is exact). */
-export function appliesAfter(state: CaseState | null, event: KetenEvent): boolean {
-  return state?.laatste == null || compareVolgorde(state.laatste, volgordeVan(event)) < 0;
+/** True when an event at `plaats` comes after everything folded into `state` (incremental apply is exact). */
+export function appliesAfter(state: CaseState | null, plaats: Plaats): boolean {
+  return state?.laatste == null || comparePlaats(state.laatste, plaats) < 0;
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function rolesOf(s: CaseState, oin: string | undefined, ctx: EvolveContext): PublisherRole[] {
-  if (oin === undefined) return [];
-  if (oin === ctx.hubOin) return ['ketenhub'];
-  const roles = new Set<PublisherRole>();
-  for (const d of s.deelnemers) if (d.oin === oin) roles.add(d.rol);
-  return [...roles];
-}
 
 function conflict(
   s: CaseState,
   e: KetenEvent,
   reden: ConflictReden,
-  rollen: PublisherRole[],
+  verdict: Verdict,
+  toegang: boolean,
   feit = definitionOf(e.type)?.sets?.fact,
 ) {
   s.conflicten.push({
@@ -116,27 +89,9 @@ function conflict(
     tijd: e.time,
     reden,
     ...(feit ? { feit } : {}),
-    rollen,
+    rollen: verdict.rollen,
+    toegang,
   });
-}
-
-/**
- * Ownership (DOMAIN.md section 1): an event that sets a fact is applied only when the publisher
- * takes part in the case with one of the fact's owner roles (catalog `sets.owners`); an event that
- * sets no owned fact only needs a role that may publish it. Anything else is kept in the timeline
- * and flagged as a conflict. Roles are those the organisation has at that point of the fold: an
- * organisation must have joined before it acts.
- */
-function authorised(s: CaseState, e: KetenEvent, rollen: PublisherRole[]): boolean {
-  if (rollen.length === 0) {
-    conflict(s, e, 'geen-deelnemer', rollen);
-    return false;
-  }
-  const def = definitionOf(e.type);
-  const owners = def?.sets?.owners;
-  const ok = owners ? rollen.some((r) => owners.includes(r)) : rollen.some((r) => mayPublish(e.type, r));
-  if (!ok) conflict(s, e, 'geen-eigenaar', rollen);
-  return ok;
 }
 
 function beslistermijn(s: CaseState): Termijnsoort {
@@ -167,79 +122,38 @@ function stopKlok(s: CaseState, soort: Termijnsoort, op: IsoDate, reden: string)
   }
 }
 
-/** OIN of a source: a hub sees few sources, and the pattern match per event showed up in catch-up. */
-const sourceOins = new Map<string, string | undefined>();
-function oinOf(source: string): string | undefined {
-  if (sourceOins.has(source)) return sourceOins.get(source);
-  const oin = parseSource(source)?.oin;
-  if (sourceOins.size >= 10_000) sourceOins.clear();
-  sourceOins.set(source, oin);
-  return oin;
-}
-
-function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde = volgordeVan(e)): void {
+function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, plaats?: Plaats): void {
   s.aantalEvents += 1;
-  s.laatste = volgorde;
-  const sourceOin = oinOf(e.source);
-  const rollen = rolesOf(s, sourceOin, ctx);
+  if (plaats) s.laatste = plaats;
+  const positie = s.aantalEvents;
+  // The one rule decides first: an event whose publisher was not entitled changes nothing.
+  const verdict = applyAccess(s.access, e, ctx, positie);
+  if (!verdict.ok) {
+    conflict(s, e, verdict.regel, verdict, true);
+    finish(s, e);
+    return;
+  }
+  const sourceOin = oinOfSource(e.source);
 
   switch (e.type) {
     // ----------------------------------------------------------------------------- ketens
     case 'nl.ketens.ketenzaak-geopend': {
       const d = e.data;
-      const eigenRol: PublisherRole[] = d.oin === sourceOin ? [d.rol] : rollen;
-      if (!authorised(s, e, eigenRol)) break;
-      if (s.opener && (s.opener.oin !== d.oin || s.opener.rol !== d.rol)) {
-        conflict(s, e, 'al-geopend', eigenRol);
-        break;
-      }
       s.domein = d.domein;
       if (d.procedure && !s.omgevingswet.aanvraag) s.procedure = d.procedure;
-      s.opener = { oin: d.oin, rol: d.rol, systeem: d.systeem, zaakreferentie: d.zaakreferentie };
       s.geopendOp ??= e.time;
-      upsertDeelnemer(s, {
-        oin: d.oin,
-        rol: d.rol,
-        systeem: d.systeem,
-        zaakreferentie: d.zaakreferentie,
-        toegang: 'volledig',
-        toegangGezetDoor: 'eigenaar',
-        sinds: e.time,
-      });
       break;
     }
-    case 'nl.ketens.deelnemer-aangesloten': {
-      const d = e.data;
-      const zelf = d.oin === sourceOin;
-      const owners = definitionOf(e.type)?.sets?.owners ?? [];
-      const doorEigenaar = rollen.some((r) => owners.includes(r));
-      if (!doorEigenaar && !zelf) {
-        conflict(s, e, rollen.length === 0 ? 'geen-deelnemer' : 'geen-eigenaar', rollen);
-        break;
-      }
-      const bestaand = s.deelnemers.find((x) => x.oin === d.oin && x.rol === d.rol);
-      // Joining on one's own gives limited access at most; the access level is the owners' fact.
-      let toegang = doorEigenaar ? d.toegang : 'beperkt';
-      let gezetDoor: 'eigenaar' | 'zelf' = doorEigenaar ? 'eigenaar' : 'zelf';
-      if (!doorEigenaar && bestaand?.toegangGezetDoor === 'eigenaar') {
-        if (bestaand.toegang !== d.toegang) conflict(s, e, 'toegang-door-eigenaar-gezet', rollen);
-        toegang = bestaand.toegang;
-        gezetDoor = 'eigenaar';
-      }
-      upsertDeelnemer(s, {
-        oin: d.oin,
-        ...(d.naam ? { naam: d.naam } : {}),
-        rol: d.rol,
-        systeem: d.systeem,
-        zaakreferentie: d.zaakreferentie,
-        toegang,
-        toegangGezetDoor: gezetDoor,
-        sinds: bestaand?.sinds ?? e.time,
-      });
+    // Participation lives in the access state (applied above); nothing else of the case changes.
+    case 'nl.ketens.deelnemer-aangesloten':
+    case 'nl.ketens.deelnemer-uitgenodigd':
+    case 'nl.ketens.uitnodiging-aanvaard':
+    case 'nl.ketens.uitnodiging-afgewezen':
+    case 'nl.ketens.uitnodiging-ingetrokken':
+    case 'nl.ketens.toegang-gewijzigd':
+    case 'nl.ketens.deelnemer-verwijderd':
       break;
-    }
     case 'nl.ketens.actieverzoek-verzonden': {
-      if (!authorised(s, e, rollen)) break;
       const d = e.data;
       const bestaand = s.actieverzoeken[d.actieverzoekId];
       s.actieverzoeken[d.actieverzoekId] = {
@@ -254,6 +168,7 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       };
       break;
     }
+    // Who may answer (the receiver) or close (the requester) was decided by the access rule.
     case 'nl.ketens.actieverzoek-in-behandeling-genomen':
     case 'nl.ketens.actieverzoek-geweigerd':
     case 'nl.ketens.actieverzoek-gereedgemeld':
@@ -261,48 +176,33 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
     case 'nl.ketens.actieverzoek-afgerond': {
       const d = e.data;
       const av = s.actieverzoeken[d.actieverzoekId];
-      if (!av) {
-        conflict(s, e, 'onbekend-actieverzoek', rollen);
-        break;
-      }
-      // The receiver owns its answer, the requester owns withdrawal and acceptance: checked on the
-      // organisation itself, not only its role, so one adviser cannot answer for another.
-      const doorVerzoeker =
-        e.type === 'nl.ketens.actieverzoek-ingetrokken' || e.type === 'nl.ketens.actieverzoek-afgerond';
-      const moet = doorVerzoeker ? av.van : av.aan;
-      if (sourceOin !== moet) {
-        conflict(s, e, doorVerzoeker ? 'niet-de-verzoeker' : 'niet-de-ontvanger', rollen);
-        break;
-      }
+      if (!av) break;
       av.status = d.status;
       av.historie.push({
         status: d.status,
         tijd: e.time,
-        door: sourceOin,
+        door: sourceOin ?? '',
         ...(d.toelichting ? { toelichting: d.toelichting } : {}),
       });
       break;
     }
     case 'nl.ketens.document-toegevoegd': {
-      if (!authorised(s, e, rollen)) break;
       const d = e.data;
       const bestaand = s.documenten[d.documentId];
       if (bestaand && bestaand.toegevoegdDoor !== sourceOin) {
-        conflict(s, e, 'ander-document', rollen, 'document');
+        conflict(s, e, 'ander-document', verdict, false, 'document');
         break;
       }
       s.documenten[d.documentId] = { ...d, toegevoegdDoor: sourceOin ?? '', tijd: e.time };
       break;
     }
     case 'nl.ketens.termijn-verstreken': {
-      if (!authorised(s, e, rollen)) break;
       const k = s.klokken[e.data.termijn];
       if (k && !k.verstrekenGemeld.includes(e.data.termijnEinde))
         k.verstrekenGemeld.push(e.data.termijnEinde);
       break;
     }
     case 'nl.ketens.ingebrekestelling-ontvangen': {
-      if (!authorised(s, e, rollen)) break;
       s.ingebrekestellingen.push(e.data);
       startKlok(s, 'ingebrekestelling', e.data.ontvangstdatum, { voorTermijn: e.data.termijn });
       break;
@@ -310,7 +210,6 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
 
     // ----------------------------------------------------------------------------- WMO
     case 'nl.wmo.melding-ontvangen': {
-      if (!authorised(s, e, rollen)) break;
       const d = e.data;
       s.wmo.melding = {
         meldingsdatum: d.meldingsdatum,
@@ -322,12 +221,10 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.wmo.onderzoek-gestart': {
-      if (!authorised(s, e, rollen)) break;
       s.wmo.onderzoek = { ...s.wmo.onderzoek, startdatum: e.data.startdatum };
       break;
     }
     case 'nl.wmo.onderzoek-afgerond': {
-      if (!authorised(s, e, rollen)) break;
       s.wmo.onderzoek = {
         ...s.wmo.onderzoek,
         einddatum: e.data.einddatum,
@@ -337,7 +234,6 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.wmo.aanvraag-ontvangen': {
-      if (!authorised(s, e, rollen)) break;
       s.wmo.aanvraag = e.data;
       // An aanvraag after the 6 weeks (no onderzoek-afgerond) supersedes the onderzoek: from now
       // the municipality must decide on the aanvraag, so that clock stops here.
@@ -346,14 +242,13 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.wmo.beschikkingstermijn-verlengd': {
-      if (!authorised(s, e, rollen)) break;
       const k = s.klokken['wmo-beschikking'];
       if (!k || k.gestoptOp !== null) {
-        conflict(s, e, 'geen-lopende-termijn', rollen);
+        conflict(s, e, 'geen-lopende-termijn', verdict, false);
         break;
       }
       if (k.verlenging) {
-        conflict(s, e, 'al-verlengd', rollen);
+        conflict(s, e, 'al-verlengd', verdict, false);
         break;
       }
       k.verlenging = { totEnMet: e.data.nieuweEinddatum };
@@ -361,14 +256,12 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.wmo.beschikking-afgegeven': {
-      if (!authorised(s, e, rollen)) break;
       s.wmo.beschikking = e.data;
       stopKlok(s, 'wmo-beschikking', e.data.besluitdatum, 'beschikking-afgegeven');
       stopKlok(s, 'ingebrekestelling', e.data.besluitdatum, 'beschikking-afgegeven');
       break;
     }
     case 'nl.wmo.toewijzing-verzonden': {
-      if (!authorised(s, e, rollen)) break;
       const d = e.data;
       const nr = String(d.toewijzing.toewijzingNummer);
       const bestaand = s.wmo.toewijzingen[nr];
@@ -382,9 +275,8 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.wmo.retourbericht-verzonden': {
-      if (!authorised(s, e, rollen)) break;
       const d = e.data;
-      s.wmo.retourberichten.push(d);
+      s.wmo.retourberichten.push({ ...d, positie });
       if (d.heenbericht === 'WMO301' && d.toewijzingNummer !== undefined) {
         const t = s.wmo.toewijzingen[String(d.toewijzingNummer)];
         if (t) t.retour = { geaccepteerd: d.geaccepteerd, retourcodes: d.retourcodes };
@@ -392,17 +284,21 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.wmo.zorg-gestart': {
-      if (!authorised(s, e, rollen)) break;
-      const d = e.data;
-      const nr = String(d.toewijzingNummer);
-      s.wmo.zorg[nr] = { ...s.wmo.zorg[nr], zorgaanbieder: d.zorgaanbieder, begindatum: d.begindatum };
-      break;
-    }
-    case 'nl.wmo.zorg-gestopt': {
-      if (!authorised(s, e, rollen)) break;
       const d = e.data;
       const nr = String(d.toewijzingNummer);
       s.wmo.zorg[nr] = {
+        positie,
+        ...s.wmo.zorg[nr],
+        zorgaanbieder: d.zorgaanbieder,
+        begindatum: d.begindatum,
+      };
+      break;
+    }
+    case 'nl.wmo.zorg-gestopt': {
+      const d = e.data;
+      const nr = String(d.toewijzingNummer);
+      s.wmo.zorg[nr] = {
+        positie,
         ...s.wmo.zorg[nr],
         zorgaanbieder: d.zorgaanbieder,
         einddatum: d.einddatum,
@@ -412,9 +308,9 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
     }
     case 'nl.wmo.toewijzing-aangevraagd':
     case 'nl.wmo.toewijzingswijziging-aangevraagd': {
-      if (!authorised(s, e, rollen)) break;
       const { referentieAanbieder, zorgaanbieder, ...details } = e.data;
       s.wmo.verzoeken[referentieAanbieder] = {
+        positie,
         ...s.wmo.verzoeken[referentieAanbieder],
         soort: e.type === 'nl.wmo.toewijzing-aangevraagd' ? 'toewijzing' : 'wijziging',
         zorgaanbieder,
@@ -423,30 +319,27 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.wmo.verzoek-beantwoord': {
-      if (!authorised(s, e, rollen)) break;
       const { referentieAanbieder, verzoekAntwoord, toelichting } = e.data;
       s.wmo.verzoeken[referentieAanbieder] = {
+        positie,
         ...s.wmo.verzoeken[referentieAanbieder],
         antwoord: { verzoekAntwoord, ...(toelichting ? { toelichting } : {}) },
       };
       break;
     }
     case 'nl.wmo.declaratie-ingediend': {
-      if (!authorised(s, e, rollen)) break;
       const { declaratienummer, ...ingediend } = e.data;
-      s.wmo.declaraties[declaratienummer] = { ...s.wmo.declaraties[declaratienummer], ingediend };
+      s.wmo.declaraties[declaratienummer] = { positie, ...s.wmo.declaraties[declaratienummer], ingediend };
       break;
     }
     case 'nl.wmo.declaratie-beantwoord': {
-      if (!authorised(s, e, rollen)) break;
       const { declaratienummer, ...antwoord } = e.data;
-      s.wmo.declaraties[declaratienummer] = { ...s.wmo.declaraties[declaratienummer], antwoord };
+      s.wmo.declaraties[declaratienummer] = { positie, ...s.wmo.declaraties[declaratienummer], antwoord };
       break;
     }
     // The CAK's start and stop of the eigen bijdrage fill one record per product category.
     case 'nl.wmo.eigen-bijdrage-gestart':
     case 'nl.wmo.eigen-bijdrage-gestopt': {
-      if (!authorised(s, e, rollen)) break;
       const d = e.data;
       s.wmo.eigenBijdrage[d.productcategorie] = {
         ...s.wmo.eigenBijdrage[d.productcategorie],
@@ -461,28 +354,24 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
 
     // ----------------------------------------------------------------------------- Omgevingswet
     case 'nl.omgevingswet.conceptverzoek-ontvangen': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.conceptverzoek = e.data;
       break;
     }
     case 'nl.omgevingswet.aanvraag-ontvangen': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.aanvraag = e.data;
       s.procedure = e.data.procedure;
       startKlok(s, beslistermijn(s), e.data.ontvangstdatum);
       break;
     }
     case 'nl.omgevingswet.ontvangst-bevestigd': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.ontvangstBevestigd = e.data.bevestigingsdatum;
       break;
     }
     case 'nl.omgevingswet.aanvulling-gevraagd': {
-      if (!authorised(s, e, rollen)) break;
       const d = e.data;
       const k = s.klokken[beslistermijn(s)];
       if (!k || k.gestoptOp !== null) {
-        conflict(s, e, 'geen-lopende-termijn', rollen);
+        conflict(s, e, 'geen-lopende-termijn', verdict, false);
         break;
       }
       k.opschortingen.push({
@@ -494,12 +383,11 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.omgevingswet.aanvulling-ontvangen': {
-      if (!authorised(s, e, rollen)) break;
       const open = s.omgevingswet.aanvullingen.find((a) => a.ontvangstdatum === undefined);
       const k = s.klokken[beslistermijn(s)];
       const opschorting = k?.opschortingen.find((o) => o.ontvangstdatum === undefined);
       if (!open || !opschorting) {
-        conflict(s, e, 'geen-open-aanvulling', rollen);
+        conflict(s, e, 'geen-open-aanvulling', verdict, false);
         break;
       }
       open.ontvangstdatum = e.data.ontvangstdatum;
@@ -508,7 +396,6 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.omgevingswet.aanvraag-buiten-behandeling-gesteld': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.besluit = { soort: 'buiten-behandeling', ...e.data };
       stopKlok(s, beslistermijn(s), e.data.besluitdatum, 'buiten-behandeling-gesteld');
       stopKlok(s, 'omgevingswet-aanvulling', e.data.besluitdatum, 'buiten-behandeling-gesteld');
@@ -519,14 +406,13 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.omgevingswet.beslistermijn-verlengd': {
-      if (!authorised(s, e, rollen)) break;
       const k = s.klokken[beslistermijn(s)];
       if (!k || k.gestoptOp !== null) {
-        conflict(s, e, 'geen-lopende-termijn', rollen);
+        conflict(s, e, 'geen-lopende-termijn', verdict, false);
         break;
       }
       if (k.verlenging) {
-        conflict(s, e, 'al-verlengd', rollen);
+        conflict(s, e, 'al-verlengd', verdict, false);
         break;
       }
       k.verlenging = { weken: e.data.verlengingInWeken };
@@ -534,19 +420,13 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.omgevingswet.advies-gevraagd': {
-      if (!authorised(s, e, rollen)) break;
       const { adviesverzoekId, ...gevraagd } = e.data;
       s.omgevingswet.adviezen[adviesverzoekId] = { ...s.omgevingswet.adviezen[adviesverzoekId], gevraagd };
       break;
     }
     case 'nl.omgevingswet.advies-gegeven': {
-      if (!authorised(s, e, rollen)) break;
       const { adviesverzoekId, ...gegeven } = e.data;
       const bestaand = s.omgevingswet.adviezen[adviesverzoekId];
-      if (bestaand?.gevraagd && bestaand.gevraagd.adviseur !== sourceOin) {
-        conflict(s, e, 'niet-de-gevraagde-adviseur', rollen);
-        break;
-      }
       s.omgevingswet.adviezen[adviesverzoekId] = {
         ...bestaand,
         gegeven: { ...gegeven, door: sourceOin ?? '' },
@@ -554,7 +434,6 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.omgevingswet.instemming-gevraagd': {
-      if (!authorised(s, e, rollen)) break;
       const { instemmingsverzoekId, ...gevraagd } = e.data;
       s.omgevingswet.instemmingen[instemmingsverzoekId] = {
         ...s.omgevingswet.instemmingen[instemmingsverzoekId],
@@ -564,13 +443,8 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
     }
     case 'nl.omgevingswet.instemming-verleend':
     case 'nl.omgevingswet.instemming-geweigerd': {
-      if (!authorised(s, e, rollen)) break;
       const id = e.data.instemmingsverzoekId;
       const bestaand = s.omgevingswet.instemmingen[id];
-      if (bestaand?.gevraagd && bestaand.gevraagd.adviseur !== sourceOin) {
-        conflict(s, e, 'niet-de-gevraagde-adviseur', rollen);
-        break;
-      }
       s.omgevingswet.instemmingen[id] = {
         ...bestaand,
         besluit:
@@ -591,19 +465,16 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.omgevingswet.ontwerpbesluit-ter-inzage-gelegd': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.ontwerpbesluit = e.data;
       startKlok(s, 'omgevingswet-zienswijzen', e.data.terInzageVanaf);
       break;
     }
     case 'nl.omgevingswet.zienswijze-ontvangen': {
-      if (!authorised(s, e, rollen)) break;
       const { zienswijzeId, ...rest } = e.data;
       s.omgevingswet.zienswijzen[zienswijzeId] = rest;
       break;
     }
     case 'nl.omgevingswet.besluit-genomen': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.besluit = { soort: 'besluit', ...e.data };
       stopKlok(s, beslistermijn(s), e.data.besluitdatum, 'besluit-genomen');
       stopKlok(s, 'ingebrekestelling', e.data.besluitdatum, 'besluit-genomen');
@@ -613,11 +484,10 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
         (i) => i.besluit?.uitkomst === 'geweigerd',
       );
       if (geweigerd && e.data.uitkomst !== 'geweigerd')
-        conflict(s, e, 'verleend-ondanks-geweigerde-instemming', rollen);
+        conflict(s, e, 'verleend-ondanks-geweigerde-instemming', verdict, false);
       break;
     }
     case 'nl.omgevingswet.besluit-bekendgemaakt': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.bekendmaking = e.data;
       startKlok(
         s,
@@ -627,17 +497,14 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
       break;
     }
     case 'nl.omgevingswet.bezwaar-ingesteld': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.bezwaren[e.data.bezwaarId] = { ontvangstdatum: e.data.ontvangstdatum };
       break;
     }
     case 'nl.omgevingswet.beroep-ingesteld': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.beroepen[e.data.beroepId] = { ingesteldOp: e.data.ingesteldOp, grond: e.data.grond };
       break;
     }
     case 'nl.omgevingswet.aanvraag-ingetrokken': {
-      if (!authorised(s, e, rollen)) break;
       s.omgevingswet.ingetrokken = e.data.intrekkingsdatum;
       for (const soort of Object.keys(s.klokken) as Termijnsoort[]) {
         stopKlok(s, soort, e.data.intrekkingsdatum, 'aanvraag-ingetrokken');
@@ -648,16 +515,13 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, volgorde 
     default:
       assertNever(e);
   }
-  s.fase = faseVan(s);
-  if (s.domein === 'wmo') s.geslotenOp = wmoGeslotenOp(s, e);
+  finish(s, e);
 }
 
-function upsertDeelnemer(s: CaseState, d: CaseState['deelnemers'][number]) {
-  const i = s.deelnemers.findIndex((x) => x.oin === d.oin && x.rol === d.rol);
-  if (i >= 0) s.deelnemers[i] = d;
-  else s.deelnemers.push(d);
-  // Stable order, so the JSON (and its checksum) does not depend on arrival order.
-  s.deelnemers.sort((a, b) => (a.oin === b.oin ? (a.rol < b.rol ? -1 : 1) : a.oin < b.oin ? -1 : 1));
+/** Facts derived from the others after every event, whatever it did. */
+function finish(s: CaseState, e: KetenEvent) {
+  s.fase = faseVan(s);
+  if (s.domein === 'wmo') s.geslotenOp = wmoGeslotenOp(s, e);
 }
 
 /**

@@ -1,8 +1,8 @@
+import { type AccessRegel, type AccessState, emptyAccess } from '@ketenhub/access';
 import type {
   ActieverzoekStatus,
   CaseDomain,
   EventData,
-  ParticipantRole,
   Procedure,
   PublisherRole,
   Termijnsoort,
@@ -15,20 +15,7 @@ import type { IsoDate, KlokFeiten } from '../clocks';
  * stored state depends on the events alone and a rebuild gives byte-for-byte the same JSON.
  */
 
-export type Toegang = 'beperkt' | 'volledig';
-
-export interface Deelnemer {
-  oin: string;
-  naam?: string;
-  rol: ParticipantRole;
-  systeem: string;
-  zaakreferentie: string;
-  toegang: Toegang;
-  /** `eigenaar`: set by the opener or an authority; `zelf`: the organisation joined on its own. */
-  toegangGezetDoor: 'eigenaar' | 'zelf';
-  /** Event time of the joining event. */
-  sinds: string;
-}
+export type { Deelname, Toegang } from '@ketenhub/access';
 
 export interface Klok extends KlokFeiten {
   /** Deadlines for which the hub published `termijn-verstreken` (consumed back from Kafka). */
@@ -37,19 +24,16 @@ export interface Klok extends KlokFeiten {
   voorTermijn?: Termijnsoort;
 }
 
+/**
+ * Why an event did not change the case: its publisher was not entitled (an {@link AccessRegel} of
+ * the one access rule, @ketenhub/access), or the fact it would change does not allow it.
+ */
 export type ConflictReden =
-  | 'geen-eigenaar'
-  | 'geen-deelnemer'
-  | 'al-geopend'
+  | AccessRegel
   | 'al-verlengd'
   | 'geen-lopende-termijn'
   | 'geen-open-aanvulling'
-  | 'onbekend-actieverzoek'
-  | 'niet-de-ontvanger'
-  | 'niet-de-verzoeker'
-  | 'niet-de-gevraagde-adviseur'
   | 'ander-document'
-  | 'toegang-door-eigenaar-gezet'
   | 'verleend-ondanks-geweigerde-instemming';
 
 /** An event that was recorded in the timeline but did not change an owner's fact. */
@@ -63,6 +47,8 @@ export interface Conflict {
   feit?: string;
   /** Roles the publisher has in the case at that moment (empty: not a participant). */
   rollen: PublisherRole[];
+  /** True when the publisher was not entitled (the access rule refused it); false for a fact's rule. */
+  toegang: boolean;
 }
 
 export interface Actieverzoek {
@@ -106,7 +92,14 @@ export interface WmoFeiten {
   /** Actual start/stop of care per ToewijzingNummer: owned by the care provider. */
   zorg: Record<
     string,
-    { zorgaanbieder: string; begindatum?: IsoDate; einddatum?: IsoDate; redenBeeindiging?: string }
+    {
+      zorgaanbieder: string;
+      begindatum?: IsoDate;
+      einddatum?: IsoDate;
+      redenBeeindiging?: string;
+      /** Position in the case log of the event that created the entry (late joiners: nalezen). */
+      positie: number;
+    }
   >;
   /** Provider requests (WMO315/317) by the provider's reference, with the answer (WMO319). */
   verzoeken: Record<
@@ -116,14 +109,16 @@ export interface WmoFeiten {
       zorgaanbieder?: string;
       details?: Record<string, unknown>;
       antwoord?: { verzoekAntwoord: 1 | 2; toelichting?: string };
+      positie: number;
     }
   >;
-  retourberichten: EventData<'nl.wmo.retourbericht-verzonden'>[];
+  retourberichten: (EventData<'nl.wmo.retourbericht-verzonden'> & { positie: number })[];
   declaraties: Record<
     string,
     {
       ingediend?: Omit<EventData<'nl.wmo.declaratie-ingediend'>, 'declaratienummer'>;
       antwoord?: Omit<EventData<'nl.wmo.declaratie-beantwoord'>, 'declaratienummer'>;
+      positie: number;
     }
   >;
   /** Per productcategorie (WMO405/407). */
@@ -221,11 +216,14 @@ export const fasen: readonly Fase[] = [
   'ingetrokken',
 ];
 
-/** Total order of events used by the fold: time, then source, then id (see evolve.ts). */
-export interface Volgorde {
-  tijdMs: number;
-  source: string;
-  id: string;
+/**
+ * Where an event is in the log: the fold order. All events of a chain case are on one partition
+ * (key = chain case id), so this is the case's own order, the same for every consumer and rebuild.
+ */
+export interface Plaats {
+  topic: string;
+  partitie: number;
+  offset: number;
 }
 
 export interface CaseState {
@@ -236,8 +234,8 @@ export interface CaseState {
   fase: Fase;
   geopendOp: string | null;
   geslotenOp: string | null;
-  opener: { oin: string; rol: ParticipantRole; systeem: string; zaakreferentie: string } | null;
-  deelnemers: Deelnemer[];
+  /** Who takes part, invitations and who asked whom: the one access rule's state of this case. */
+  access: AccessState;
   /** Citizen data for the roles that need it; the BSN never leaves through a role without that need. */
   client: { bsn?: string; gemeentecode?: string };
   klokken: Partial<Record<Termijnsoort, Klok>>;
@@ -248,8 +246,8 @@ export interface CaseState {
   omgevingswet: OmgevingswetFeiten;
   conflicten: Conflict[];
   aantalEvents: number;
-  /** The last event in fold order; a later arrival sorting before it makes the consumer refold. */
-  laatste: Volgorde | null;
+  /** Where the last folded event is in the log; an arrival before it makes the consumer refold. */
+  laatste: Plaats | null;
 }
 
 export function emptyCase(id: string): CaseState {
@@ -260,8 +258,7 @@ export function emptyCase(id: string): CaseState {
     fase: 'onvolledig',
     geopendOp: null,
     geslotenOp: null,
-    opener: null,
-    deelnemers: [],
+    access: emptyAccess(),
     client: {},
     klokken: {},
     actieverzoeken: {},

@@ -430,29 +430,6 @@ export function given(events: readonly KetenEvent[], ctx: EvolveContext = testCo
   };
 }
 
-/** Asserts that folding `events` in several shuffled orders gives the same state as in order. */
-export function expectOrderIndependent(
-  events: readonly KetenEvent[],
-  ctx: EvolveContext = testContext,
-  rounds = 20,
-) {
-  const caseId = events[0]?.subject ?? 'unknown';
-  const reference = JSON.stringify(fold(caseId, events, ctx));
-  let seed = 42;
-  const random = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  for (let r = 0; r < rounds; r++) {
-    const shuffled = [...events];
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [shuffled[i], shuffled[j]] = [shuffled[j] as KetenEvent, shuffled[i] as KetenEvent];
-    }
-    expect(JSON.stringify(fold(caseId, shuffled, ctx))).toBe(reference);
-  }
-}
-
 export type { PublisherRole };
 
 /** A fresh chain case id. */

@@ -5,8 +5,8 @@ import type { ConsumedRecord } from '@ketenhub/kafka';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { appliesAfter, type EvolveContext, fold } from '../cases/evolve';
-import type { CaseState } from '../cases/state';
+import { comparePlaats, type EvolveContext, fold } from '../cases/evolve';
+import type { CaseState, Plaats } from '../cases/state';
 import { summarise } from '../cases/summary';
 import { TIMELINE_COPY_COLUMNS, type TimelineRow, timelineCopyRows } from './copy-rows';
 
@@ -192,14 +192,17 @@ export async function projectRecords(
   const inserted = await insertTimeline(trx, options, unique);
   lap('timeline');
   const isFresh = (p: Positioned) => p.first && (inserted === 'all' || inserted.has(p.key));
-  const byCase = new Map<string, KetenEvent[]>();
+  const byCase = new Map<string, { events: KetenEvent[]; plaatsen: Plaats[] }>();
   let fresh = 0;
   for (const p of unique) {
     if (!isFresh(p)) continue;
     fresh++;
+    const plaats: Plaats = { topic: p.topic, partitie: p.partition, offset: Number(p.offset) };
     const list = byCase.get(p.event.subject);
-    if (list) list.push(p.event);
-    else byCase.set(p.event.subject, [p.event]);
+    if (list) {
+      list.events.push(p.event);
+      list.plaatsen.push(plaats);
+    } else byCase.set(p.event.subject, { events: [p.event], plaatsen: [plaats] });
   }
   result.duplicates += unique.length - fresh;
   result.applied = fresh;
@@ -216,21 +219,30 @@ export async function projectRecords(
   for (const r of rowsLoaded.rows) states.set(r.id, r.state);
   lap('load');
 
-  // Incremental when every new event sorts after the case's last folded event; otherwise refold
-  // from the whole stored timeline (which already holds this batch's events).
+  // Incremental when the new events come after the case's last folded event in the log (always,
+  // unless a case's events reach two partitions); otherwise refold from the whole stored timeline
+  // (which already holds this batch's events) in log order.
   const refold = ids.filter((id) => {
-    const state = states.get(id) ?? null;
-    return !(byCase.get(id) ?? []).every((e) => appliesAfter(state, e));
+    let last = states.get(id)?.laatste ?? null;
+    for (const plaats of byCase.get(id)?.plaatsen ?? []) {
+      if (last !== null && comparePlaats(last, plaats) >= 0) return true;
+      last = plaats;
+    }
+    return false;
   });
   const next = new Map<string, CaseState>();
   if (refold.length > 0) {
     const all = await loadTimelines(trx, options.schema, refold);
-    for (const id of refold) next.set(id, fold(id, all.get(id) ?? [], options.ctx));
+    for (const id of refold) {
+      const t = all.get(id);
+      next.set(id, fold(id, t?.events ?? [], options.ctx, null, t?.plaatsen));
+    }
     result.refolded = refold.length;
   }
   for (const id of ids) {
     if (next.has(id)) continue;
-    next.set(id, fold(id, byCase.get(id) ?? [], options.ctx, states.get(id) ?? null));
+    const batch = byCase.get(id);
+    next.set(id, fold(id, batch?.events ?? [], options.ctx, states.get(id) ?? null, batch?.plaatsen));
   }
 
   lap('fold');
@@ -249,7 +261,10 @@ export async function projectRecords(
         trx,
       );
       const all = await loadTimelines(trx, options.schema, lost);
-      for (const id of lost) next.set(id, fold(id, all.get(id) ?? [], options.ctx));
+      for (const id of lost) {
+        const t = all.get(id);
+        next.set(id, fold(id, t?.events ?? [], options.ctx, null, t?.plaatsen));
+      }
       await writeCases(trx, options.schema, lost, next, 'update');
       result.refolded += lost.length;
     }
@@ -315,20 +330,29 @@ function copyTimeline(client: pg.PoolClient, table: string, rows: readonly Posit
   });
 }
 
+/** The stored timelines of cases in log order, with each event's place. */
 async function loadTimelines(
   trx: Transaction<unknown>,
   schema: string,
   ids: string[],
-): Promise<Map<string, KetenEvent[]>> {
-  const rows = await sql<{ case_id: string; event: KetenEvent }>`
-    select case_id, event from ${sql.table(`${schema}.timeline`)} where case_id = any(${ids}::uuid[])`.execute(
-    trx,
-  );
-  const all = new Map<string, KetenEvent[]>();
+): Promise<Map<string, { events: KetenEvent[]; plaatsen: Plaats[] }>> {
+  const rows = await sql<{
+    case_id: string;
+    event: KetenEvent;
+    topic: string;
+    partitie: number;
+    kafka_offset: string;
+  }>`
+    select case_id, event, topic, partitie, kafka_offset from ${sql.table(`${schema}.timeline`)}
+    where case_id = any(${ids}::uuid[]) order by case_id, topic, partitie, kafka_offset`.execute(trx);
+  const all = new Map<string, { events: KetenEvent[]; plaatsen: Plaats[] }>();
   for (const r of rows.rows) {
+    const plaats = { topic: r.topic, partitie: r.partitie, offset: Number(r.kafka_offset) };
     const list = all.get(r.case_id);
-    if (list) list.push(r.event);
-    else all.set(r.case_id, [r.event]);
+    if (list) {
+      list.events.push(r.event);
+      list.plaatsen.push(plaats);
+    } else all.set(r.case_id, { events: [r.event], plaatsen: [plaats] });
   }
   return all;
 }
@@ -356,6 +380,9 @@ async function writeCases(
       deelnemer_rollen: s.deelnemerRollen,
       zaakreferenties: s.zaakreferenties,
       volgende_deadline: s.volgendeDeadline,
+      volgende_deadline_wmo: s.volgendeDeadlineWmo,
+      volgende_deadline_ow: s.volgendeDeadlineOw,
+      volgende_deadline_ingebrekestelling: s.volgendeDeadlineIngebrekestelling,
       te_melden_deadline: s.teMeldenDeadline,
       aantal_events: state.aantalEvents,
       state,
@@ -364,12 +391,15 @@ async function writeCases(
   const recordset = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
       id uuid, domein text, procedure text, fase text, geopend_op timestamptz, gesloten_op timestamptz,
       deelnemer_oins text[], deelnemer_rollen text[], zaakreferenties text[], volgende_deadline date,
+      volgende_deadline_wmo date, volgende_deadline_ow date, volgende_deadline_ingebrekestelling date,
       te_melden_deadline date, aantal_events integer, state jsonb)`;
   if (mode === 'update') {
     await sql`update ${table} as c set
         domein = v.domein, procedure = v.procedure, fase = v.fase, geopend_op = v.geopend_op,
         gesloten_op = v.gesloten_op, deelnemer_oins = v.deelnemer_oins, deelnemer_rollen = v.deelnemer_rollen,
         zaakreferenties = v.zaakreferenties, volgende_deadline = v.volgende_deadline,
+        volgende_deadline_wmo = v.volgende_deadline_wmo, volgende_deadline_ow = v.volgende_deadline_ow,
+        volgende_deadline_ingebrekestelling = v.volgende_deadline_ingebrekestelling,
         te_melden_deadline = v.te_melden_deadline, aantal_events = v.aantal_events, state = v.state,
         bijgewerkt_op = now()
       from ${recordset}
@@ -378,9 +408,11 @@ async function writeCases(
   }
   const inserted = await sql<{ id: string }>`
     insert into ${table} (id, domein, procedure, fase, geopend_op, gesloten_op, deelnemer_oins, deelnemer_rollen,
-      zaakreferenties, volgende_deadline, te_melden_deadline, aantal_events, state)
+      zaakreferenties, volgende_deadline, volgende_deadline_wmo, volgende_deadline_ow,
+      volgende_deadline_ingebrekestelling, te_melden_deadline, aantal_events, state)
     select v.id, v.domein, v.procedure, v.fase, v.geopend_op, v.gesloten_op, v.deelnemer_oins, v.deelnemer_rollen,
-      v.zaakreferenties, v.volgende_deadline, v.te_melden_deadline, v.aantal_events, v.state
+      v.zaakreferenties, v.volgende_deadline, v.volgende_deadline_wmo, v.volgende_deadline_ow,
+      v.volgende_deadline_ingebrekestelling, v.te_melden_deadline, v.aantal_events, v.state
     from ${recordset}
     order by v.id
     on conflict (id) do nothing

@@ -72,5 +72,15 @@ export function baseMigrations(schema: string): Migrations {
         await sql`drop table if exists ${t('deadline_events')}`.execute(db);
       },
     },
+    '2026-12-03T1000_state_format': {
+      async up(db: Kysely<unknown>) {
+        // Which shape of the joined case a version holds (STATE_FORMAT in versions.ts): a version
+        // of an older shape is never read by newer code; it is rebuilt from the log instead.
+        await sql`alter table ${t('versions')} add column formaat integer not null default 1`.execute(db);
+      },
+      async down(db: Kysely<unknown>) {
+        await sql`alter table ${t('versions')} drop column formaat`.execute(db);
+      },
+    },
   };
 }

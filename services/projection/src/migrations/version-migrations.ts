@@ -65,5 +65,25 @@ export function versionMigrations(schema: string): Migrations {
         await sql`drop table if exists ${t('consumer_positions')}`.execute(db);
       },
     },
+    '2026-12-03T1000_access_model': {
+      async up(db: Kysely<unknown>) {
+        // The next deadline per group of clocks, so a list shows each reader only the clocks its
+        // roles see (docs/access.md); and the timeline in log order, the fold order.
+        await sql`alter table ${t('cases')} add column volgende_deadline_wmo date,
+          add column volgende_deadline_ow date, add column volgende_deadline_ingebrekestelling date`.execute(
+          db,
+        );
+        await sql`create index timeline_case_log_idx on ${t('timeline')} (case_id, topic, partitie, kafka_offset)`.execute(
+          db,
+        );
+        await sql`drop index if exists ${sql.raw(`${schema}.timeline_case_idx`)}`.execute(db);
+      },
+      async down(db: Kysely<unknown>) {
+        await sql`create index timeline_case_idx on ${t('timeline')} (case_id, tijd)`.execute(db);
+        await sql`drop index if exists ${sql.raw(`${schema}.timeline_case_log_idx`)}`.execute(db);
+        await sql`alter table ${t('cases')} drop column volgende_deadline_wmo,
+          drop column volgende_deadline_ow, drop column volgende_deadline_ingebrekestelling`.execute(db);
+      },
+    },
   };
 }

@@ -3,8 +3,9 @@ import { type Kysely, sql } from 'kysely';
 /**
  * A checksum of what a projection version knows: every case (state and derived columns) and every
  * timeline entry, without bookkeeping that legitimately differs between two builds of the same
- * events (update timestamps, Kafka offsets). Two versions built from the same events, in any
- * arrival order and with any crash in between, must have the same checksum.
+ * events (update timestamps, where in which topic the events were read: `laatste`, offsets). Two
+ * versions built from the same log, with any crash and any re-published copies in between, must
+ * have the same checksum.
  */
 export async function projectionChecksum(
   db: Kysely<unknown>,
@@ -17,7 +18,8 @@ export async function projectionChecksum(
       md5(
         coalesce((select string_agg(concat_ws('|', id, domein, procedure, fase, geopend_op, gesloten_op,
             deelnemer_oins::text, deelnemer_rollen::text, zaakreferenties::text, volgende_deadline,
-            te_melden_deadline, aantal_events, state::text), E'\n' order by id)
+            volgende_deadline_wmo, volgende_deadline_ow, volgende_deadline_ingebrekestelling,
+            te_melden_deadline, aantal_events, (state - 'laatste')::text), E'\n' order by id)
           from ${sql.table(`${schema}.cases`)}), '')
         || '#' ||
         coalesce((select string_agg(concat_ws('|', source, event_id, case_id, type, tijd, event::text), E'\n'

@@ -10,11 +10,22 @@ import { versionMigrations } from '../migrations/version-migrations';
  * every reader on every instance sees either the old or the new version, never a mix.
  */
 
+/**
+ * The shape of the joined case this code writes and reads. Raise it when a change to the fold or
+ * the state makes stored cases unreadable or wrong for this code (format 2: the one access model
+ * of issue 12, folded in log order). The first instance that starts with a newer format creates a
+ * version of that format and serves it while it catches up from the log: reads are then incomplete
+ * for a while (cases appear as they are projected), never wrong.
+ */
+export const STATE_FORMAT = 2;
+
 export interface VersionInfo {
   versie: number;
   schema: string;
   groupId: string;
   status: 'bouwen' | 'actief' | 'oud';
+  /** {@link STATE_FORMAT} the version was built with. */
+  formaat: number;
 }
 
 /** NOTIFY channel announcing a switch; payload: the new version number. */
@@ -30,12 +41,19 @@ export function versionGroup(groupBase: string, versie: number): string {
   return `${groupBase}-v${versie}`;
 }
 
-type Row = { versie: number; schema_naam: string; group_id: string; status: VersionInfo['status'] };
+type Row = {
+  versie: number;
+  schema_naam: string;
+  group_id: string;
+  status: VersionInfo['status'];
+  formaat: number;
+};
 const toInfo = (r: Row): VersionInfo => ({
   versie: r.versie,
   schema: r.schema_naam,
   groupId: r.group_id,
   status: r.status,
+  formaat: r.formaat,
 });
 
 /** Runs the base schema migrations (versions, processing log, deadline claims). */
@@ -45,7 +63,7 @@ export async function migrateBase(db: Kysely<unknown>, base: string): Promise<vo
 
 export async function listVersions(db: Kysely<unknown>, base: string): Promise<VersionInfo[]> {
   const rows =
-    await sql<Row>`select versie, schema_naam, group_id, status from ${sql.table(`${base}.versions`)} order by versie`.execute(
+    await sql<Row>`select versie, schema_naam, group_id, status, formaat from ${sql.table(`${base}.versions`)} order by versie`.execute(
       db,
     );
   return rows.rows.map(toInfo);
@@ -53,7 +71,7 @@ export async function listVersions(db: Kysely<unknown>, base: string): Promise<V
 
 export async function activeVersion(db: Kysely<unknown>, base: string): Promise<VersionInfo | null> {
   const rows =
-    await sql<Row>`select versie, schema_naam, group_id, status from ${sql.table(`${base}.versions`)}
+    await sql<Row>`select versie, schema_naam, group_id, status, formaat from ${sql.table(`${base}.versions`)}
     where status = 'actief'`.execute(db);
   return rows.rows[0] ? toInfo(rows.rows[0]) : null;
 }
@@ -72,9 +90,9 @@ export async function createVersion(
     const versie = (max.rows[0]?.n ?? 0) + 1;
     const schema = versionSchema(base, versie);
     const groupId = versionGroup(groupBase, versie);
-    await sql`insert into ${sql.table(`${base}.versions`)} (versie, schema_naam, group_id, status)
-      values (${versie}, ${schema}, ${groupId}, 'bouwen')`.execute(trx);
-    return { versie, schema, groupId, status: 'bouwen' as const };
+    await sql`insert into ${sql.table(`${base}.versions`)} (versie, schema_naam, group_id, status, formaat)
+      values (${versie}, ${schema}, ${groupId}, 'bouwen', ${STATE_FORMAT})`.execute(trx);
+    return { versie, schema, groupId, status: 'bouwen' as const, formaat: STATE_FORMAT };
   });
   await migrateToLatest(db, versionMigrations(info.schema), { schema: info.schema });
   return info;
@@ -92,7 +110,7 @@ export async function activateVersion(
   return db.transaction().execute(async (trx) => {
     await sql`select ${lockKey(base)}`.execute(trx);
     const target =
-      await sql<Row>`select versie, schema_naam, group_id, status from ${sql.table(`${base}.versions`)}
+      await sql<Row>`select versie, schema_naam, group_id, status, formaat from ${sql.table(`${base}.versions`)}
       where versie = ${versie}`.execute(trx);
     const row = target.rows[0];
     if (!row) throw new Error(`projection version ${versie} does not exist`);
@@ -132,7 +150,8 @@ export async function ensureActiveVersion(
     await sql`select pg_advisory_lock(hashtext(${key}))`.execute(conn);
     try {
       const found = await activeVersion(conn, base);
-      if (found) return found;
+      if (found && found.formaat >= STATE_FORMAT) return found;
+      // None yet, or one of an older shape this code cannot read: a new one, served at once.
       const created = await createVersion(conn, base, groupBase);
       return await activateVersion(conn, base, created.versie);
     } finally {
@@ -148,7 +167,7 @@ export async function dropVersion(db: Kysely<unknown>, base: string, versie: num
   await db.transaction().execute(async (trx) => {
     await sql`select ${lockKey(base)}`.execute(trx);
     const r =
-      await sql<Row>`select versie, schema_naam, group_id, status from ${sql.table(`${base}.versions`)}
+      await sql<Row>`select versie, schema_naam, group_id, status, formaat from ${sql.table(`${base}.versions`)}
       where versie = ${versie}`.execute(trx);
     const row = r.rows[0];
     if (!row) return;
