@@ -51,7 +51,7 @@ const gemeente = exampleOrganisations.gemeente;
 const zorg = exampleOrganisations.zorgaanbieder;
 
 describe('webhooks end to end', () => {
-  test('a subscribed system receives signed events of the chain cases it joined, and nothing else', async ({
+  test('a subscribed system receives signed events of the chain cases it was added to, and nothing else', async ({
     hub,
   }) => {
     const admin = (path: string, body: unknown) =>
@@ -70,7 +70,12 @@ describe('webhooks end to end', () => {
       name: gemeente.systeem,
       roles: ['gemeente'],
       domains: ['wmo'],
-      publishes: ['nl.ketens.ketenzaak-geopend', 'nl.wmo.melding-ontvangen', 'nl.wmo.toewijzing-verzonden'],
+      publishes: [
+        'nl.ketens.ketenzaak-geopend',
+        'nl.ketens.deelnemer-aangesloten',
+        'nl.wmo.melding-ontvangen',
+        'nl.wmo.toewijzing-verzonden',
+      ],
       consumes: [],
     });
     const ecd = await register({
@@ -78,7 +83,7 @@ describe('webhooks end to end', () => {
       name: zorg.systeem,
       roles: ['zorgaanbieder'],
       domains: ['wmo'],
-      publishes: ['nl.ketens.deelnemer-aangesloten'],
+      publishes: ['nl.wmo.zorg-gestart'],
       consumes: ['nl.wmo.toewijzing-verzonden'],
     });
     const endpoint = await receiver();
@@ -112,11 +117,12 @@ describe('webhooks end to end', () => {
         makeEvent('nl.wmo.melding-ontvangen', undefined, { subject: caseId, as: 'gemeente' }),
       );
       await publish(wmoSystem.token, beforeJoining);
+      // The gemeente adds the provider (participation is granted by the case's owner).
       const joining = makeEvent('nl.ketens.deelnemer-aangesloten', undefined, {
         subject: caseId,
-        as: 'zorgaanbieder',
+        as: 'gemeente',
       });
-      await publish(ecd.token, joining);
+      await publish(wmoSystem.token, joining);
       const afterJoining = toewijzing();
       await publish(wmoSystem.token, afterJoining);
       // Another chain case the provider never joined.
