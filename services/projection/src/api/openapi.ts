@@ -96,7 +96,7 @@ export const openApiDocument = {
       get: {
         operationId: 'getCaseTimeline',
         summary:
-          'The timeline: every event of the case you may see, with source organisation, time and conflict flag',
+          'The timeline in log order: every event of the case you may see, with its position, source organisation, time and conflict flag',
         parameters: [
           caseId,
           {
@@ -252,7 +252,33 @@ export const openApiDocument = {
           peildatum: { type: 'string', format: 'date' },
           jouwRollen: { type: 'array', items: { type: 'string' } },
           jouwToegang: { type: 'string', enum: ['beperkt', 'volledig'] },
-          deelnemers: { type: 'array', items: { type: 'object' } },
+          eigenaar: { type: 'boolean', description: 'Your organisation grants participation in this case' },
+          opener: {
+            type: ['object', 'null'],
+            description: 'The organisation that opened the case (oin, rol)',
+          },
+          deelnemers: {
+            type: 'array',
+            description: 'Organisations taking part now (docs/access.md)',
+            items: {
+              type: 'object',
+              properties: {
+                oin: { type: 'string' },
+                naam: { type: 'string' },
+                rol: { type: 'string' },
+                toegang: { type: 'string', enum: ['beperkt', 'volledig'] },
+                systeem: { type: 'string' },
+                zaakreferentie: { type: 'string' },
+                sinds: { type: 'string', format: 'date-time' },
+                via: { type: 'string', enum: ['geopend', 'toegevoegd', 'uitnodiging'] },
+              },
+            },
+          },
+          uitnodigingen: {
+            type: 'array',
+            description: 'Invitations, for the owners of participation only',
+            items: { type: 'object' },
+          },
           client: { type: 'object', description: 'BSN only for roles that need it' },
           klokken: { type: 'array', items: { $ref: '#/components/schemas/Clock' } },
           actieverzoeken: { type: 'array', items: { type: 'object' } },
@@ -265,15 +291,21 @@ export const openApiDocument = {
       TimelineEntry: {
         type: 'object',
         properties: {
+          positie: { type: 'integer', description: 'Position in the case log (1 = the first event)' },
           id: { type: 'string' },
           source: { type: 'string' },
           organisatie: { type: ['string', 'null'], description: 'OIN of the source organisation' },
           type: { type: 'string' },
           time: { type: 'string', format: 'date-time' },
           data: { type: 'object' },
+          redactie: {
+            type: 'string',
+            description: 'Present when you see part of the event only (e.g. zorg-datums, zonder-bsn)',
+          },
           conflict: {
             type: 'object',
-            description: 'Present when the event did not overwrite an owner’s fact',
+            description:
+              'Present when the event changed nothing: its publisher was not entitled, or the fact did not allow it',
           },
         },
       },
