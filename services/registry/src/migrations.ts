@@ -60,4 +60,16 @@ export const registryMigrations: Migrations = {
       await db.schema.withSchema(registrySchema).dropTable('subscriptions').execute();
     },
   },
+  '2026-12-03T1200_subscription_roles': {
+    // Nothing changes in the table: subscription records now carry the system's roles (state-topic.ts),
+    // and the records already on the topic do not. Raising every revision once makes the records
+    // republished on start (index.ts) newer than those, so every dispatcher keeps the ones with roles;
+    // at an equal revision its table keeps the first it read. Should the registry stop between this
+    // migration and the republish, the next start republishes.
+    async up(db: Kysely<unknown>) {
+      await sql`update ${sql.table(`${registrySchema}.subscriptions`)}
+        set revision = revision + 1`.execute(db);
+    },
+    async down() {},
+  },
 };

@@ -1,6 +1,14 @@
 import type { Server } from 'node:http';
 import { migrateToLatest } from '@ketenhub/db';
-import { createPublisher, ensureTopics, type KafkaClient } from '@ketenhub/kafka';
+import {
+  ack,
+  type ConsumedRecord,
+  createPublisher,
+  ensureTopics,
+  type KafkaClient,
+  runConsumer,
+  topicOffsets,
+} from '@ketenhub/kafka';
 import { closeServer, createLogger, createMetrics, listen } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import { createServer } from '../src/app';
@@ -82,9 +90,37 @@ export async function startRegistry(options: {
     url,
     call,
     systems,
+    subscriptions,
     close: async () => {
       await closeServer(server);
       await publisher.close();
     },
   };
+}
+
+/**
+ * Every record of a topic, read with a group of its own (the registry's tests look at what the
+ * dispatcher and the gateway would read, without starting them).
+ */
+export async function readTopic(
+  kafka: KafkaClient,
+  topic: string,
+  groupId: string,
+): Promise<ConsumedRecord[]> {
+  const offsets = await topicOffsets(kafka, topic);
+  const total = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+  if (total === 0) return [];
+  const records: ConsumedRecord[] = [];
+  const consumer = await runConsumer(kafka, {
+    groupId,
+    topics: [topic],
+    handleBatch: async (batch) => {
+      records.push(...batch.records);
+      return ack();
+    },
+  });
+  const deadline = Date.now() + 30_000;
+  while (records.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await consumer.stop();
+  return records;
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaClient } from '@ketenhub/kafka';
+import { migrateToLatest } from '@ketenhub/db';
+import { createPublisher, ensureTopics, type KafkaClient } from '@ketenhub/kafka';
 import { deriveSigningSecret } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
-import { readTopic } from '../../gateway/test/harness';
-import { subscriptionsTopicName } from '../src/subscriptions/state-topic';
-import { startRegistry as startTestRegistry } from './harness';
+import { registryMigrations, registrySchema } from '../src/migrations';
+import { subscriptionsTopicName, subscriptionsTopicSpec } from '../src/subscriptions/state-topic';
+import { readTopic, startRegistry as startTestRegistry } from './harness';
 
 const adminToken = 'operator-token-for-tests-0123456789abcdef';
 const webhookKey = 'webhook-master-key-for-tests-0123456789';
@@ -18,7 +19,8 @@ const provider = {
   name: 'ecd',
   roles: ['zorgaanbieder'],
   domains: ['wmo'],
-  publishes: ['nl.ketens.deelnemer-aangesloten', 'nl.wmo.zorg-gestart'],
+  // Joining is an owner's act now; a provider answers its invitation.
+  publishes: ['nl.ketens.uitnodiging-aanvaard', 'nl.wmo.zorg-gestart'],
   consumes: ['nl.wmo.toewijzing-verzonden', 'nl.ketens.deelnemer-aangesloten'],
 };
 
@@ -108,8 +110,73 @@ describe('webhook subscriptions in the registry', () => {
         ['active', 2, 4],
         ['deleted', 2, 5],
       ]);
-      expect(records[0]).toMatchObject({ version: 1, oin: provider.oin, systemRevoked: false });
+      expect(records[0]).toMatchObject({
+        version: 1,
+        oin: provider.oin,
+        roles: ['zorgaanbieder'],
+        systemRevoked: false,
+      });
       expect(JSON.stringify(records)).not.toContain('whsec_');
+    } finally {
+      await registry.close();
+    }
+  });
+
+  test('records of a registry from before the access model (no roles) are superseded on the next start', async ({
+    kafka,
+    testDb,
+    prefix,
+  }) => {
+    const topicPrefix = `${prefix}.`;
+    // The tests of a file share its database: start this one from an empty registry schema.
+    await sql`drop schema if exists ${sql.id(registrySchema)} cascade`.execute(testDb.db);
+    // The older registry: its schema, one system with one subscription, and its record on the topic.
+    const before = Object.fromEntries(
+      Object.entries(registryMigrations).filter(([name]) => name < '2026-12-03'),
+    );
+    await migrateToLatest(testDb.db, before, { schema: registrySchema });
+    const systemId = randomUUID();
+    const subscriptionId = randomUUID();
+    await sql`insert into registry.systems (id, oin, name, roles, domains, publishes, consumes, token_sha256)
+      values (${systemId}, ${provider.oin}, 'ecd-old', ${['zorgaanbieder']}, ${['wmo']}, ${[]},
+        ${['nl.wmo.toewijzing-verzonden']}, ${'0'.repeat(64)})`.execute(testDb.db);
+    await sql`insert into registry.subscriptions (id, system_id, url, types, revision)
+      values (${subscriptionId}, ${systemId}, 'https://ecd.example/hooks', ${['nl.wmo.toewijzing-verzonden']}, 3)`.execute(
+      testDb.db,
+    );
+    await ensureTopics(kafka.client, [subscriptionsTopicSpec(topicPrefix)]);
+    const publisher = await createPublisher(kafka.client);
+    const { roles: _roles, ...oldShape } = {
+      version: 1,
+      id: subscriptionId,
+      systemId,
+      oin: provider.oin,
+      roles: [],
+      url: 'https://ecd.example/hooks',
+      types: ['nl.wmo.toewijzing-verzonden'],
+      status: 'active',
+      systemRevoked: false,
+      secretVersion: 1,
+      previousSecretValidUntil: null,
+      revision: 3,
+      updatedAt: new Date().toISOString(),
+    };
+    await publisher.publish([
+      { topic: subscriptionsTopicName(topicPrefix), key: subscriptionId, value: JSON.stringify(oldShape) },
+    ]);
+    await publisher.close();
+
+    // The new registry starts: migrations, then the republish src/index.ts does before it listens.
+    const registry = await startRegistry(kafka.client, testDb.db, prefix);
+    try {
+      expect(await registry.subscriptions.republishAll()).toBe(1);
+      const records = (await readTopic(kafka.client, subscriptionsTopicName(topicPrefix), `${prefix}-read`))
+        .filter((r) => r.key === subscriptionId)
+        .map((r) => JSON.parse(r.value?.toString() ?? '{}'));
+      expect(records).toHaveLength(2);
+      expect(records[0].roles).toBeUndefined();
+      // Newer than the old record, so a dispatcher keeping the highest revision keeps this one.
+      expect(records[1]).toMatchObject({ id: subscriptionId, roles: ['zorgaanbieder'], revision: 4 });
     } finally {
       await registry.close();
     }

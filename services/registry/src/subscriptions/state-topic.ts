@@ -10,10 +10,18 @@ import type { SubscriptionRow } from './subscriptions.table';
  * A topic of its own rather than a field of the system record: the gateway authenticates from the
  * system record and has no use for receivers' URLs (least knowledge), the system record keeps its
  * version 1 contract untouched, and a subscription change does not rewrite the record the
- * gateway's token lookup depends on. What the dispatcher needs of the system (its OIN for the
- * participation rule, whether it is revoked) is copied into each subscription record, and a
+ * gateway's token lookup depends on. What the dispatcher needs of the system (its OIN and roles for
+ * the access rule, whether it is revoked) is copied into each subscription record, and a
  * revocation rewrites the system's subscription records in the same transaction, so the dispatcher
- * reads one topic and never has to join two topics that carry no order between them.
+ * reads one topic and never has to join two topics that carry no order between them. (A system's
+ * roles are fixed at registration; an API that changed them would have to republish its
+ * subscriptions in the same transaction, as revocation does.)
+ *
+ * `roles` came later than version 1 and is added without a new version: an older dispatcher
+ * ignores it and keeps delivering, while a dispatcher that knows the access rule delivers nothing
+ * for a record without it. The registry republishes every record on start, and its migration
+ * `2026-12-03T1200_subscription_roles` raised every revision once, so the records with roles
+ * supersede the older ones in every dispatcher (they keep the highest revision).
  *
  * Contract with services/dispatcher/src/subscriptions/subscription-record.ts; change both together.
  */
@@ -23,6 +31,12 @@ export interface SubscriptionStateRecord {
   systemId: string;
   /** The subscriber's organisation: it receives an event only when it takes part in the chain case. */
   oin: string;
+  /**
+   * The system's registered roles: the roles it reads a chain case in. An organisation taking part
+   * as `cak` gets, through a system registered as `cak`, what the CAK may see, and nothing through
+   * a system registered in roles it does not have in that case.
+   */
+  roles: string[];
   url: string;
   types: string[];
   status: 'active' | 'paused' | 'deleted';
@@ -47,6 +61,7 @@ export function subscriptionRecord(row: SubscriptionRow, system: SystemRow): Sub
     id: row.id,
     systemId: row.system_id,
     oin: system.oin,
+    roles: system.roles,
     url: row.url,
     types: row.types,
     status: row.status as SubscriptionStateRecord['status'],

@@ -177,7 +177,11 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
       await publish(await touchSubscriptionsOf(trx, system.id), system);
     },
 
-    /** Writes every subscription's state again on start (heals a record lost between publish and commit). */
+    /**
+     * Writes every subscription's state again on start: heals a record lost between publish and
+     * commit, and replaces records of an older registry (without the system's roles, which a
+     * dispatcher delivers nothing for) with the current shape.
+     */
     async republishAll() {
       const rows = await listSubscriptions(deps.db, { withDeleted: true });
       const systems = new Map<string, SystemRow>();
