@@ -160,7 +160,7 @@ describe('registry', () => {
     prefix,
   }) => {
     const registry = await startRegistry(kafka.client, testDb.db, prefix);
-    const gw = await startGateway({ kafka: kafka.client, db: testDb.db, prefix });
+    const gw = await startGateway({ kafka: kafka.client, db: testDb.db, databaseUrl: testDb.url, prefix });
     // The hub's own systems register with the role ketenhub.
     const hub = await registry.call('POST', '/systems', {
       oin: '00000099900000009000',
