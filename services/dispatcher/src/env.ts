@@ -13,6 +13,15 @@ export const dispatcherEnv = commonEnv
     KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters'),
     /** Dev mode switch shared with the other services; here it only allows the development webhook key. */
     KETENHUB_DEV_TOKENS: authEnv.shape.KETENHUB_DEV_TOKENS,
+    /**
+     * OIN of this hub, for the access rule: the hub's own events (termijn-verstreken, published by
+     * the projection as `urn:nld:oin:<OIN>:systeem:ketenhub`) act with the role `ketenhub`. The
+     * same value as the projection's PROJECTION_HUB_OIN.
+     */
+    DISPATCHER_HUB_OIN: z
+      .string()
+      .regex(/^\d{20}$/, 'must be a 20-digit OIN')
+      .default('00000099900000009000'),
     /** Consumer group of the domain topics (after KAFKA_TOPIC_PREFIX); positions are stored under it. */
     DISPATCHER_GROUP_ID: z.string().min(1).default('ketenhub-dispatcher'),
     /** Webhook requests in flight at once, per instance. */

@@ -96,6 +96,7 @@ async function main() {
     groupId,
     directory,
     follower,
+    access: { hubOin: env.DISPATCHER_HUB_OIN },
     logger,
     metrics,
     partitionsConcurrently: env.DISPATCHER_PARTITIONS_CONCURRENTLY,

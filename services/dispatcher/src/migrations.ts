@@ -80,4 +80,51 @@ export const dispatcherMigrations: Migrations = {
       await s.dropTable('subscriptions').execute();
     },
   },
+  '2026-12-03T1200_case_access': {
+    async up(db: Kysely<unknown>) {
+      const s = db.schema.withSchema(dispatcherSchema);
+      const table = (name: string) => sql.table(`${dispatcherSchema}.${name}`);
+      // Per chain case, the state of the hub's one access rule (@ketenhub/access) after the events
+      // read so far: who takes part in which role and access, invitations, who asked whom.
+      await s
+        .createTable('case_access')
+        .addColumn('case_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('state', 'jsonb', (c) => c.notNull())
+        .execute();
+      // The old participants table followed a different rule (self-joins and refused adds counted)
+      // and knew no roles or access levels, so it cannot be converted: the states are rebuilt from
+      // the log instead. Each partition read before is read again from its start up to where it
+      // stood, folding access events only and queueing nothing (events.consumer.ts), so nothing is
+      // delivered twice and the cases that exist already get their participants back.
+      await s
+        .createTable('access_rebuild')
+        .addColumn('group_id', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        .addColumn('until_offset', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('access_rebuild_pk', ['group_id', 'topic', 'partition'])
+        .execute();
+      await sql`insert into ${table('access_rebuild')} (group_id, topic, partition, until_offset)
+        select group_id, topic, partition, next_offset from ${table('consumer_positions')}
+        where next_offset > 0`.execute(db);
+      await sql`update ${table('consumer_positions')} set next_offset = 0, updated_at = now()
+        where next_offset > 0`.execute(db);
+      await s.dropTable('case_participants').execute();
+      // The roles of the subscribing system, from the registry's record; null: a record of an older
+      // registry, which gets nothing delivered until the registry publishes its roles.
+      await s.alterTable('subscriptions').addColumn('roles', sql`text[]`).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      const s = db.schema.withSchema(dispatcherSchema);
+      await s.alterTable('subscriptions').dropColumn('roles').execute();
+      await s
+        .createTable('case_participants')
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('oin', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('case_participants_pk', ['case_id', 'oin'])
+        .execute();
+      await s.dropTable('access_rebuild').execute();
+      await s.dropTable('case_access').execute();
+    },
+  },
 };

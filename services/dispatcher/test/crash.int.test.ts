@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { type AccessState, applyAccess, emptyAccess } from '@ketenhub/access';
+import { exampleAccessContext, givenCase } from '@ketenhub/access/testing';
 import type { KetenEvent } from '@ketenhub/events';
-import { makeEvent } from '@ketenhub/events/testing';
+import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { createPublisher } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Child, spawnTs } from '@ketenhub/testkit/process';
@@ -36,12 +38,13 @@ describe('dispatcher crash safety', () => {
     const registry = await startRegistry(kafka.client, testDb.db, prefix);
     const publisher = await createPublisher(kafka.client);
     const receiver = await startReceiver();
+    const provider = exampleOrganisations.zorgaanbieder;
     const sub = await registry.subscriber(
       {
-        oin: '00000099200000002000',
-        name: 'ecd',
+        oin: provider.oin,
+        name: provider.systeem,
         roles: ['zorgaanbieder'],
-        consumes: ['nl.wmo.toewijzing-verzonden'],
+        consumes: ['nl.wmo.toewijzing-verzonden', 'nl.ketens.deelnemer-verwijderd'],
       },
       receiver.url,
     );
@@ -65,27 +68,59 @@ describe('dispatcher crash safety', () => {
     };
 
     // 40 chain cases, 10 toewijzingen each, published in bursts so the consumer has work while
-    // the kills happen (fan-out killed mid-transaction as well as the sender mid-request).
-    const cases = Array.from({ length: 40 }, () => randomUUID());
+    // the kills happen (fan-out killed mid-transaction as well as the sender mid-request). In a
+    // quarter of them the gemeente removes the provider half-way: its later toewijzingen must not
+    // be delivered, which holds only if every case's access state survived the kills exactly once.
+    const cases: string[] = Array.from({ length: 40 }, () => randomUUID());
+    const removedIn = new Set(cases.slice(0, 10));
+    const toewijzing = (c: string) =>
+      makeEvent('nl.wmo.toewijzing-verzonden', undefined, { subject: c, id: randomUUID() }) as KetenEvent;
     const perCase = new Map(
+      cases.map((c) => {
+        const events = Array.from({ length: 10 }, () => toewijzing(c));
+        if (removedIn.has(c)) {
+          events.splice(
+            6,
+            0,
+            makeEvent(
+              'nl.ketens.deelnemer-verwijderd',
+              { oin: provider.oin, rol: 'zorgaanbieder' },
+              { subject: c, id: randomUUID() },
+            ) as KetenEvent,
+          );
+        }
+        return [c, events];
+      }),
+    );
+    const openingOf = new Map(
       cases.map((c) => [
         c,
-        Array.from(
-          { length: 10 },
-          () =>
-            makeEvent('nl.wmo.toewijzing-verzonden', undefined, {
-              subject: c,
-              id: randomUUID(),
-            }) as KetenEvent,
-        ),
+        [
+          makeEvent('nl.ketens.ketenzaak-geopend', undefined, { subject: c, id: randomUUID() }) as KetenEvent,
+          makeEvent('nl.ketens.deelnemer-aangesloten', undefined, {
+            subject: c,
+            id: randomUUID(),
+          }) as KetenEvent,
+        ],
       ]),
     );
-    const opening = cases.flatMap((c) => [
-      makeEvent('nl.ketens.ketenzaak-geopend', undefined, { subject: c, id: randomUUID() }) as KetenEvent,
-      makeEvent('nl.ketens.deelnemer-aangesloten', undefined, { subject: c, id: randomUUID() }) as KetenEvent,
-    ]);
-    const all = [...perCase.values()].flat();
+    const opening = cases.flatMap((c) => openingOf.get(c) ?? []);
+    // What the provider's subscription must receive per case: the access rule's oracle.
+    const viewer = { oin: provider.oin, roles: ['zorgaanbieder'] };
+    const expectedOf = new Map(
+      cases.map((c) => {
+        const log = [...(openingOf.get(c) ?? []), ...(perCase.get(c) ?? [])];
+        const ids = givenCase(log)
+          .delivered(viewer)
+          .map((i) => log[i] as KetenEvent)
+          .filter((e) => e.type !== 'nl.ketens.deelnemer-aangesloten')
+          .map((e) => e.id);
+        return [c, ids];
+      }),
+    );
+    const all = [...expectedOf.values()].flat();
     const total = all.length;
+    expect(total).toBe(30 * 10 + 10 * 7);
 
     const children: Child[] = [];
     const start = () => {
@@ -99,9 +134,7 @@ describe('dispatcher crash safety', () => {
       const a = start();
       const b = start();
       // Interleave per round: event i of every case, so each partition keeps receiving work.
-      const rounds = Array.from({ length: 10 }, (_, i) =>
-        cases.map((c) => perCase.get(c)?.[i] as KetenEvent),
-      );
+      const rounds = Array.from({ length: 11 }, (_, i) => cases.flatMap((c) => perCase.get(c)?.[i] ?? []));
       for (const round of rounds.slice(0, 5)) await publishEvents(publisher, prefix, round);
       await until(() => deliveredIds().size >= total / 5, 'a fifth delivered', 90_000).catch((e: unknown) => {
         throw new Error(`${String(e)}\n${a.output().slice(-2000)}\n${b.output().slice(-2000)}`);
@@ -126,7 +159,7 @@ describe('dispatcher crash safety', () => {
           `${String(e)} (${deliveredIds().size}/${total})\n${children.at(-1)?.output().slice(-3000)}`,
         );
       });
-      expect(deliveredIds()).toEqual(new Set(all.map((e) => e.id)));
+      expect(deliveredIds()).toEqual(new Set(all));
 
       // Exactly once in the outbox, all delivered.
       await until(
@@ -149,12 +182,27 @@ describe('dispatcher crash safety', () => {
       expect(Number(rows.rows[0]?.delivered)).toBe(total);
 
       // At least once: repeats are allowed, but per case the first arrival of each event is in order.
-      for (const [caseId, events] of perCase) {
+      for (const [caseId, ids] of expectedOf) {
         const firstSeen: string[] = [];
         for (const r of receiver.accepted()) {
           if (r.event.subject === caseId && !firstSeen.includes(r.event.id)) firstSeen.push(r.event.id);
         }
-        expect(firstSeen, `order of case ${caseId}`).toEqual(events.map((e) => e.id));
+        expect(firstSeen, `order of case ${caseId}`).toEqual(ids);
+      }
+
+      // Each case's access state holds every access event once: what folding its log gives.
+      const states = await sql<{ case_id: string; state: AccessState }>`
+        select case_id, state from dispatcher.case_access`.execute(testDb.db);
+      expect(states.rows).toHaveLength(cases.length);
+      for (const row of states.rows) {
+        const expected = emptyAccess();
+        for (const e of [...(openingOf.get(row.case_id) ?? []), ...(perCase.get(row.case_id) ?? [])]) {
+          applyAccess(expected, e, exampleAccessContext, 0);
+        }
+        expect(row.state).toEqual(expected);
+        expect(row.state.deelnames.find((d) => d.oin === provider.oin)?.status).toBe(
+          removedIn.has(row.case_id) ? 'verwijderd' : 'actief',
+        );
       }
       process.stderr.write(
         `[dispatcher crash test] ${total} events, ${receiver.accepted().length} accepted requests (${receiver.accepted().length - total} repeats)\n`,

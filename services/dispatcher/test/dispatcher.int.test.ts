@@ -2,19 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { verifyWebhook } from '@ketenhub/client';
 import type { EventType, KetenEvent, PublisherRole } from '@ketenhub/events';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
-import { createPublisher, type Publisher } from '@ketenhub/kafka';
-import { test as base, describe, expect } from '@ketenhub/testkit';
-import { sql } from 'kysely';
-import {
-  domainTopics,
-  publishEvents,
-  resetSchemas,
-  sleep,
-  startDispatcher,
-  startReceiver,
-  startRegistry,
-  until,
-} from './harness';
+import { describe, expect } from '@ketenhub/testkit';
+import { sleep, hubTest as test, until } from './harness';
 
 const gemeente = exampleOrganisations.gemeente;
 const zorg = exampleOrganisations.zorgaanbieder;
@@ -28,7 +17,7 @@ const ev = (type: EventType, caseId: string, as?: PublisherRole, extra: Record<s
     ...extra,
   }) as KetenEvent;
 
-/** A WMO chain case the care provider has joined. */
+/** A WMO chain case the gemeente opened and added the care provider to (beperkt access). */
 const joinedCase = (caseId: string) => [
   ev('nl.ketens.ketenzaak-geopend', caseId),
   ev('nl.ketens.deelnemer-aangesloten', caseId),
@@ -40,55 +29,6 @@ const zorgSpec = {
   roles: ['zorgaanbieder'],
   consumes: ['nl.wmo.toewijzing-verzonden', 'nl.ketens.deelnemer-aangesloten'],
 };
-
-/** Everything a test needs, started on a clean schema; `close` stops it all. */
-async function setup(fixtures: {
-  kafka: { client: import('@ketenhub/kafka').KafkaClient };
-  testDb: { db: import('kysely').Kysely<unknown> };
-  prefix: string;
-}) {
-  const prefix = `${fixtures.prefix}.`;
-  await resetSchemas(fixtures.testDb.db);
-  await domainTopics(fixtures.kafka.client, prefix);
-  const registry = await startRegistry(fixtures.kafka.client, fixtures.testDb.db, prefix);
-  const publisher: Publisher = await createPublisher(fixtures.kafka.client);
-  const closers: (() => Promise<void>)[] = [registry.close, () => publisher.close()];
-  return {
-    prefix,
-    registry,
-    publish: (events: KetenEvent[]) => publishEvents(publisher, prefix, events),
-    async dispatcher(options?: Parameters<typeof startDispatcher>[3]) {
-      const d = await startDispatcher(fixtures.kafka.client, fixtures.testDb.db, prefix, options);
-      closers.unshift(d.close);
-      return d;
-    },
-    async receiver(port?: number) {
-      const r = await startReceiver(port);
-      closers.unshift(r.close);
-      return r;
-    },
-    outbox: async (subscriptionId: string) =>
-      (
-        await sql<{ event_id: string; status: string }>`select event_id, status from dispatcher.deliveries
-          where subscription_id = ${subscriptionId} order by id`.execute(fixtures.testDb.db)
-      ).rows,
-    async close() {
-      for (const close of closers) await close().catch(() => undefined);
-    },
-  };
-}
-
-/** Each test gets its own clean hub (setup above), closed afterwards whatever the test did. */
-const test = base.extend<{ hub: Awaited<ReturnType<typeof setup>> }>({
-  hub: async ({ kafka, testDb, prefix }, use) => {
-    const hub = await setup({ kafka, testDb, prefix });
-    try {
-      await use(hub);
-    } finally {
-      await hub.close();
-    }
-  },
-});
 
 describe('dispatcher', () => {
   test('signed deliveries, verifiable with the client, only of subscribed types and only to participants', async ({
@@ -122,12 +62,19 @@ describe('dispatcher', () => {
     const afterJoin = ev('nl.wmo.toewijzing-verzonden', caseId, undefined, { traceparent });
     const started = ev('nl.wmo.zorg-gestart', caseId, 'zorgaanbieder');
     const eigenBijdrage = ev('nl.wmo.eigen-bijdrage-gestart', caseId);
+    // The CAK joins on its own: participation is granted by an owner, never claimed.
+    const selfJoin = makeEvent(
+      'nl.ketens.deelnemer-aangesloten',
+      { oin: cak.oin, rol: 'cak', systeem: cak.systeem, zaakreferentie: 'EB-1', toegang: 'volledig' },
+      { subject: caseId, id: randomUUID(), source: cak.source },
+    ) as KetenEvent;
     await hub.publish([
       open,
       ev('nl.wmo.melding-ontvangen', caseId),
       beforeJoin,
       join,
       afterJoin,
+      selfJoin,
       started,
       eigenBijdrage,
     ]);
@@ -137,7 +84,8 @@ describe('dispatcher', () => {
     // The provider: its own joining and what came after it; nothing from before it joined.
     expect(zorgR.received.map((r) => r.event.id)).toEqual([join.id, afterJoin.id]);
     expect(gemR.received.map((r) => r.event.id)).toEqual([started.id]);
-    // The CAK subscribed to the eigen bijdrage but takes no part in the case: nothing.
+    // The CAK subscribed to the eigen bijdrage but takes no part in the case (its self-join
+    // granted nothing): nothing.
     expect(cakR.received).toEqual([]);
     expect(await hub.outbox(cakSub.id)).toEqual([]);
 

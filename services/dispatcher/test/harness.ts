@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrateToLatest } from '@ketenhub/db';
-import { caseDomains, type KetenEvent, toKafkaRecord } from '@ketenhub/events';
+import { type CaseDomain, caseDomains, type KetenEvent, toKafkaRecord } from '@ketenhub/events';
+import { exampleOrganisations } from '@ketenhub/events/testing';
 import {
   caseEventTopic,
+  createPublisher,
   ensureTopics,
   type KafkaClient,
   type Publisher,
   type RunningConsumer,
 } from '@ketenhub/kafka';
 import { closeServer, createLogger, createMetrics, listen } from '@ketenhub/service';
+import { test as base } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
 import { registrySchema } from '../../registry/src/migrations';
 import { startRegistry as startTestRegistry } from '../../registry/test/harness';
@@ -46,11 +49,15 @@ export async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, pre
     call: (method: string, path: string, body?: unknown) => registry.call(method, path, body),
     /** Registers a system and subscribes it to `url`; returns ids and the signing secret. */
     async subscriber(
-      spec: { oin: string; name: string; roles: string[]; consumes: string[] },
+      spec: { oin: string; name: string; roles: string[]; consumes: string[]; domains?: CaseDomain[] },
       url: string,
       types?: string[],
     ) {
-      const system = await registry.call('POST', '/systems', { ...spec, domains: ['wmo'], publishes: [] });
+      const system = await registry.call('POST', '/systems', {
+        domains: ['wmo'],
+        ...spec,
+        publishes: [],
+      });
       if (system.status !== 201) throw new Error(`register: ${JSON.stringify(system.body)}`);
       const sub = await registry.call('POST', `/systems/${system.body.id}/subscriptions`, { url, types });
       if (sub.status !== 201) throw new Error(`subscribe: ${JSON.stringify(sub.body)}`);
@@ -113,6 +120,7 @@ export async function startDispatcher(
     groupId: `${prefix}dispatcher`,
     directory,
     follower,
+    access: { hubOin: exampleOrganisations.ketenhub.oin },
     logger,
     metrics,
     partitionsConcurrently: 4,
@@ -153,12 +161,20 @@ export async function domainTopics(kafka: KafkaClient, prefix: string) {
   );
 }
 
-/** Appends events to the WMO topic as the gateway would (structured mode, key = chain case id). */
-export async function publishEvents(publisher: Publisher, prefix: string, events: readonly KetenEvent[]) {
+/**
+ * Appends events straight to a domain topic (structured mode, key = chain case id), as the gateway
+ * would, but without its checks: what the dispatcher decides must hold whatever reaches Kafka.
+ */
+export async function publishEvents(
+  publisher: Publisher,
+  prefix: string,
+  events: readonly KetenEvent[],
+  domain: CaseDomain = 'wmo',
+) {
   await publisher.publish(
     events.map((e) => {
       const r = toKafkaRecord(e);
-      return { topic: `${prefix}wmo`, key: r.key, value: r.value, headers: { ...r.headers } };
+      return { topic: `${prefix}${domain}`, key: r.key, value: r.value, headers: { ...r.headers } };
     }),
   );
 }
@@ -220,3 +236,70 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Everything a test needs, started on a clean schema; `close` stops it all. */
+async function setup(fixtures: {
+  kafka: { client: KafkaClient };
+  testDb: { db: Kysely<unknown> };
+  prefix: string;
+}) {
+  const prefix = `${fixtures.prefix}.`;
+  const db = fixtures.testDb.db;
+  await resetSchemas(db);
+  await domainTopics(fixtures.kafka.client, prefix);
+  const registry = await startRegistry(fixtures.kafka.client, db, prefix);
+  const publisher: Publisher = await createPublisher(fixtures.kafka.client);
+  const closers: (() => Promise<void>)[] = [registry.close, () => publisher.close()];
+  const outbox = async (subscriptionId: string) =>
+    (
+      await sql<{ event_id: string; event_type: string; status: string }>`
+        select event_id, event_type, status from dispatcher.deliveries
+        where subscription_id = ${subscriptionId} order by id`.execute(db)
+    ).rows;
+  return {
+    prefix,
+    db,
+    kafka: fixtures.kafka.client,
+    registry,
+    publisher,
+    /** Straight to Kafka, past the gateway's checks. */
+    publish: (events: KetenEvent[], domain: CaseDomain = 'wmo') =>
+      publishEvents(publisher, prefix, events, domain),
+    async dispatcher(options?: Parameters<typeof startDispatcher>[3]) {
+      const d = await startDispatcher(fixtures.kafka.client, db, prefix, options);
+      closers.unshift(d.close);
+      return d;
+    },
+    async receiver(port?: number) {
+      const r = await startReceiver(port);
+      closers.unshift(r.close);
+      return r;
+    },
+    outbox,
+    /** Event ids queued for a subscription, in queue order. */
+    queued: async (subscriptionId: string) => (await outbox(subscriptionId)).map((r) => r.event_id),
+    /** Waits until the fan-out queued `eventId` for the subscription (and so everything before it in its case). */
+    untilQueued: (subscriptionId: string, eventId: string) =>
+      until(
+        async () => (await outbox(subscriptionId)).some((r) => r.event_id === eventId),
+        `${eventId} queued`,
+      ),
+    async close() {
+      for (const close of closers) await close().catch(() => undefined);
+    },
+  };
+}
+
+export type Hub = Awaited<ReturnType<typeof setup>>;
+
+/** `test` with `hub`: each test gets its own clean hub, closed afterwards whatever the test did. */
+export const hubTest = base.extend<{ hub: Hub }>({
+  hub: async ({ kafka, testDb, prefix }, use) => {
+    const hub = await setup({ kafka, testDb, prefix });
+    try {
+      await use(hub);
+    } finally {
+      await hub.close();
+    }
+  },
+});

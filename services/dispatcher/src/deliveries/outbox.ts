@@ -249,6 +249,7 @@ export async function subscriptionStatus(db: Db, subscriptionId: string) {
     systemId: s.system_id,
     url: s.url,
     types: s.types,
+    roles: s.roles,
     status: s.status,
     systemRevoked: s.system_revoked,
     stoppedAt: s.stopped_at?.toISOString() ?? null,

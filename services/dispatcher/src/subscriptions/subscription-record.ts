@@ -13,6 +13,12 @@ export const subscriptionRecordSchema = z.object({
   oin: z.string().regex(/^\d{20}$/),
   url: z.url(),
   types: z.array(z.string()),
+  /**
+   * The subscribing system's registered roles: the roles it reads the case in (a participant in
+   * another role gets nothing through this subscription). Absent in records of a registry from
+   * before the access model; such a subscription receives nothing until the registry republishes it.
+   */
+  roles: z.array(z.string()).optional(),
   status: z.enum(['active', 'paused', 'deleted']),
   systemRevoked: z.boolean(),
   secretVersion: z.number().int().min(1),
@@ -27,10 +33,14 @@ export interface KnownSubscription {
   id: string;
   oin: string;
   types: ReadonlySet<string>;
+  /** The system's registered roles (never empty when `queues`). */
+  roles: readonly string[];
   revision: number;
   /**
-   * New events are queued for it: not deleted and its system not revoked. A paused subscription
-   * still queues (resume delivers what happened meanwhile); deletion and revocation end it.
+   * New events are queued for it: not deleted, its system not revoked, and its roles known. A
+   * paused subscription still queues (resume delivers what happened meanwhile); deletion and
+   * revocation end it. Without roles the access rule cannot be asked, and guessing would be
+   * the one unsafe answer: nothing is queued (a record of an older registry).
    */
   queues: boolean;
 }
@@ -40,8 +50,9 @@ export function toKnownSubscription(record: SubscriptionRecord): KnownSubscripti
     id: record.id,
     oin: record.oin,
     types: new Set(record.types),
+    roles: record.roles ?? [],
     revision: record.revision,
-    queues: record.status !== 'deleted' && !record.systemRevoked,
+    queues: record.status !== 'deleted' && !record.systemRevoked && (record.roles?.length ?? 0) > 0,
   };
 }
 

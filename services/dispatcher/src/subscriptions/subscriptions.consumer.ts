@@ -16,11 +16,16 @@ import { upsertSubscription } from './subscriptions.repository';
  */
 const clockSkewMs = 2_000;
 
+const none: ReadonlyMap<string, readonly KnownSubscription[]> = new Map();
+
 /** The subscriptions this instance knows, by id, newest revision each. */
 export class SubscriptionDirectory {
   private readonly byId = new Map<string, KnownSubscription>();
-  /** Queueing subscriptions per type, rebuilt after a change: the fan-out asks once per record. */
-  private byType: Map<string, KnownSubscription[]> | undefined;
+  /**
+   * Queueing subscriptions per type, then per organisation (OIN), rebuilt after a change: the
+   * fan-out asks once per record, and then looks up only the organisations of the case.
+   */
+  private byType: Map<string, Map<string, KnownSubscription[]>> | undefined;
 
   apply(record: SubscriptionRecord): void {
     const known = this.byId.get(record.id);
@@ -29,17 +34,21 @@ export class SubscriptionDirectory {
     this.byType = undefined;
   }
 
-  /** Subscriptions that take new events of `type` into their queue. */
-  queueingFor(type: string): readonly KnownSubscription[] {
+  /** Subscriptions that take new events of `type` into their queue, by the OIN of their organisation. */
+  queueingFor(type: string): ReadonlyMap<string, readonly KnownSubscription[]> {
     if (!this.byType) {
-      const index = new Map<string, KnownSubscription[]>();
+      const index = new Map<string, Map<string, KnownSubscription[]>>();
       for (const s of this.byId.values()) {
         if (!s.queues) continue;
-        for (const t of s.types) index.set(t, [...(index.get(t) ?? []), s]);
+        for (const t of s.types) {
+          const byOin = index.get(t) ?? new Map<string, KnownSubscription[]>();
+          index.set(t, byOin);
+          byOin.set(s.oin, [...(byOin.get(s.oin) ?? []), s]);
+        }
       }
       this.byType = index;
     }
-    return this.byType.get(type) ?? [];
+    return this.byType.get(type) ?? none;
   }
 
   get size(): number {

@@ -7,6 +7,8 @@ export interface SubscriptionsTable {
   oin: string;
   url: string;
   types: string[];
+  /** The system's registered roles; null from a registry that did not publish them (nothing is delivered). */
+  roles: string[] | null;
   status: string;
   system_revoked: boolean;
   secret_version: number;
