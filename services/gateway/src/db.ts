@@ -1,13 +1,12 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { CaseParticipantsTable, CasesTable } from './cases/cases.table';
+import type { CaseAccessEventsTable } from './cases/case-access.table';
 import type { PublishedTable, ReceivedTable } from './ingest/received.table';
 
 /** Every table of the gateway schema, for `Kysely<GatewayDatabase>`. */
 export interface GatewayDatabase {
   'gateway.received': ReceivedTable;
   'gateway.published': PublishedTable;
-  'gateway.cases': CasesTable;
-  'gateway.case_participants': CaseParticipantsTable;
+  'gateway.case_access_events': CaseAccessEventsTable;
 }
 
 export type Row<T extends keyof GatewayDatabase> = Selectable<GatewayDatabase[T]>;

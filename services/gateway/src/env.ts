@@ -63,6 +63,14 @@ export const gatewayEnv = commonEnv
      * info log; errors and refusals worth a look are logged on their own.
      */
     GATEWAY_ACCESS_LOG_LEVEL: z.enum(['silent', 'trace', 'debug', 'info']).default('info'),
+    /**
+     * OIN of this hub, as the projection's PROJECTION_HUB_OIN (set both alike): the access rule lets
+     * the hub's own events (`urn:nld:oin:<OIN>:systeem:ketenhub`) act in the role `ketenhub`.
+     */
+    GATEWAY_HUB_OIN: z
+      .string()
+      .regex(/^\d{20}$/, 'must be a 20-digit OIN')
+      .default('00000099900000009000'),
     /** PostgreSQL pool size; the idempotency writes are batched, so few connections suffice. */
     GATEWAY_DB_POOL: z.coerce.number().int().min(2).default(8),
   })

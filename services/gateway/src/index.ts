@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isDatabaseReachable, openServiceDatabase, redactUrl } from '@ketenhub/db';
 import { caseDomains } from '@ketenhub/events';
 import {
@@ -20,6 +21,7 @@ import {
 import { createRequestListener, createServer, type GatewayDeps } from './app';
 import { createAuthenticator } from './auth/authenticate';
 import { CaseBook } from './cases/case-book';
+import { startCaseNotices } from './cases/case-notices';
 import { startCasesWorker } from './cases/cases.worker';
 import type { GatewayDatabase } from './db';
 import { gatewayEnv } from './env';
@@ -75,13 +77,26 @@ async function main() {
     groupPrefix: prefix,
   });
 
-  const caseBook = new CaseBook(db);
+  // Notices only arrive once the connection is up, after caseBook exists.
+  const notices = startCaseNotices({
+    url: env.DATABASE_URL,
+    logger,
+    onNotice: (origin, ids) => caseBook.noticed(origin, ids),
+    onLost: () => caseBook.clear(),
+  });
+  const caseBook = new CaseBook(db, {
+    ctx: { hubOin: env.GATEWAY_HUB_OIN },
+    live: () => notices.isConnected(),
+    origin: randomUUID(),
+  });
   const casesWorker = await startCasesWorker({
     config: {
       databaseUrl: env.DATABASE_URL,
       brokers: env.KAFKA_BROKERS,
       topics: caseDomains.map(domainTopic),
-      groupId: `${prefix}gateway-cases`,
+      // Not `gateway-cases` (the group of the case book before access events): a group Kafka has no
+      // offsets of reads from the beginning, which is what refills case_access_events (migrations.ts).
+      groupId: `${prefix}gateway-access`,
       logLevel: env.LOG_LEVEL,
     },
     logger,
@@ -97,7 +112,14 @@ async function main() {
     maxBatch: env.GATEWAY_PUBLISH_BATCH_MAX,
     concurrency: env.GATEWAY_PUBLISH_CONCURRENCY,
   });
-  const ingest = createIngest({ caseBook, acceptor, domainTopic, retryAfterS: env.GATEWAY_RETRY_AFTER_S });
+  const ingest = createIngest({
+    caseBook,
+    acceptor,
+    directory,
+    hubOin: env.GATEWAY_HUB_OIN,
+    domainTopic,
+    retryAfterS: env.GATEWAY_RETRY_AFTER_S,
+  });
 
   const ingress = env.GATEWAY_INGRESS
     ? new IngressManager({
@@ -149,6 +171,7 @@ async function main() {
       { name: 'kafka publisher', close: () => publisher.close() },
       { name: 'systems consumer', close: () => systemsConsumer.stop() },
       { name: 'cases consumer', close: () => casesWorker.stop() },
+      { name: 'case notices', close: () => notices.close() },
       { name: 'check threads', close: async () => checkPool?.close() },
       { name: 'ingress consumers', close: async () => ingress?.close() },
       // Runs after the server stopped taking requests: answers what is in flight, then the rest closes.

@@ -86,4 +86,51 @@ export const gatewayMigrations: Migrations = {
       await sql`alter table gateway.received drop column key`.execute(db);
     },
   },
+  '2026-12-03T1200_case_access_events': {
+    async up(db: Kysely<unknown>) {
+      // Issue 12: who may publish on a chain case is the fold of its access events in log order
+      // (@ketenhub/access), no longer a participants list the gateway kept by its own rule (which let
+      // any organisation join itself). The old tables cannot be converted: their rows do not say who
+      // granted a participation, and the self-joins among them must grant nothing.
+      const s = db.schema.withSchema(gatewaySchema);
+      await s
+        .createTable('case_access_events')
+        .addColumn('case_id', 'uuid', (c) => c.notNull())
+        .addColumn('key', 'uuid', (c) => c.notNull())
+        .addColumn('kafka_offset', 'bigint')
+        .addColumn('seq', 'bigserial', (c) => c.notNull())
+        .addColumn('event', 'jsonb', (c) => c.notNull())
+        .addPrimaryKeyConstraint('case_access_events_pk', ['case_id', 'key'])
+        .execute();
+      await s.dropTable('case_participants').execute();
+      await s.dropTable('cases').execute();
+      // The table is refilled from the log by the cases consumer under a new group name
+      // (`<prefix>gateway-access`, src/index.ts): a group Kafka has no committed offsets for, so it
+      // reads every domain topic from its beginning. Deleting the old group's stored positions alone
+      // would not do: without them the consumer resumes at the offsets it committed to Kafka. They
+      // are deleted because nothing reads them any more.
+      await sql`delete from gateway.consumer_positions where group_id like '%gateway-cases'`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      // The old tables come back empty; the old cases consumer resumes at its Kafka offsets and does
+      // not refill them, so an older gateway answers 422 for cases opened before: downgrade only
+      // with that in mind.
+      const s = db.schema.withSchema(gatewaySchema);
+      await s
+        .createTable('cases')
+        .addColumn('case_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('domain', 'text', (c) => c.notNull())
+        .addColumn('opened_by', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await s
+        .createTable('case_participants')
+        .addColumn('case_id', 'uuid', (c) => c.notNull())
+        .addColumn('oin', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('case_participants_pk', ['case_id', 'oin'])
+        .execute();
+      await s.dropTable('case_access_events').execute();
+    },
+  },
 };

@@ -24,6 +24,8 @@ import type { Kysely } from 'kysely';
 import { createRequestListener, createServer, type GatewayDeps } from '../src/app';
 import { createAuthenticator } from '../src/auth/authenticate';
 import { CaseBook } from '../src/cases/case-book';
+import { type CaseNotices, startCaseNotices } from '../src/cases/case-notices';
+import { type CasesWorker, startCasesWorker } from '../src/cases/cases.worker';
 import type { GatewayDatabase } from '../src/db';
 import { Acceptor } from '../src/ingest/acceptor';
 import { CheckPool } from '../src/ingest/check-pool';
@@ -90,13 +92,21 @@ export interface TestGateway {
   ingest: ReturnType<typeof createIngest>;
   domainTopic: (d: string) => string;
   checkPool: CheckPool | undefined;
+  notices: CaseNotices;
+  /** The cases consumer, when started (option `casesWorker`). */
+  casesWorker: CasesWorker | undefined;
   close(): Promise<void>;
 }
+
+/** The example hub's OIN, as GATEWAY_HUB_OIN defaults to. */
+export const hubOin = '00000099900000009000';
 
 /** A gateway in-process on a free port, over the test's Kafka and database, topics under `prefix`. */
 export async function startGateway(options: {
   kafka: KafkaClient;
   db: Kysely<unknown>;
+  /** The URL of `db`: the LISTEN connection of the case notices is its own. */
+  databaseUrl: string;
   prefix: string;
   /** The test's topic namer, so the domain topics are deleted after the test. */
   topic?: (name: string) => string;
@@ -108,6 +118,11 @@ export async function startGateway(options: {
   markDelayMs?: number;
   /** Check threads for batch bodies (default 1, as src/index.ts); 0 checks in the request thread. */
   checkThreads?: number;
+  /**
+   * Start the cases consumer (its thread), as src/index.ts does, in this consumer group; instances
+   * of one test share it as instances of one hub do.
+   */
+  casesWorker?: { groupId: string; brokers: string };
 }): Promise<TestGateway> {
   const db = options.db as Kysely<GatewayDatabase>;
   await migrateToLatest(options.db, gatewayMigrations, { schema: gatewaySchema });
@@ -120,7 +135,20 @@ export async function startGateway(options: {
   const metrics = createMetrics('gateway');
   const publisher = await createPublisher(options.kafka);
   const directory = new SystemDirectory();
-  const caseBook = new CaseBook(db);
+  const notices = startCaseNotices({
+    url: options.databaseUrl,
+    logger,
+    onNotice: (origin, ids) => caseBook.noticed(origin, ids),
+    onLost: () => caseBook.clear(),
+  });
+  const caseBook = new CaseBook(db, {
+    ctx: { hubOin },
+    live: () => notices.isConnected(),
+    origin: randomUUID(),
+  });
+  // As src/index.ts: answers wait for the LISTEN connection only in that caching is off until then.
+  const deadline = Date.now() + 10_000;
+  while (!notices.isConnected() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const acceptor = new Acceptor({
     db,
     publisher,
@@ -131,7 +159,20 @@ export async function startGateway(options: {
     concurrency: 4,
     ...(options.markDelayMs === undefined ? {} : { markDelayMs: options.markDelayMs }),
   });
-  const ingest = createIngest({ caseBook, acceptor, domainTopic, retryAfterS: 1 });
+  const ingest = createIngest({ caseBook, acceptor, directory, hubOin, domainTopic, retryAfterS: 1 });
+  const casesWorker = options.casesWorker
+    ? await startCasesWorker({
+        config: {
+          databaseUrl: options.databaseUrl,
+          brokers: options.casesWorker.brokers,
+          topics: caseDomains.map(domainTopic),
+          groupId: options.casesWorker.groupId,
+          logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+        },
+        logger,
+        metrics,
+      })
+    : undefined;
   const threads = options.checkThreads ?? 1;
   // Every batch goes through the threads here (minBytes 0), not only large ones.
   const checkPool = threads > 0 ? await CheckPool.start({ threads, logger, minBytes: 0 }) : undefined;
@@ -166,11 +207,15 @@ export async function startGateway(options: {
     ingest,
     domainTopic,
     checkPool,
+    notices,
+    casesWorker,
     async close() {
       await closeServer(server);
       await checkPool?.close();
       await acceptor.close(2_000);
       await publisher.close();
+      await casesWorker?.stop();
+      await notices.close();
     },
   };
 }

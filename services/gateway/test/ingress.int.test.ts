@@ -17,7 +17,13 @@ describe('Kafka-native ingress', () => {
     groupId,
     topic,
   }) => {
-    const gw = await startGateway({ kafka: kafka.client, db: testDb.db, prefix, topic });
+    const gw = await startGateway({
+      kafka: kafka.client,
+      db: testDb.db,
+      databaseUrl: testDb.url,
+      prefix,
+      topic,
+    });
     const gemeente = exampleOrganisations.gemeente;
     const managerFor = () =>
       new IngressManager({

@@ -29,7 +29,13 @@ describe('Kafka outage', () => {
       connectionTimeoutMs: 1_000,
       requestTimeoutMs: 5_000,
     });
-    const gw = await startGateway({ kafka, db: testDb.db, prefix, publishTimeoutMs: 1_500 });
+    const gw = await startGateway({
+      kafka,
+      db: testDb.db,
+      databaseUrl: testDb.url,
+      prefix,
+      publishTimeoutMs: 1_500,
+    });
     try {
       const g = addSystem(gw.directory, {
         oin: exampleOrganisations.gemeente.oin,

@@ -49,7 +49,13 @@ describe('gateway migrations', () => {
         values (${receivedKey(source, 'plain')}::uuid, 'x', 'y', 'z')`.execute(testDb.db),
     ).rejects.toThrow(/received_pk/);
 
-    const gw = await startGateway({ kafka: kafka.client, db: testDb.db, prefix, topic });
+    const gw = await startGateway({
+      kafka: kafka.client,
+      db: testDb.db,
+      databaseUrl: testDb.url,
+      prefix,
+      topic,
+    });
     try {
       const g = addSystem(gw.directory, {
         oin: gemeente.oin,
@@ -68,5 +74,39 @@ describe('gateway migrations', () => {
     }
     // Answered from the table: nothing was written to Kafka.
     expect(await readTopic(kafka.client, gw.domainTopic('wmo'), `${groupId}-read`)).toEqual([]);
+  });
+
+  test('access events: the case tables of the old rule go, and the positions of the consumer that filled them', async ({
+    testDb,
+  }) => {
+    // From scratch: this file's database is shared by its tests.
+    await sql`drop schema if exists gateway cascade`.execute(testDb.db);
+    await migrateToLatest(testDb.db, before('2026-12-03T1200_case_access_events'), { schema: gatewaySchema });
+    const caseId = newCaseId();
+    await sql`insert into gateway.cases (case_id, domain, opened_by)
+      values (${caseId}, 'wmo', ${gemeente.oin})`.execute(testDb.db);
+    await sql`insert into gateway.case_participants (case_id, oin, role)
+      values (${caseId}, '00000099200000002000', 'zorgaanbieder')`.execute(testDb.db);
+    for (const group of ['gateway-cases', 'acc.gateway-cases', 'acc.gateway-ingress.some-system'])
+      await sql`insert into gateway.consumer_positions (group_id, topic, partition, next_offset)
+        values (${group}, 'acc.wmo', 0, 42)`.execute(testDb.db);
+
+    await migrateToLatest(testDb.db, gatewayMigrations, { schema: gatewaySchema });
+    const tables = await sql<{ name: string }>`
+      select table_name as name from information_schema.tables where table_schema = 'gateway'
+      order by table_name`.execute(testDb.db);
+    const names = tables.rows.map((r) => r.name);
+    expect(names).toContain('case_access_events');
+    expect(names).not.toContain('cases');
+    expect(names).not.toContain('case_participants');
+    const groups = await sql<{ group_id: string }>`
+      select group_id from gateway.consumer_positions order by group_id`.execute(testDb.db);
+    // Only the old case book's consumer starts over (under its new group, see src/index.ts).
+    expect(groups.rows.map((r) => r.group_id)).toEqual(['acc.gateway-ingress.some-system']);
+    // The self-join among the old participants is not carried over: the new table starts empty.
+    const rows = await sql<{ n: number }>`select count(*)::int as n from gateway.case_access_events`.execute(
+      testDb.db,
+    );
+    expect(rows.rows[0]?.n).toBe(0);
   });
 });

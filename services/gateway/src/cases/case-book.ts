@@ -1,102 +1,133 @@
-import type { CaseDomain } from '@ketenhub/events';
-import type { Kysely, Transaction } from 'kysely';
+import { type AccessContext, type AccessState, applyAccess, foldAccess } from '@ketenhub/access';
+import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
-import type { CaseFact, CaseInfo } from './case-facts';
+import { type AccessEntry, loadAccessStates, recordAccessEvents } from './case-access.repository';
 
-type Db = Kysely<GatewayDatabase> | Transaction<GatewayDatabase>;
-
-/** Writes case facts; `on conflict do nothing` makes replays and the gateway's own echo harmless. */
-export async function recordCaseFacts(db: Db, facts: readonly CaseFact[]): Promise<void> {
-  const opened = facts.filter((f) => f.kind === 'opened');
-  if (opened.length > 0) {
-    await db
-      .insertInto('gateway.cases')
-      .values(opened.map((f) => ({ case_id: f.caseId, domain: f.domain, opened_by: f.oin })))
-      .onConflict((oc) => oc.column('case_id').doNothing())
-      .execute();
-  }
-  const participants = new Map<string, { case_id: string; oin: string; role: string }>();
-  for (const f of facts)
-    participants.set(`${f.caseId}|${f.oin}`, { case_id: f.caseId, oin: f.oin, role: f.role });
-  if (participants.size > 0) {
-    await db
-      .insertInto('gateway.case_participants')
-      .values([...participants.values()])
-      .onConflict((oc) => oc.columns(['case_id', 'oin']).doNothing())
-      .execute();
-  }
+export interface CaseBookOptions {
+  ctx: AccessContext;
+  /**
+   * Whether change notices arrive now (the LISTEN connection is up). While they do not, nothing is
+   * cached or read from the cache: a change made through another instance would go unnoticed.
+   */
+  live: () => boolean;
+  /** Names this instance in its own notices, which it then ignores (see {@link CaseBook.noticed}). */
+  origin: string;
+  maxCached?: number;
 }
 
 /**
- * Domain and participants per chain case, read through a bounded in-memory cache. Positive answers
- * are cached; a miss or a "not a participant" answer is checked against the database before it
- * decides anything, because another gateway instance may have recorded the case meanwhile.
+ * The access state of each chain case (the fold of its access events in log order), read through
+ * a bounded in-memory cache of folded states. Most events change no state, so a request usually
+ * costs no query. The cache is kept true by:
+ * - the acceptor: an event it published is applied to the cached state once Kafka confirmed it,
+ *   in confirmation order (the order of the case's partition);
+ * - notices of other writers (another instance's acceptor, the cases consumer, which also records
+ *   events that never passed a gateway): the case is dropped and folded anew on its next use;
+ * - loads that such a change overtook (their rows may predate it) are not kept.
+ * A refusal is not answered from the cache: ingest looks the case up again with `fresh` first.
  */
 export class CaseBook {
-  private readonly cache = new Map<string, CaseInfo>();
+  private readonly cache = new Map<string, AccessState>();
+  /** Bumped by every change and every clear; a load keeps its result only if nothing moved since. */
+  private generation = 0;
+  private clearedAt = 0;
+  /** Generation of the last change per case, kept only while loads run. */
+  private readonly changedAt = new Map<string, number>();
+  private loads = 0;
 
   constructor(
     private readonly db: Kysely<GatewayDatabase>,
-    private readonly maxCached = 100_000,
+    private readonly options: CaseBookOptions,
   ) {}
 
-  /** Cases by id; `fresh` bypasses the cache for those ids. Unknown ids are absent from the map. */
-  async lookup(ids: Iterable<string>, fresh = false): Promise<Map<string, CaseInfo>> {
-    const found = new Map<string, CaseInfo>();
+  /**
+   * States by case id; `fresh` bypasses the cache for those ids. Cases without any access event
+   * are absent from the map.
+   */
+  async lookup(ids: Iterable<string>, fresh = false): Promise<Map<string, AccessState>> {
+    const found = new Map<string, AccessState>();
     const missing: string[] = [];
+    const live = this.options.live();
     for (const id of new Set(ids)) {
-      const hit = fresh ? undefined : this.cache.get(id);
+      const hit = fresh || !live ? undefined : this.cache.get(id);
       if (hit) found.set(id, hit);
       else missing.push(id);
     }
     if (missing.length === 0) return found;
-    const rows = await this.db
-      .selectFrom('gateway.cases as c')
-      .leftJoin('gateway.case_participants as p', 'p.case_id', 'c.case_id')
-      .select(['c.case_id', 'c.domain', 'p.oin'])
-      .where('c.case_id', 'in', missing)
-      .execute();
-    for (const row of rows) {
-      let info = found.get(row.case_id);
-      if (!info) {
-        info = { domain: row.domain as CaseDomain, participants: new Set() };
-        found.set(row.case_id, info);
+    const started = this.generation;
+    this.loads++;
+    try {
+      const loaded = await loadAccessStates(this.db, missing, this.options.ctx);
+      const keep = live && this.options.live() && this.clearedAt <= started;
+      for (const [id, state] of loaded) {
+        found.set(id, state);
+        if (keep && (this.changedAt.get(id) ?? 0) <= started) this.remember(id, state);
       }
-      if (row.oin) info.participants.add(row.oin);
+      return found;
+    } finally {
+      if (--this.loads === 0) this.changedAt.clear();
     }
-    for (const id of missing) {
-      const info = found.get(id);
-      if (info) this.remember(id, info);
-    }
-    return found;
   }
 
-  /** Records facts in the database and then in the cache (never the cache alone). */
-  async record(facts: readonly CaseFact[], db: Db = this.db): Promise<void> {
-    if (facts.length === 0) return;
-    await recordCaseFacts(db, facts);
-    this.learn(facts);
+  /**
+   * Called once Kafka confirmed these events (in confirmation order): applies them to the cached
+   * states at once, then records them for every instance. The cache goes first because the events
+   * are in the log already: a state without them would be the stale one.
+   */
+  async record(entries: readonly AccessEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (this.options.live()) this.learn(entries);
+    await recordAccessEvents(this.db, entries, this.options.origin);
   }
 
-  /** Updates the cache after a transaction that recorded `facts` committed. */
-  learn(facts: readonly CaseFact[]): void {
-    for (const f of facts) {
-      const known = this.cache.get(f.caseId);
-      if (f.kind === 'opened') {
-        const info = known ?? { domain: f.domain, participants: new Set<string>() };
-        info.participants.add(f.oin);
-        this.remember(f.caseId, info);
-      } else if (known) {
-        known.participants.add(f.oin);
+  /** A notice (case-notices.ts): other writers changed these cases. */
+  noticed(origin: string, ids: readonly string[]): void {
+    if (origin === this.options.origin) return;
+    this.forget(ids);
+  }
+
+  /** Drops cases from the cache; loads of them in flight are not kept. */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.cache.delete(id);
+      this.changed(id);
+    }
+  }
+
+  /** Drops everything (the LISTEN connection was lost: notices may have been missed). */
+  clear(): void {
+    this.generation++;
+    this.clearedAt = this.generation;
+    this.cache.clear();
+  }
+
+  private learn(entries: readonly AccessEntry[]) {
+    const { ctx } = this.options;
+    for (const e of entries) {
+      const cached = this.cache.get(e.caseId);
+      this.changed(e.caseId);
+      if (cached) {
+        // A copy: a request may be deciding with the cached state right now.
+        const next = structuredClone(cached);
+        applyAccess(next, e.event, ctx);
+        this.remember(e.caseId, next);
+      } else if (e.event.type === 'nl.ketens.ketenzaak-geopend') {
+        // A case just opened here is used right away (its first events follow the opening).
+        this.remember(e.caseId, foldAccess([e.event], ctx).state);
       }
     }
   }
 
-  private remember(id: string, info: CaseInfo) {
+  private changed(id: string) {
+    this.generation++;
+    if (this.loads > 0) this.changedAt.set(id, this.generation);
+  }
+
+  private remember(id: string, state: AccessState) {
     this.cache.delete(id);
-    this.cache.set(id, info);
+    this.cache.set(id, state);
     // Map keeps insertion order: the first key is the least recently stored one.
-    if (this.cache.size > this.maxCached) {
+    if (this.cache.size > (this.options.maxCached ?? 100_000)) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }

@@ -1,3 +1,4 @@
+import { isAccessType } from '@ketenhub/access';
 import { applyBatchOnce, loadPositions, type OffsetRecord } from '@ketenhub/db';
 import { fromKafkaRecord } from '@ketenhub/events';
 import {
@@ -10,29 +11,30 @@ import {
 import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
+import { receivedKey } from '../ingest/received.table';
 import { gatewaySchema } from '../migrations';
-import { recordCaseFacts } from './case-book';
-import { type CaseFact, caseFactOf, caseFactTypes } from './case-facts';
+import { type AccessEntry, recordAccessEvents } from './case-access.repository';
 
-/** The only types that change who takes part in a chain case; every other record is skipped unparsed. */
-const caseTypes: ReadonlySet<string> = new Set(caseFactTypes);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * A batch without case facts moves the stored position at most this often. Facts are written with
- * `on conflict do nothing`, so re-reading records after a restart is harmless; what this bounds is
+ * A batch without access events moves the stored position at most this often. Rows are written
+ * once per (case, event), so re-reading records after a restart is harmless; what this bounds is
  * only how much is re-read. Without it the consumer paid a PostgreSQL transaction per fetched batch
- * of the gateway's own traffic, almost all of which carries no fact.
+ * of the gateway's own traffic, almost all of which changes no access state.
  */
 const POSITION_EVERY_MS = 5_000;
 
 /**
- * Follows the domain topics and records every chain case opened and every participant joined,
- * whoever published it (another gateway instance, the Kafka-native ingress, a replay). Facts and
- * the consumer position are written in one transaction (applyBatchOnce).
+ * Follows the domain topics and records every access event in `gateway.case_access_events` with
+ * its offset, whoever published it (another gateway instance, the Kafka-native ingress, a replay,
+ * a producer that wrote to Kafka directly). Rows and the consumer position are written in one
+ * transaction (applyBatchOnce), and the same statement notifies every instance of the cases.
  *
- * It is a safety net, not the path that makes a case usable: the acceptor records the facts of the
- * events it publishes before it answers 202. So it fetches in larger, later batches (minBytes) and
- * skips the database for batches without facts until {@link POSITION_EVERY_MS} has passed.
+ * It gives the rows their log order; what makes a case usable at once is the acceptor, which
+ * records the events it publishes (without an offset) before it answers 202. So it fetches in
+ * larger, later batches (minBytes) and skips the database for batches without access events
+ * until {@link POSITION_EVERY_MS} has passed.
  */
 export async function startCasesConsumer(options: {
   kafka: KafkaClient;
@@ -41,7 +43,7 @@ export async function startCasesConsumer(options: {
   groupId: string;
   logger: Logger;
   onLag?: (topic: string, partition: number, lag: number) => void;
-  /** Per batch: records read in full (case records) and records the thread's decoder skipped. */
+  /** Per batch: records read in full (access records) and records the thread's decoder skipped. */
   onConsumed?: (topic: string, decoded: number, skipped: number) => void;
   onStop?: (error: Error) => void;
 }): Promise<RunningConsumer> {
@@ -62,40 +64,50 @@ export async function startCasesConsumer(options: {
     handleBatch: async (batch) => {
       options.onConsumed?.(batch.topic, batch.records.length, batch.fetched - batch.records.length);
       const partitionKey = `${batch.topic}:${batch.partition}`;
-      const cases = batch.records.filter((r) => caseTypes.has(r.headers.ce_type ?? ''));
+      const access = batch.records.filter((r) => isAccessType(r.headers.ce_type ?? ''));
       const now = Date.now();
-      if (cases.length === 0 && now - (positionWritten.get(partitionKey) ?? 0) < POSITION_EVERY_MS) {
+      if (access.length === 0 && now - (positionWritten.get(partitionKey) ?? 0) < POSITION_EVERY_MS) {
         return ack();
       }
       positionWritten.set(partitionKey, now);
       // The batch's last offset closes the list, so the position moves past records the thread's
       // decoder skipped (see cases.worker.ts) as well.
-      const last = cases[cases.length - 1];
+      const last = access[access.length - 1];
       const entries: (ConsumedRecord | OffsetRecord)[] =
-        last?.offset === batch.lastOffset ? cases : [...cases, { offset: batch.lastOffset }];
+        last?.offset === batch.lastOffset ? access : [...access, { offset: batch.lastOffset }];
       const { result } = await applyBatchOnce(
         db as never,
         gatewaySchema,
         { group: groupId, topic: batch.topic, partition: batch.partition },
         entries,
         async (trx, fresh) => {
-          const facts: CaseFact[] = [];
+          const rows: AccessEntry[] = [];
           for (const entry of fresh) {
             if (!('headers' in entry)) continue;
             const parsed = fromKafkaRecord(entry);
-            const fact = parsed.ok ? caseFactOf(parsed.event) : undefined;
-            if (fact) facts.push(fact);
-            else
+            // The contract makes the subject a UUID; checked again because one odd record must not
+            // stop the consumer (the column is a uuid).
+            if (parsed.ok && isAccessType(parsed.event.type) && UUID.test(parsed.event.subject)) {
+              const e = parsed.event;
+              rows.push({
+                caseId: e.subject,
+                key: receivedKey(e.source, e.id),
+                event: e,
+                offset: entry.offset,
+              });
+            } else {
               options.logger.warn(
                 { topic: batch.topic, offset: entry.offset },
-                'case record not readable; skipped',
+                'access record not readable; skipped',
               );
+            }
           }
-          if (facts.length > 0) await recordCaseFacts(trx as never, facts);
-          return facts;
+          // Origin '': this process has not applied these to its cache, so it drops them too.
+          await recordAccessEvents(trx as never, rows, '');
+          return rows.length;
         },
       );
-      if (result && result.length > 0) options.logger.debug({ facts: result.length }, 'case facts recorded');
+      if (result) options.logger.debug({ events: result }, 'access events recorded');
       return ack();
     },
   });

@@ -1,4 +1,5 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { accessTypes } from '@ketenhub/access';
 import { createDatabase } from '@ketenhub/db';
 import {
   createKafkaClient,
@@ -8,15 +9,15 @@ import {
 } from '@ketenhub/kafka';
 import { createLogger, type Logger, type Metrics, startTsWorker } from '@ketenhub/service';
 import type { GatewayDatabase } from '../db';
-import { caseFactTypes } from './case-facts';
 import { startCasesConsumer } from './cases.consumer';
 
 /**
  * The case-book consumer runs in a worker thread. It reads back every record the gateway writes
- * (to learn the few that open or join a chain case), and decoding those records took about an
+ * (to learn the few access events among them), and decoding those records took about an
  * eighth of the request thread's time at full load. In its own thread that work runs on the
  * other core; it shares nothing with requests except the database, where the case book looks up
- * what it does not have cached.
+ * what it does not have cached and from where the consumer's notices (NOTIFY) reach the case book
+ * of every instance, this one's included.
  */
 
 export interface CasesWorkerConfig {
@@ -80,7 +81,7 @@ export function startCasesWorker(options: {
           );
           break;
         case 'consumed':
-          // `skipped`: records that open or join no case, passed over without decoding.
+          // `skipped`: records that change no access state, passed over without decoding.
           if (message.decoded > 0)
             metrics.eventsConsumed.inc(
               { group: config.groupId, topic: message.topic, outcome: 'applied' },
@@ -147,9 +148,9 @@ async function runWorker(config: CasesWorkerConfig) {
     applicationName: 'ketenhub-gateway-cases',
     maxConnections: 2,
   });
-  // This thread runs only this consumer, so its decoder may skip every record that is not a case
-  // record: a sixth of the gateway's CPU under batch load went to decoding them in full.
-  decodeOnlyRecordsWith('ce_type', caseFactTypes);
+  // This thread runs only this consumer, so its decoder may skip every record that is not an
+  // access event: a sixth of the gateway's CPU under batch load went to decoding them in full.
+  decodeOnlyRecordsWith('ce_type', accessTypes);
   const kafka = createKafkaClient({
     brokers: parseBrokers(config.brokers),
     clientId: 'ketenhub-gateway-cases',

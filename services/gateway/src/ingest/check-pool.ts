@@ -1,6 +1,5 @@
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { AppError, type Logger, startTsWorker } from '@ketenhub/service';
-import type { CaseFact } from '../cases/case-facts';
 import { batchEvents } from './body';
 import { type Checked, type Checker, checkEvents, isRefusal } from './checks';
 
@@ -51,7 +50,6 @@ type CheckReply =
       spans: Int32Array;
       /** Per valid event, in order: id, type, subject, traceparent ('' for none), hash, key. */
       strings: string[];
-      facts: [index: number, fact: CaseFact][];
       refusals: [index: number, id: string | undefined, error: SentError][];
     };
 
@@ -81,7 +79,6 @@ export function checkBody(request: CheckRequest): { reply: CheckReply; transfer:
   const values = Buffer.allocUnsafeSlow(total);
   const spans = new Int32Array(checked.length * 2);
   const strings: string[] = [];
-  const facts: [number, CaseFact][] = [];
   const refusals: [number, string | undefined, SentError][] = [];
   let offset = 0;
   for (let i = 0; i < checked.length; i++) {
@@ -96,10 +93,9 @@ export function checkBody(request: CheckRequest): { reply: CheckReply; transfer:
     spans[2 * i + 1] = c.value.length;
     offset += c.value.length;
     strings.push(c.id, c.type, c.subject, c.traceparent ?? '', c.hash, c.key);
-    if (c.fact) facts.push([i, c.fact]);
   }
   const buffer = values.buffer as ArrayBuffer;
-  return { reply: { seq, values: buffer, spans, strings, facts, refusals }, transfer: [buffer] };
+  return { reply: { seq, values: buffer, spans, strings, refusals }, transfer: [buffer] };
 }
 
 /** The request thread's side: rebuild the outcomes (values are views of the one buffer). */
@@ -108,7 +104,6 @@ export function unpackReply(reply: CheckReply, source: string): Checked[] | AppE
   const { spans, strings } = reply;
   const count = spans.length / 2;
   const out: Checked[] = new Array(count);
-  const facts = new Map(reply.facts);
   for (const [index, id, error] of reply.refusals) out[index] = { id, error: receiveError(error) };
   let s = 0;
   for (let i = 0; i < count; i++) {
@@ -121,7 +116,6 @@ export function unpackReply(reply: CheckReply, source: string): Checked[] | AppE
       type: strings[s + 1]!,
       subject: strings[s + 2]!,
       traceparent: traceparent === '' ? undefined : traceparent,
-      fact: facts.get(i),
       value: Buffer.from(reply.values, offset, spans[2 * i + 1]!),
       hash: strings[s + 4]!,
       key: strings[s + 5]!,

@@ -1,7 +1,16 @@
 import { hash } from 'node:crypto';
 import {
+  type AccessContext,
+  type AccessEvent,
+  type AccessState,
+  emptyAccess,
+  judge,
+  type Verdict,
+} from '@ketenhub/access';
+import {
   type CaseDomain,
   definitionOf,
+  type EventData,
   kafkaHeadersOf,
   MAX_EVENT_BYTES,
   type Violation,
@@ -9,7 +18,6 @@ import {
 } from '@ketenhub/events';
 import type { OutgoingRecord } from '@ketenhub/kafka';
 import { AppError } from '@ketenhub/service';
-import { type CaseFact, type CaseInfo, caseFactOf } from '../cases/case-facts';
 import type { KnownSystem } from '../systems/system-record';
 import { receivedKey } from './received.table';
 
@@ -25,8 +33,6 @@ export interface ValidEvent {
   /** The chain case id (the record key). */
   subject: string;
   traceparent: string | undefined;
-  /** What the event changes about its chain case (open or join), read from its data. */
-  fact: CaseFact | undefined;
   /** The record value (serialized event) and its hash, computed once. */
   value: Buffer;
   hash: string;
@@ -90,7 +96,6 @@ export function checkEvent(system: Checker, raw: unknown): ValidEvent | AppError
     type: event.type,
     subject: event.subject,
     traceparent: event.traceparent,
-    fact: caseFactOf(event),
     value,
     // One-shot hash (Node >= 20.12): no Hash object per event, which showed up in the ingest profile.
     hash: hash('sha256', value, 'hex'),
@@ -138,22 +143,54 @@ function tooLarge(size?: number) {
   );
 }
 
-/** Where an accepted event goes and what it changes about its chain case. */
+/** Where an accepted event goes: the topic of its case's domain. */
 export interface Routing {
   domain: CaseDomain;
-  fact?: CaseFact;
 }
 
-const notParticipant = (oin: string) =>
-  new AppError('forbidden', 'this organisation does not take part in the chain case', {
-    violations: [
-      violation(
-        'subject',
-        'participant',
-        `organisation ${oin} has not joined this chain case; publish deelnemer-aangesloten first`,
-      ),
-    ],
-  });
+/** What {@link routeEvent} needs besides the event and its case. */
+export interface RouteContext extends AccessContext {
+  /** A system registered at the hub, by OIN and name (revoked ones included), if any. */
+  systemNamed(oin: string, name: string): KnownSystem | undefined;
+}
+
+/**
+ * The event as the access rule reads it. Type, source and id are at hand; `time` and `data` are
+ * parsed from the record value only when the rule reads them: it does for participation,
+ * actieverzoek and advice events, not for the domain events that are most of the traffic. So a
+ * check thread sends no parsed data back (check-pool.ts), and no list here has to know which types
+ * the rule reads data of.
+ */
+class RuleEvent {
+  private parsed: { time: string; data: unknown } | undefined;
+
+  constructor(
+    readonly type: string,
+    readonly source: string,
+    readonly id: string,
+    private readonly value: Buffer,
+  ) {}
+
+  get time(): string {
+    return this.read().time;
+  }
+
+  get data(): unknown {
+    return this.read().data;
+  }
+
+  private read() {
+    this.parsed ??= JSON.parse(this.value.toString('utf8')) as { time: string; data: unknown };
+    return this.parsed;
+  }
+}
+
+export function ruleEventOf(valid: ValidEvent): AccessEvent {
+  return new RuleEvent(valid.type, valid.source, valid.id, valid.value) as unknown as AccessEvent;
+}
+
+/** The state of a case nobody opened: what an opening is judged against. */
+const unopened: AccessState = Object.freeze(emptyAccess()) as AccessState;
 
 const unknownCase = () =>
   new AppError('invalid-event', 'no chain case with this id is open at the hub', {
@@ -166,63 +203,92 @@ const unknownCase = () =>
     ],
   });
 
+const refusedByRule = (verdict: Extract<Verdict, { ok: false }>) =>
+  new AppError('forbidden', verdict.melding, {
+    violations: [violation(verdict.veld, verdict.regel, verdict.melding)],
+  });
+
+const roleNotRegistered = (fieldName: string, rol: string, roles: ReadonlySet<string>, whose: string) =>
+  new AppError('forbidden', `${whose} did not register the role ${rol}`, {
+    violations: [
+      violation(
+        fieldName,
+        'registered-role',
+        `the role ${rol} must be one of the roles ${whose} registered: ${[...roles].join(', ') || 'none'}`,
+      ),
+    ],
+  });
+
 /**
- * Check 7: for events on an existing chain case the caller's organisation takes part in it, except
- * for the event that opens a case and the one that joins it. Also decides the topic: domain events
- * go to their domain, chain-level `nl.ketens.*` events to the domain of their case. Pure: the case
- * is looked up by the caller.
+ * Check 7: may this system publish this event on its chain case, and where does it go. `state` is
+ * the case's access state just before the event in log order (undefined: nobody opened the case).
+ *
+ * In this order: an opening names a domain the system registered and a case not open yet (409);
+ * every other event needs an open case (422 `case-unknown`) of its own domain (422 `case-domain`);
+ * then the hub's one access rule decides (`judge` of @ketenhub/access: 403 naming its rule); last,
+ * what only the hub's registry knows: the role a system takes in a case is one it registered
+ * (`registered-role`), and an organisation is added with a system registered at the hub
+ * (`unknown-system`). Pure: the case is looked up by the caller.
  */
 export function routeEvent(
   system: KnownSystem,
-  event: Pick<ValidEvent, 'type' | 'fact'>,
-  info: CaseInfo | undefined,
+  event: AccessEvent,
+  state: AccessState | undefined,
+  ctx: RouteContext,
 ): Routing | AppError {
-  const fact = event.fact;
-  if (fact?.kind === 'opened') {
-    if (fact.oin !== system.oin) {
-      return new AppError('forbidden', 'a system opens chain cases for its own organisation only', {
-        violations: [
-          violation('data.oin', 'own-organisation', `must be ${system.oin}, the OIN of this system`),
-        ],
-      });
-    }
-    if (!system.domains.has(fact.domain)) {
-      return new AppError('forbidden', `this system is not registered for domain ${fact.domain}`, {
+  if (event.type === 'nl.ketens.ketenzaak-geopend') {
+    const d = event.data as EventData<'nl.ketens.ketenzaak-geopend'>;
+    if (!system.domains.has(d.domein)) {
+      return new AppError('forbidden', `this system is not registered for domain ${d.domein}`, {
         violations: [
           violation('data.domein', 'registered-domain', `must be one of ${[...system.domains].join(', ')}`),
         ],
       });
     }
-    if (info) {
+    if (state?.domein) {
       return new AppError('conflict', 'a chain case with this id is already open', {
         violations: [violation('subject', 'case-exists', 'a new chain case needs a new id')],
       });
     }
-    return { domain: fact.domain, fact };
+    const verdict = judge(state ?? unopened, event, ctx);
+    if (!verdict.ok) return refusedByRule(verdict);
+    if (!system.roles.has(d.rol)) return roleNotRegistered('data.rol', d.rol, system.roles, 'this system');
+    return { domain: d.domein };
   }
-  if (fact?.kind === 'joined') {
-    if (!info) return unknownCase();
-    // An organisation joins itself, or a participant adds another organisation.
-    if (fact.oin !== system.oin && !info.participants.has(system.oin)) return notParticipant(system.oin);
-    return { domain: info.domain, fact };
-  }
+
+  if (!state?.domein) return unknownCase();
   const domain = definitionOf(event.type)?.domain;
-  if (domain === 'ketens' || domain === undefined) {
-    if (!info) return unknownCase();
-    if (!info.participants.has(system.oin)) return notParticipant(system.oin);
-    return { domain: info.domain };
+  if (domain !== 'ketens' && domain !== state.domein) {
+    return new AppError('invalid-event', `the chain case belongs to domain ${state.domein}, not ${domain}`, {
+      violations: [violation('type', 'case-domain', `must be a type of domain ${state.domein} or nl.ketens`)],
+    });
   }
-  if (info) {
-    if (info.domain !== domain) {
-      return new AppError('invalid-event', `the chain case belongs to domain ${info.domain}, not ${domain}`, {
+  const verdict = judge(state, event, ctx);
+  if (!verdict.ok) return refusedByRule(verdict);
+
+  if (event.type === 'nl.ketens.deelnemer-aangesloten') {
+    const d = event.data as EventData<'nl.ketens.deelnemer-aangesloten'>;
+    const joining = ctx.systemNamed(d.oin, d.systeem);
+    if (!joining || joining.revoked) {
+      return new AppError('forbidden', `no system ${d.systeem} of organisation ${d.oin} is registered`, {
         violations: [
-          violation('type', 'case-domain', `must be a type of domain ${info.domain} or nl.ketens`),
+          violation(
+            'data.systeem',
+            'unknown-system',
+            `must name a system of organisation ${d.oin} that is registered at the hub and not revoked`,
+          ),
         ],
       });
     }
-    if (!info.participants.has(system.oin)) return notParticipant(system.oin);
+    if (!joining.roles.has(d.rol))
+      return roleNotRegistered('data.rol', d.rol, joining.roles, `system ${d.systeem} of ${d.oin}`);
+  } else if (event.type === 'nl.ketens.uitnodiging-aanvaard') {
+    const d = event.data as EventData<'nl.ketens.uitnodiging-aanvaard'>;
+    // judge accepted it, so the invitation exists and is this organisation's.
+    const rol = state.uitnodigingen[d.uitnodigingId]?.rol;
+    if (rol && !system.roles.has(rol)) return roleNotRegistered('source', rol, system.roles, 'this system');
   }
-  return { domain };
+  return { domain: state.domein };
 }
 
 /** Kafka record of an accepted event; `traceparent` from the event, else from the request. */

@@ -1,10 +1,20 @@
+import { type AccessEvent, type AccessState, applyAccess, emptyAccess, isAccessType } from '@ketenhub/access';
 import type { CaseDomain } from '@ketenhub/events';
 import { AppError } from '@ketenhub/service';
 import type { CaseBook } from '../cases/case-book';
-import type { CaseInfo } from '../cases/case-facts';
+import type { SystemDirectory } from '../systems/directory';
 import type { KnownSystem } from '../systems/system-record';
 import type { Acceptor, Submission } from './acceptor';
-import { type Checked, isRefusal, outgoingRecord, routeEvent, type ValidEvent } from './checks';
+import {
+  type Checked,
+  isRefusal,
+  outgoingRecord,
+  type RouteContext,
+  type Routing,
+  routeEvent,
+  ruleEventOf,
+  type ValidEvent,
+} from './checks';
 
 /** The outcome for one event of a request (or one ingress record). */
 export type EventOutcome =
@@ -14,9 +24,29 @@ export type EventOutcome =
 export interface IngestOptions {
   caseBook: CaseBook;
   acceptor: Acceptor;
+  /** Registered systems: who may be added to a case (`unknown-system`, `registered-role`). */
+  directory: SystemDirectory;
+  /** OIN of this hub (GATEWAY_HUB_OIN): its own events act in the role `ketenhub`. */
+  hubOin: string;
   /** Topic of a case domain, e.g. `acc.wmo`. */
   domainTopic: (domain: CaseDomain) => string;
   retryAfterS: number;
+}
+
+/**
+ * How AccessState.gezien names an event folded in (its documented `source|id`). A unit test checks
+ * it against what applyAccess writes; @ketenhub/access exporting it would be better.
+ */
+export const seenKey = (source: string, id: string) => `${source}|${id}`;
+
+/** An event whose answer needs a look at the database first: a copy of one already in the case. */
+const UNSURE = Symbol('unsure');
+type Decision = Routing | AppError | typeof UNSURE;
+
+interface Pending {
+  index: number;
+  valid: ValidEvent;
+  event: AccessEvent;
 }
 
 /**
@@ -25,7 +55,57 @@ export interface IngestOptions {
  * order, then hands the valid ones to the acceptor in one go (one flush for the request).
  */
 export function createIngest(options: IngestOptions) {
-  const { caseBook, acceptor } = options;
+  const { caseBook, acceptor, directory } = options;
+  const ctx: RouteContext = {
+    hubOin: options.hubOin,
+    systemNamed: (oin, name) => directory.byName(oin, name),
+  };
+
+  /**
+   * Every event of the request against its case, in request order: an event accepted earlier in
+   * the request counts for the ones after it (open, add and the first domain events in one batch),
+   * as it will in the log, where they land in this order. Each case's state is copied before the
+   * first access event of the request changes it; the cached one is never touched.
+   * Without `received`, an event that may be a re-send is left UNSURE instead of asking the table.
+   */
+  async function decide(
+    system: KnownSystem,
+    pending: readonly Pending[],
+    states: ReadonlyMap<string, AccessState>,
+    received?: (key: string) => Promise<boolean>,
+  ): Promise<Decision[]> {
+    const overlay = new Map<string, AccessState>();
+    const decisions: Decision[] = [];
+    for (const { valid: v, event } of pending) {
+      const state = overlay.get(v.subject) ?? states.get(v.subject);
+      const access = isAccessType(v.type);
+      // A copy of an access event the case has folded in already: a re-send, answered as the first
+      // time (the acceptor says 202 or 409) rather than judged again (a re-sent removal would find
+      // the participant gone). Unless this gateway never received it: then it was written past the
+      // gateway, and is judged like any new event.
+      if (access && state?.domein && state.gezien.includes(seenKey(v.source, v.id))) {
+        if (!received) {
+          decisions.push(UNSURE);
+          continue;
+        }
+        if (await received(v.key)) {
+          decisions.push({ domain: state.domein });
+          continue;
+        }
+      }
+      const decision = routeEvent(system, event, state, ctx);
+      decisions.push(decision);
+      if (access && !(decision instanceof AppError)) {
+        let next = overlay.get(v.subject);
+        if (!next) {
+          next = state ? structuredClone(state) : emptyAccess();
+          overlay.set(v.subject, next);
+        }
+        applyAccess(next, event, ctx);
+      }
+    }
+    return decisions;
+  }
 
   return async function ingest(
     system: KnownSystem,
@@ -33,51 +113,39 @@ export function createIngest(options: IngestOptions) {
     traceparent?: string,
   ): Promise<EventOutcome[]> {
     const outcomes: (EventOutcome | undefined)[] = new Array(checked.length);
-    const valid: { index: number; valid: ValidEvent }[] = [];
+    const pending: Pending[] = [];
     for (const [index, c] of checked.entries()) {
       if (isRefusal(c)) outcomes[index] = { ok: false, id: c.id, error: c.error };
-      else valid.push({ index, valid: c });
+      else pending.push({ index, valid: c, event: ruleEventOf(c) });
     }
 
-    // Case checks need the cases' state; one lookup for the request, then once more, bypassing the
-    // cache, for the ids whose answer would be a refusal (another instance may have just recorded them).
-    const subjects = valid.map((v) => v.valid.subject);
-    let cases = await caseBook.lookup(subjects);
-    const route = (overlay: Map<string, CaseInfo>) =>
-      valid.map(({ valid: v }) => routeEvent(system, v, overlay.get(v.subject) ?? cases.get(v.subject)));
-    const firstTry = route(new Map());
-    const doubtful = valid.filter((_, i) => firstTry[i] instanceof AppError).map((v) => v.valid.subject);
-    if (doubtful.length > 0) {
+    // One lookup for the request, from the cache where it can. Every case with an event that would
+    // be refused (or may be a re-send) is then read again from the database, and the request decided
+    // once more: another instance may have just recorded an opening, a grant or a removal.
+    let states = await caseBook.lookup(pending.map((p) => p.valid.subject));
+    let decisions = await decide(system, pending, states);
+    const doubtful = new Set<string>();
+    let unknownSystem = false;
+    for (const [i, d] of decisions.entries()) {
+      if (d === UNSURE || d instanceof AppError) doubtful.add(pending[i]!.valid.subject);
+      if (d instanceof AppError && d.extra.violations?.[0]?.rule === 'unknown-system') unknownSystem = true;
+    }
+    if (doubtful.size > 0) {
+      // A system registered just now may not have reached this instance's directory yet.
+      if (unknownSystem) await directory.catchUpNow();
       const fresh = await caseBook.lookup(doubtful, true);
-      cases = new Map([...cases, ...fresh]);
+      states = new Map([...states, ...fresh]);
+      for (const id of doubtful) if (!fresh.has(id)) states.delete(id);
+      decisions = await decide(system, pending, states, (key) => acceptor.wasReceived(key));
     }
 
-    // Sequential within the request: an opening event earlier in a batch makes its case known to
-    // the events after it (open, join and the first domain event in one batch).
-    const overlay = new Map<string, CaseInfo>();
     const submissions: { index: number; submission: Submission }[] = [];
-    for (const { index, valid: v } of valid) {
-      const subject = v.subject;
-      const info = overlay.get(subject) ?? cases.get(subject);
-      let routing = routeEvent(system, v, info);
-      if (routing instanceof AppError && routing.code === 'conflict' && info && !overlay.has(subject)) {
-        // A re-sent opening event finds its own case open: the acceptor answers it like the first
-        // time (or 409 for other content). Only an opening event never received before is refused.
-        if (await acceptor.wasReceived(v.key)) {
-          routing = { domain: info.domain, fact: v.fact };
-        }
-      }
-      if (routing instanceof AppError) {
-        outcomes[index] = { ok: false, id: v.id, error: routing };
+    for (const [i, { index, valid: v, event }] of pending.entries()) {
+      const decision = decisions[i]!;
+      if (decision === UNSURE) throw new Error('ingest: a re-send left undecided');
+      if (decision instanceof AppError) {
+        outcomes[index] = { ok: false, id: v.id, error: decision };
         continue;
-      }
-      if (routing.fact?.kind === 'opened') {
-        overlay.set(subject, { domain: routing.fact.domain, participants: new Set([routing.fact.oin]) });
-      } else if (routing.fact?.kind === 'joined' && info) {
-        overlay.set(subject, {
-          domain: info.domain,
-          participants: new Set([...info.participants, routing.fact.oin]),
-        });
       }
       submissions.push({
         index,
@@ -86,8 +154,8 @@ export function createIngest(options: IngestOptions) {
           id: v.id,
           key: v.key,
           hash: v.hash,
-          record: outgoingRecord(options.domainTopic(routing.domain), v, traceparent),
-          fact: routing.fact,
+          record: outgoingRecord(options.domainTopic(decision.domain), v, traceparent),
+          ...(isAccessType(v.type) ? { access: { caseId: v.subject, key: v.key, event } } : {}),
         },
       });
     }

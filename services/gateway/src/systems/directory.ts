@@ -6,12 +6,15 @@ import { type KnownSystem, type SystemRecord, systemRecordSchema, toKnownSystem 
 export type DirectoryListener = (system: KnownSystem, previous: KnownSystem | undefined) => void;
 
 /**
- * The gateway's in-memory view of registered systems, keyed by id and by token hash. Fed by the
- * registry's compacted state topic (see {@link startDirectoryConsumer}); tests feed it directly.
+ * The gateway's in-memory view of registered systems, keyed by id, by token hash and by OIN and
+ * name. Fed by the registry's compacted state topic (see {@link startDirectoryConsumer}); tests
+ * feed it directly.
  */
 export class SystemDirectory {
   private readonly byId = new Map<string, KnownSystem>();
   private readonly byTokenHash = new Map<string, KnownSystem>();
+  /** `<oin> <name>`: a system added to a chain case is named so (deelnemer-aangesloten). */
+  private readonly byOinName = new Map<string, KnownSystem>();
   private readonly listeners: DirectoryListener[] = [];
 
   /** Applies one state record (the newest state of that system wins). */
@@ -20,6 +23,8 @@ export class SystemDirectory {
     const previous = this.byId.get(next.id);
     if (previous?.tokenSha256) this.byTokenHash.delete(previous.tokenSha256);
     this.byId.set(next.id, next);
+    // The registry keeps a name unique per OIN, also after revocation: the newest record is it.
+    this.byOinName.set(`${next.oin} ${next.name}`, next);
     if (next.tokenSha256 && !next.revoked) this.byTokenHash.set(next.tokenSha256, next);
     for (const listener of this.listeners) listener(next, previous);
   }
@@ -27,6 +32,11 @@ export class SystemDirectory {
   /** The active system holding this bearer token, if any. */
   byToken(token: string): KnownSystem | undefined {
     return this.byTokenHash.get(createHash('sha256').update(token, 'utf8').digest('hex'));
+  }
+
+  /** The system `name` of organisation `oin`, revoked or not, if the registry published it. */
+  byName(oin: string, name: string): KnownSystem | undefined {
+    return this.byOinName.get(`${oin} ${name}`);
   }
 
   get(id: string): KnownSystem | undefined {
@@ -55,6 +65,14 @@ export class SystemDirectory {
     if (found || !this.catchUp) return found;
     await this.catchUp(timeoutMs).catch(() => undefined);
     return this.byToken(token);
+  }
+
+  /**
+   * Reads the state topic up to its current end (a no-op without a consumer): before a lookup
+   * miss decides a refusal, as {@link byTokenFresh} does for tokens.
+   */
+  async catchUpNow(timeoutMs = 2_000): Promise<void> {
+    await this.catchUp?.(timeoutMs).catch(() => undefined);
   }
 
   /** Called for every applied record; the ingress feature starts and stops consumers with it. */
