@@ -34,6 +34,8 @@ export {
 export {
   adviseurVan,
   type EventZicht,
+  type Ontvanger,
+  ontvangers,
   type Uitgang,
   withoutBsn,
   type ZichtOptions,

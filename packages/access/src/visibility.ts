@@ -1,4 +1,4 @@
-import { definitionOf } from '@ketenhub/events';
+import { definitionOf, type ParticipantRole } from '@ketenhub/events';
 import { type AccessEvent, betrokkeneVan, oinOfSource, type Verdict } from './participation';
 import { type CaseAccess, klokSectie, mag, resolveAccess, type Viewer } from './sections';
 import type { AccessState } from './state';
@@ -142,4 +142,44 @@ export function adviseurVan(state: AccessState, event: AccessEvent): string | un
         ? state.instemmingsverzoeken[data.instemmingsverzoekId]
         : undefined;
   return verzoek?.adviseur ?? oinOfSource(event.source);
+}
+
+/** One organisation in one role that receives an event, and in which form. */
+export interface Ontvanger {
+  oin: string;
+  rol: ParticipantRole;
+  zicht: EventZicht;
+}
+
+/**
+ * Every organisation and role that receives `event` by push (webhook, feed), judged with the case's
+ * access state just after it: the participants, and the organisation the event is about. The
+ * pull feed stores these per event; it is {@link zichtOpEvent} per candidate, nothing more.
+ */
+export function ontvangers(
+  stateAfter: AccessState,
+  event: AccessEvent,
+  verdict: Pick<Verdict, 'ok'>,
+): Ontvanger[] {
+  if (!verdict.ok) return [];
+  const candidates = new Map<string, { oin: string; rol: ParticipantRole }>();
+  for (const d of stateAfter.deelnames)
+    if (d.status === 'actief') candidates.set(`${d.oin}:${d.rol}`, { oin: d.oin, rol: d.rol });
+  const betrokkene = betrokkeneVan(stateAfter, event);
+  if (betrokkene !== undefined) {
+    for (const d of stateAfter.deelnames) if (d.oin === betrokkene) candidates.set(`${d.oin}:${d.rol}`, d);
+    for (const u of Object.values(stateAfter.uitnodigingen))
+      if (u.oin === betrokkene) candidates.set(`${u.oin}:${u.rol}`, { oin: u.oin, rol: u.rol });
+  }
+  const out: Ontvanger[] = [];
+  for (const c of candidates.values()) {
+    const zicht = zichtOpEvent(
+      stateAfter,
+      event,
+      { oin: c.oin, roles: [c.rol] },
+      { verdict, uitgang: 'levering' },
+    );
+    if (zicht) out.push({ oin: c.oin, rol: c.rol, zicht });
+  }
+  return out;
 }

@@ -41,6 +41,7 @@ export {
   ensureTopics,
   groupOffsets,
   type PartitionOffsets,
+  stateTopic,
   type TopicSpec,
   topicOffsets,
 } from './topics';

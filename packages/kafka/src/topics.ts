@@ -26,6 +26,27 @@ export function caseEventTopic(name: string, partitions: number): TopicSpec {
   };
 }
 
+/**
+ * A registry state topic (the systems and the subscriptions): one partition (a few thousand small
+ * records at most, and a single partition makes "caught up" one offset to compare), compacted,
+ * never deleted by time. Every service that reads one creates it with this same spec, whichever
+ * starts first.
+ */
+export function stateTopic(name: string): TopicSpec {
+  return {
+    name,
+    partitions: 1,
+    configs: {
+      'cleanup.policy': 'compact',
+      'retention.ms': '-1',
+      // Compact soon after a rotation, so an old token hash does not linger in the log for days.
+      'min.compaction.lag.ms': '0',
+      'max.compaction.lag.ms': String(60 * 60 * 1000),
+      'segment.ms': String(60 * 60 * 1000),
+    },
+  };
+}
+
 export interface EnsureTopicsOptions {
   /** How long to keep trying on a fresh or restarting broker, in ms. */
   timeoutMs?: number;

@@ -12,6 +12,7 @@ import { requireAdmin, requireCaseWorker } from './api/auth';
 import { openApiDocument } from './api/openapi';
 import type { CaseReader } from './cases/case-cache';
 import { caseRoutes } from './cases/cases.routes';
+import { feedRoutes, type SystemLookup } from './feed/feed.routes';
 import { adminRoutes } from './processing-log/admin.routes';
 import type { ProcessingLog } from './processing-log/processing-log';
 import type { StreamHub } from './stream/hub';
@@ -32,6 +33,8 @@ export interface ServerDeps {
   /** HMAC key for the data subject in the processing log. */
   pseudonymKey: string;
   adminToken?: string;
+  /** Registered systems (the registry's topic): the catch-up feed authenticates them. */
+  systems: SystemLookup;
   /** The only clock the API reads ("today" for legal clocks). */
   now(): Date;
   sseHeartbeatMs?: number;
@@ -60,6 +63,17 @@ export function createServer(deps: ServerDeps): Express {
       logger: deps.logger,
       now: deps.now,
       ...(deps.sseHeartbeatMs ? { sseHeartbeatMs: deps.sseHeartbeatMs } : {}),
+    }),
+  );
+  app.use(
+    feedRoutes({
+      db: deps.db,
+      schema: deps.schema,
+      systems: deps.systems,
+      processingLog: deps.processingLog,
+      streamHub: deps.streamHub,
+      pseudonymKey: deps.pseudonymKey,
+      logger: deps.logger,
     }),
   );
   return finishApp(app, deps.logger);

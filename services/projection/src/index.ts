@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { createDatabase, ensureDatabase, isDatabaseReachable, redactUrl } from '@ketenhub/db';
+import { SystemDirectory, startDirectoryConsumer, systemsTopic, systemsTopicName } from '@ketenhub/directory';
 import {
   caseEventTopic,
   createKafkaClient,
@@ -52,10 +53,10 @@ async function main() {
     logger,
   });
   const topics = ['wmo', 'omgevingswet'].map((d) => `${env.KAFKA_TOPIC_PREFIX}${d}`);
-  await ensureTopics(
-    kafka,
-    topics.map((t) => caseEventTopic(t, env.KAFKA_PARTITIONS)),
-  );
+  await ensureTopics(kafka, [
+    ...topics.map((t) => caseEventTopic(t, env.KAFKA_PARTITIONS)),
+    systemsTopic(env.KAFKA_TOPIC_PREFIX),
+  ]);
   const publisher = await createPublisher(kafka);
   closers.push({ name: 'publisher', close: () => publisher.close() });
 
@@ -93,6 +94,17 @@ async function main() {
   });
   closers.push({ name: 'listener', close: () => listener.close() });
 
+  // Registered systems, from the registry's compacted topic: the catch-up feed authenticates them.
+  const directory = new SystemDirectory();
+  const systems = await startDirectoryConsumer({
+    kafka,
+    topic: systemsTopicName(env.KAFKA_TOPIC_PREFIX),
+    directory,
+    logger,
+    groupPrefix: `${env.KAFKA_TOPIC_PREFIX}projection-`,
+  });
+  closers.push({ name: 'systems', close: () => systems.stop() });
+
   const processingLog = createProcessingLog(db, env.PROJECTION_SCHEMA);
   closers.push({ name: 'processing-log', close: () => processingLog.close() });
 
@@ -122,7 +134,9 @@ async function main() {
       consumer: () => supervisor.isReady(),
       database: () => isDatabaseReachable(db),
       listen: () => listener.isConnected(),
+      systems: () => systems.isCaughtUp(),
     },
+    systems: { byTokenFresh: (token) => directory.byTokenFresh(token) },
     cases,
     processingLog,
     streamHub,

@@ -1,4 +1,6 @@
-import type { KetenEvent } from '@ketenhub/events';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { SystemDirectory } from '@ketenhub/directory';
+import { type KetenEvent, sourceFor } from '@ketenhub/events';
 import {
   caseEventTopic,
   createPublisher,
@@ -71,6 +73,8 @@ export async function startProjection(options: {
   });
   await until(() => listener.isConnected(), 10_000, 'listener connected');
   const processingLog = createProcessingLog(options.db, base);
+  // Systems as the registry's topic would bring them; tests add them directly.
+  const directory = new SystemDirectory();
   const now = options.now ?? new Date('2026-05-20T10:00:00Z');
   const app = createServer({
     db: options.db,
@@ -86,6 +90,7 @@ export async function startProjection(options: {
     streamHub,
     pseudonymKey,
     adminToken,
+    systems: { byTokenFresh: async (token: string) => directory.byToken(token) },
     now: () => now,
   });
   const { server, port } = await listen(app, 0);
@@ -97,6 +102,32 @@ export async function startProjection(options: {
     base,
     version,
     topics,
+    /** A registered system of `org` (as the registry would publish it): its id and token. */
+    addSystem(
+      org: keyof typeof orgs,
+      roles: string[],
+      consumes: string[],
+      name = `sys-${randomUUID().slice(0, 8)}`,
+    ) {
+      const token = `khs_${randomBytes(32).toString('base64url')}`;
+      const id = randomUUID();
+      directory.apply({
+        version: 1,
+        id,
+        oin: orgs[org].oin,
+        name,
+        source: sourceFor(orgs[org].oin, name),
+        roles,
+        domains: ['wmo', 'omgevingswet'],
+        publishes: [],
+        consumes,
+        kafkaNative: false,
+        tokenSha256: createHash('sha256').update(token).digest('hex'),
+        revoked: false,
+        updatedAt: new Date().toISOString(),
+      });
+      return { id, token };
+    },
     async token(org: keyof typeof orgs, roles: string[], sub = `user-${org}`) {
       return signDevToken(devSecret, { sub, oin: orgs[org].oin, roles });
     },

@@ -54,6 +54,8 @@ export function fold(
   ctx: EvolveContext,
   from?: CaseState | null,
   plaatsen?: readonly Plaats[],
+  /** Called after each folded event with the state just after it (the feed's recipients). */
+  onFolded?: (event: KetenEvent, state: CaseState, verdict: Verdict, index: number) => void,
 ): CaseState {
   const seen = new Set<string>();
   // One clone for the whole fold instead of one per event: the draft is private to this call.
@@ -62,7 +64,8 @@ export function fold(
     const key = `${e.source}\u0000${e.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    applyInPlace(draft, e, ctx, plaatsen?.[i]);
+    const verdict = applyInPlace(draft, e, ctx, plaatsen?.[i]);
+    onFolded?.(e, draft, verdict, i);
   }
   return draft;
 }
@@ -122,7 +125,7 @@ function stopKlok(s: CaseState, soort: Termijnsoort, op: IsoDate, reden: string)
   }
 }
 
-function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, plaats?: Plaats): void {
+function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, plaats?: Plaats): Verdict {
   s.aantalEvents += 1;
   if (plaats) s.laatste = plaats;
   const positie = s.aantalEvents;
@@ -131,7 +134,7 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, plaats?: 
   if (!verdict.ok) {
     conflict(s, e, verdict.regel, verdict, true);
     finish(s, e);
-    return;
+    return verdict;
   }
   const sourceOin = oinOfSource(e.source);
 
@@ -516,6 +519,7 @@ function applyInPlace(s: CaseState, e: KetenEvent, ctx: EvolveContext, plaats?: 
       assertNever(e);
   }
   finish(s, e);
+  return verdict;
 }
 
 /** Facts derived from the others after every event, whatever it did. */

@@ -8,6 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { comparePlaats, type EvolveContext, fold } from '../cases/evolve';
 import type { CaseState, Plaats } from '../cases/state';
 import { summarise } from '../cases/summary';
+import { FeedRows } from '../feed/feed-rows';
 import { TIMELINE_COPY_COLUMNS, type TimelineRow, timelineCopyRows } from './copy-rows';
 
 /**
@@ -231,18 +232,32 @@ export async function projectRecords(
     return false;
   });
   const next = new Map<string, CaseState>();
+  const feed = new FeedRows();
   if (refold.length > 0) {
     const all = await loadTimelines(trx, options.schema, refold);
     for (const id of refold) {
       const t = all.get(id);
-      next.set(id, fold(id, t?.events ?? [], options.ctx, null, t?.plaatsen));
+      next.set(
+        id,
+        fold(id, t?.events ?? [], options.ctx, null, t?.plaatsen, feed.collector(id, t?.plaatsen, true)),
+      );
     }
     result.refolded = refold.length;
   }
   for (const id of ids) {
     if (next.has(id)) continue;
     const batch = byCase.get(id);
-    next.set(id, fold(id, batch?.events ?? [], options.ctx, states.get(id) ?? null, batch?.plaatsen));
+    next.set(
+      id,
+      fold(
+        id,
+        batch?.events ?? [],
+        options.ctx,
+        states.get(id) ?? null,
+        batch?.plaatsen,
+        feed.collector(id, batch?.plaatsen, false),
+      ),
+    );
   }
 
   lap('fold');
@@ -263,13 +278,17 @@ export async function projectRecords(
       const all = await loadTimelines(trx, options.schema, lost);
       for (const id of lost) {
         const t = all.get(id);
-        next.set(id, fold(id, t?.events ?? [], options.ctx, null, t?.plaatsen));
+        next.set(
+          id,
+          fold(id, t?.events ?? [], options.ctx, null, t?.plaatsen, feed.collector(id, t?.plaatsen, true)),
+        );
       }
       await writeCases(trx, options.schema, lost, next, 'update');
       result.refolded += lost.length;
     }
   }
 
+  await feed.write(trx, options.schema);
   lap('write');
   if (options.notify?.() ?? true) {
     const payloads = notifyPayloads(options.schema, ids);

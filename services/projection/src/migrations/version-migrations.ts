@@ -85,5 +85,31 @@ export function versionMigrations(schema: string): Migrations {
           drop column volgende_deadline_ow, drop column volgende_deadline_ingebrekestelling`.execute(db);
       },
     },
+    '2026-12-03T1100_feed': {
+      async up(db: Kysely<unknown>) {
+        // The catch-up feed (feed/feed-rows.ts): who receives which event, decided at fold time.
+        await sql`create table ${t('feed')} (
+          ontvanger text not null,
+          topic text not null,
+          partitie integer not null,
+          kafka_offset bigint not null,
+          case_id uuid not null,
+          positie integer not null,
+          type text not null,
+          source text not null,
+          event_id text not null,
+          redactie text,
+          data jsonb,
+          primary key (ontvanger, topic, partitie, kafka_offset)
+        )`.execute(db);
+        await sql`create index feed_order_idx on ${t('feed')} (ontvanger, kafka_offset, topic, partitie)`.execute(
+          db,
+        );
+        await sql`create index feed_case_idx on ${t('feed')} (case_id)`.execute(db);
+      },
+      async down(db: Kysely<unknown>) {
+        await sql`drop table if exists ${t('feed')}`.execute(db);
+      },
+    },
   };
 }

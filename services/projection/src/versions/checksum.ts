@@ -25,6 +25,10 @@ export async function projectionChecksum(
         coalesce((select string_agg(concat_ws('|', source, event_id, case_id, type, tijd, event::text), E'\n'
             order by source, event_id)
           from ${sql.table(`${schema}.timeline`)}), '')
+        || '#' ||
+        coalesce((select string_agg(concat_ws('|', ontvanger, case_id, positie, source, event_id, redactie,
+            data::text), E'\n' order by ontvanger, source, event_id)
+          from ${sql.table(`${schema}.feed`)}), '')
       ) as checksum`.execute(db);
   const row = r.rows[0];
   return { cases: Number(row?.cases ?? 0), events: Number(row?.events ?? 0), checksum: row?.checksum ?? '' };

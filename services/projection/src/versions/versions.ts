@@ -120,7 +120,7 @@ export async function activateVersion(
     await sql`update ${sql.table(`${base}.versions`)} set status = 'actief', geactiveerd_op = now() where versie = ${versie}`.execute(
       trx,
     );
-    for (const name of ['cases', 'timeline', 'rejected']) {
+    for (const name of ['cases', 'timeline', 'rejected', 'feed', 'consumer_positions']) {
       await sql`drop view if exists ${sql.table(`${base}.${name}`)}`.execute(trx);
       await sql`create view ${sql.table(`${base}.${name}`)} as select * from ${sql.table(`${row.schema_naam}.${name}`)}`.execute(
         trx,

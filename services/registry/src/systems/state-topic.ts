@@ -1,4 +1,4 @@
-import type { OutgoingRecord, TopicSpec } from '@ketenhub/kafka';
+import { type OutgoingRecord, stateTopic, type TopicSpec } from '@ketenhub/kafka';
 import { sourceOf } from './system';
 import type { SystemRow } from './systems.table';
 
@@ -30,25 +30,8 @@ export interface SystemStateRecord {
 
 export const systemsTopicName = (prefix: string) => `${prefix}ketenhub.registry.systems`;
 
-/**
- * A registry state topic: one partition (a few thousand small records at most, and a single
- * partition makes "caught up" one offset to compare), compacted, never deleted by time. The systems
- * and the subscriptions topics share it.
- */
-export function stateTopicSpec(name: string): TopicSpec {
-  return {
-    name,
-    partitions: 1,
-    configs: {
-      'cleanup.policy': 'compact',
-      'retention.ms': '-1',
-      // Compact soon after a rotation, so an old token hash does not linger in the log for days.
-      'min.compaction.lag.ms': '0',
-      'max.compaction.lag.ms': String(60 * 60 * 1000),
-      'segment.ms': String(60 * 60 * 1000),
-    },
-  };
-}
+/** A registry state topic: the one spec in @ketenhub/kafka, shared by every service that reads one. */
+export const stateTopicSpec = (name: string): TopicSpec => stateTopic(name);
 
 export const systemsTopicSpec = (prefix: string): TopicSpec => stateTopicSpec(systemsTopicName(prefix));
 
