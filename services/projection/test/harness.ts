@@ -175,9 +175,13 @@ export async function readSse(
   token: string,
   onEvent: (event: { event: string; id?: string; data: Json }) => boolean | undefined,
   timeoutMs = 20_000,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; abort(): void; done: Promise<void>; opened: Promise<void> }> {
   const controller = new AbortController();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    signal: controller.signal,
+  });
   if (res.status !== 200 || !res.body) {
     return {
       status: res.status,

@@ -109,3 +109,18 @@ export async function caseTimeline(
   );
   return r.rows;
 }
+
+/** Ids of the cases a reader takes part in that changed since `since` (a resumed stream). */
+export async function changedCases(
+  db: Kysely<unknown>,
+  base: string,
+  f: { oin: string; keys: string[]; since: Date; limit: number },
+): Promise<string[]> {
+  const r = await sql<{ id: string }>`
+    select id from ${sql.table(`${base}.cases`)}
+    where deelnemer_oins @> array[${f.oin}]::text[] and deelnemer_rollen && ${f.keys}::text[]
+      and bijgewerkt_op >= ${f.since} and state is not null
+    order by bijgewerkt_op
+    limit ${f.limit}`.execute(db);
+  return r.rows.map((x) => x.id);
+}

@@ -21,7 +21,7 @@ import {
   verwerkingsactiviteiten,
 } from '../processing-log/processing-log';
 import type { StreamHub } from '../stream/hub';
-import { caseTimeline, listCases } from './case.repository';
+import { caseTimeline, changedCases, listCases } from './case.repository';
 import type { CaseReader } from './case-cache';
 import { type CaseState, fasen } from './state';
 import { toView } from './view';
@@ -56,6 +56,17 @@ const timelineQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/** How far back a resumed all-cases stream looks before the client's last message (commit order). */
+const RESUME_MARGIN_MS = 60_000;
+/** More changed cases than this on a resume: the client reloads its list instead. */
+const RESUME_MAX_CASES = 1_000;
+
+/** The time in a `Last-Event-ID` of the all-cases stream (`t:<ms>`), if it is one. */
+function parseResume(header: string | undefined): number | undefined {
+  const m = /^t:(\d{1,15})$/.exec(header ?? '');
+  return m?.[1] ? Number(m[1]) : undefined;
+}
 
 /** `/cases...`: list, joined case, timeline and live streams; every read is logged first. */
 export function caseRoutes(deps: CaseRoutesDeps): Router {
@@ -145,9 +156,18 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
   });
 
   // Registered before /cases/:id so "stream" is not taken for an id.
-  router.get('/cases/stream', (req, res) => {
+  router.get('/cases/stream', async (req, res) => {
     const worker = caseWorkerOf(res);
-    openStream(req, res, worker, null);
+    const resumeFrom = parseResume(req.header('last-event-id'));
+    const sub = openStream(req, res, worker, null);
+    if (resumeFrom !== undefined && sub) {
+      // Cases changed since the last message the client saw, read after subscribing so nothing
+      // falls in between; transactions commit out of order, hence the margin. Messages are whole
+      // states, so one sent twice is harmless.
+      const ids = await changedSince(resumeFrom - RESUME_MARGIN_MS, worker);
+      if (ids === 'too-many') sub.resync();
+      else sub.offer([...(await deps.cases.findMany(ids)).values()]);
+    }
   });
 
   router.get('/cases/:id', async (req, res) => {
@@ -203,13 +223,28 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
     const worker = caseWorkerOf(res);
     const { id } = parseParams(idParam, req.params, 'path');
     const { state } = await visibleCase(worker, id);
-    openStream(req, res, worker, id, state);
+    // Resumed with the id of the state the client has: only what comes after it.
+    const resumed = req.header('last-event-id') === `${state.id}:${state.aantalEvents}`;
+    openStream(req, res, worker, id, resumed ? undefined : state);
   });
+
+  /** Visible cases changed since `ms` (the list's access rule), or 'too-many' to resync. */
+  async function changedSince(ms: number, worker: CaseWorker): Promise<string[] | 'too-many'> {
+    const rows = await changedCases(deps.db, deps.schema, {
+      oin: worker.oin,
+      keys: listKeys({ oin: worker.oin, roles: worker.roles }),
+      since: new Date(ms),
+      limit: RESUME_MAX_CASES + 1,
+    });
+    return rows.length > RESUME_MAX_CASES ? 'too-many' : rows;
+  }
 
   /**
    * Server-sent events: `event: case` with the filtered joined case after every committed change
    * (and, for one case, its current state first). Each push is a read and is logged before it is
-   * sent. `id` is `<case id>:<events folded>`.
+   * sent. `id` is `<case id>:<events folded>` on a case's stream and `t:<ms>` (when it was sent) on
+   * the all-cases stream: a client reconnecting with `Last-Event-ID` gets what changed since (see
+   * the routes above). `event: resync` asks it to reload its list instead (too much changed).
    */
   function openStream(
     req: Request,
@@ -217,7 +252,7 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
     worker: CaseWorker,
     caseId: string | null,
     initial?: CaseState,
-  ) {
+  ): { offer(states: readonly CaseState[]): void; resync(): void } | undefined {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -261,11 +296,12 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
         return;
       }
       if (closed) return;
+      const sentAt = `t:${Date.now()}`;
       res.write(
         visible
           .map(
             ({ state, body }) =>
-              `event: case\nid: ${state.id}:${state.aantalEvents}\ndata: ${JSON.stringify(body)}\n\n`,
+              `event: case\nid: ${caseId ? `${state.id}:${state.aantalEvents}` : sentAt}\ndata: ${JSON.stringify(body)}\n\n`,
           )
           .join(''),
       );
@@ -290,9 +326,18 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
       clearTimeout(expiry);
       unsubscribe();
     };
-    unsubscribe = deps.streamHub.subscribe({ caseId, deliver }, initial);
+    const subscriber = { caseId, deliver };
+    unsubscribe = deps.streamHub.subscribe(subscriber, initial);
     req.on('close', close);
     res.on('error', close);
+    return {
+      offer: (states) => {
+        if (!closed) deps.streamHub.offer(subscriber, states);
+      },
+      resync: () => {
+        if (!closed) res.write(`event: resync\nid: t:${Date.now()}\ndata: {}\n\n`);
+      },
+    };
   }
 
   return router;

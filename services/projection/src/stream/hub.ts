@@ -21,6 +21,8 @@ export interface StreamSubscriber {
 export interface StreamHub {
   /** `initial` (a state read before subscribing) goes out first unless a newer one overtakes it. */
   subscribe(sub: StreamSubscriber, initial?: CaseState): () => void;
+  /** States read for a subscriber after it subscribed (a resumed stream); a newer one wins, as always. */
+  offer(sub: StreamSubscriber, states: readonly CaseState[]): void;
   /** Case ids changed (from NOTIFY). */
   changed(ids: readonly string[]): void;
   size(): number;
@@ -89,6 +91,9 @@ export function createStreamHub(options: {
   };
 
   return {
+    offer(sub, states) {
+      for (const state of states) enqueue(sub, state);
+    },
     subscribe(sub, initial) {
       outboxes.set(sub, { pending: new Map(), busy: false });
       if (sub.caseId === null) all.add(sub);
