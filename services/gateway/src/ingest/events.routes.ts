@@ -33,10 +33,11 @@ export interface EventsAnswer {
 
 /**
  * `POST /events`. Order of the checks: 401 first (an anonymous caller learns nothing else); then the
- * content type (415) and the body size, which decide how the body is read at all; then per event the
- * issue's order: source (403), type (403), contract (422), size (413), participation (403); then the
- * rate limit (429), idempotency (409) and durability (503). Refusals of the whole request are thrown
- * as {@link AppError}; the express route and the node:http fast path (events.http.ts) render both alike.
+ * content type (415) and the body size, which decide how the body is read at all; then per event
+ * source (403), type (403), contract (422), size (413); then the rate limit (429); then per event its
+ * chain case and the access rule (409, 422, 403: ingest.ts); then idempotency (409) and durability
+ * (503). Refusals of the whole request are thrown as {@link AppError}; the express route and the
+ * node:http fast path (events.http.ts) render both alike.
  */
 export async function answerEvents(
   options: EventsRouteOptions,
