@@ -24,8 +24,9 @@ import { publishEvents } from '../test/helpers';
 const opts = new Command()
   .option('--events <n>', 'events to produce (WMO chain cases of about 30 events)', '100000')
   .option('--limit <n>', 'feed page size', '1000')
+  .option('--keep', 'keep the database and topics afterwards', false)
   .parse()
-  .opts<{ events: string; limit: string }>();
+  .opts<{ events: string; limit: string; keep: boolean }>();
 
 const run = `feedbench${Date.now().toString(36)}`;
 const dbUrl = `postgres://postgres@127.0.0.1:5432/${run}`;
@@ -86,9 +87,9 @@ try {
   const b0 = performance.now();
   while (read < received) {
     const page = await sql<{ topic: string; partitie: number; kafka_offset: string; event: unknown }>`
-      select topic, partitie, kafka_offset::text as kafka_offset, event from ${sql.table(`${p.base}.timeline`)}
-      ${after ? sql`where (topic, partitie, kafka_offset) > (${after.topic}, ${after.partitie}, ${after.kafka_offset}::bigint)` : sql``}
-      order by topic, partitie, kafka_offset limit ${limit}`.execute(db);
+      select t.topic, t.partitie, t.kafka_offset::text as kafka_offset, t.event from ${sql.table(`${p.base}.timeline`)} t
+      ${after ? sql`where (t.topic, t.partitie, t.kafka_offset) > (${after.topic}, ${after.partitie}, ${after.kafka_offset}::bigint)` : sql``}
+      order by t.topic, t.partitie, t.kafka_offset limit ${limit}`.execute(db);
     if (page.rows.length === 0) break;
     read += page.rows.length;
     after = page.rows[page.rows.length - 1];
@@ -110,6 +111,9 @@ try {
   console.log(`ratio feed / baseline: ${((received / feedS / (read / baseS)) * 100).toFixed(1)}%`);
 } finally {
   await db.destroy();
-  await dropDatabase(dbUrl).catch(() => undefined);
-  await deleteTopics(kafka, topics).catch(() => undefined);
+  if (opts.keep) console.log(`kept database ${run}`);
+  else {
+    await dropDatabase(dbUrl).catch(() => undefined);
+    await deleteTopics(kafka, topics).catch(() => undefined);
+  }
 }
