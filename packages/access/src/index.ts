@@ -27,6 +27,7 @@ export {
   type Deelname,
   deelnamesVan,
   emptyAccess,
+  gezienSleutel,
   neemtDeel,
   type Toegang,
   type Uitnodiging,

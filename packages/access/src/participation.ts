@@ -8,7 +8,7 @@ import {
   type PublisherRole,
   parseSource,
 } from '@ketenhub/events';
-import { type AccessState, type Deelname, deelnamesVan, type Toegang } from './state';
+import { type AccessState, type Deelname, deelnamesVan, gezienSleutel, type Toegang } from './state';
 
 /**
  * THE publish rule of a chain case, and the fold of who takes part (docs/access.md).
@@ -487,7 +487,7 @@ export function applyAccess(
   positie = 0,
 ): Verdict {
   if (!isAccessType(event.type)) return judge(state, event, ctx);
-  const key = `${event.source}|${event.id}`;
+  const key = gezienSleutel(event.source, event.id);
   if (state.gezien.includes(key))
     return { ok: true, rollen: rollenVan(state, oinOfSource(event.source), ctx) };
   state.gezien.push(key);

@@ -65,6 +65,9 @@ export interface AccessState {
   gezien: string[];
 }
 
+/** How {@link AccessState.gezien} names an event: its identity, `source|id`. */
+export const gezienSleutel = (source: string, id: string): string => `${source}|${id}`;
+
 export function emptyAccess(): AccessState {
   return {
     domein: null,

@@ -87,6 +87,12 @@ export function createRequestListener(app: Express, deps: GatewayDeps): RequestL
   };
 }
 
+export {
+  SystemDirectory,
+  type SystemRecord,
+  startDirectoryConsumer,
+  systemsTopicName,
+} from '@ketenhub/directory';
 export { createAuthenticator } from './auth/authenticate';
 export { CaseBook } from './cases/case-book';
 export { type GatewayEnv, gatewayEnv } from './env';
@@ -94,5 +100,3 @@ export { Acceptor } from './ingest/acceptor';
 export { createIngest } from './ingest/ingest';
 export { gatewayMigrations, gatewaySchema } from './migrations';
 export { RateLimiter } from './ratelimit/token-bucket';
-export { SystemDirectory, startDirectoryConsumer } from './systems/directory';
-export { type SystemRecord, systemsTopicName } from './systems/system-record';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDatabaseReachable, openServiceDatabase, redactUrl } from '@ketenhub/db';
+import { SystemDirectory, startDirectoryConsumer, systemsTopic, systemsTopicName } from '@ketenhub/directory';
 import { caseDomains } from '@ketenhub/events';
 import {
   caseEventTopic,
@@ -31,8 +32,6 @@ import { createIngest } from './ingest/ingest';
 import { IngressManager } from './ingress/ingress';
 import { gatewayMigrations, gatewaySchema } from './migrations';
 import { RateLimiter } from './ratelimit/token-bucket';
-import { SystemDirectory, startDirectoryConsumer } from './systems/directory';
-import { systemsTopicName } from './systems/system-record';
 
 /** The gateway's composition root: env, clients, wiring, listen, graceful shutdown. */
 async function main() {
@@ -59,12 +58,8 @@ async function main() {
   const domainTopic = (domain: string) => `${prefix}${domain}`;
   await ensureTopics(kafka, [
     ...caseDomains.map((d) => caseEventTopic(domainTopic(d), env.KAFKA_PARTITIONS)),
-    // Same spec as the registry's; whoever starts first creates it.
-    {
-      name: systemsTopicName(prefix),
-      partitions: 1,
-      configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1', 'min.compaction.lag.ms': '0' },
-    },
+    // The registry's spec (one home: @ketenhub/kafka stateTopic); whoever starts first creates it.
+    systemsTopic(prefix),
   ]);
   const publisher = await createPublisher(kafka);
 
@@ -74,7 +69,7 @@ async function main() {
     topic: systemsTopicName(prefix),
     directory,
     logger,
-    groupPrefix: prefix,
+    groupPrefix: `${prefix}gateway-`,
   });
 
   // Notices only arrive once the connection is up, after caseBook exists.

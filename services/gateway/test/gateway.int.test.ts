@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { toKnownSystem } from '@ketenhub/directory';
 import type { EventType, KetenEvent } from '@ketenhub/events';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { topicOffsets } from '@ketenhub/kafka';
@@ -6,7 +7,6 @@ import { signDevToken } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
 import { checkEvent } from '../src/ingest/checks';
-import { toKnownSystem } from '../src/systems/system-record';
 import {
   addSystem,
   devSecret,

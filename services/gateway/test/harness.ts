@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { migrateToLatest } from '@ketenhub/db';
+import type { SystemRecord } from '@ketenhub/directory';
+import { SystemDirectory } from '@ketenhub/directory';
 import { caseDomains, sourceFor } from '@ketenhub/events';
 import {
   ack,
@@ -32,8 +34,6 @@ import { CheckPool } from '../src/ingest/check-pool';
 import { createIngest } from '../src/ingest/ingest';
 import { gatewayMigrations, gatewaySchema } from '../src/migrations';
 import { RateLimiter } from '../src/ratelimit/token-bucket';
-import { SystemDirectory } from '../src/systems/directory';
-import type { SystemRecord } from '../src/systems/system-record';
 
 /** A fresh chain case id. */
 export function newCaseId(): string {

@@ -1,6 +1,5 @@
+import type { KnownSystem, SystemDirectory } from '@ketenhub/directory';
 import { AppError, bearerToken, type CaseWorkerVerifier } from '@ketenhub/service';
-import type { SystemDirectory } from '../systems/directory';
-import type { KnownSystem } from '../systems/system-record';
 
 /**
  * Resolves the bearer token to an active system, or throws 401. A valid case-worker JWT is refused

@@ -7,6 +7,7 @@ import {
   judge,
   type Verdict,
 } from '@ketenhub/access';
+import type { KnownSystem } from '@ketenhub/directory';
 import {
   type CaseDomain,
   definitionOf,
@@ -18,7 +19,6 @@ import {
 } from '@ketenhub/events';
 import type { OutgoingRecord } from '@ketenhub/kafka';
 import { AppError } from '@ketenhub/service';
-import type { KnownSystem } from '../systems/system-record';
 import { receivedKey } from './received.table';
 
 /**

@@ -1,9 +1,15 @@
-import { type AccessEvent, type AccessState, applyAccess, emptyAccess, isAccessType } from '@ketenhub/access';
+import {
+  type AccessEvent,
+  type AccessState,
+  applyAccess,
+  emptyAccess,
+  gezienSleutel,
+  isAccessType,
+} from '@ketenhub/access';
+import type { KnownSystem, SystemDirectory } from '@ketenhub/directory';
 import type { CaseDomain } from '@ketenhub/events';
 import { AppError } from '@ketenhub/service';
 import type { CaseBook } from '../cases/case-book';
-import type { SystemDirectory } from '../systems/directory';
-import type { KnownSystem } from '../systems/system-record';
 import type { Acceptor, Submission } from './acceptor';
 import {
   type Checked,
@@ -32,12 +38,6 @@ export interface IngestOptions {
   domainTopic: (domain: CaseDomain) => string;
   retryAfterS: number;
 }
-
-/**
- * How AccessState.gezien names an event folded in (its documented `source|id`). A unit test checks
- * it against what applyAccess writes; @ketenhub/access exporting it would be better.
- */
-export const seenKey = (source: string, id: string) => `${source}|${id}`;
 
 /** An event whose answer needs a look at the database first: a copy of one already in the case. */
 const UNSURE = Symbol('unsure');
@@ -83,7 +83,7 @@ export function createIngest(options: IngestOptions) {
       // time (the acceptor says 202 or 409) rather than judged again (a re-sent removal would find
       // the participant gone). Unless this gateway never received it: then it was written past the
       // gateway, and is judged like any new event.
-      if (access && state?.domein && state.gezien.includes(seenKey(v.source, v.id))) {
+      if (access && state?.domein && state.gezien.includes(gezienSleutel(v.source, v.id))) {
         if (!received) {
           decisions.push(UNSURE);
           continue;

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type AccessState, applyAccess, emptyAccess } from '@ketenhub/access';
+import { type AccessState, applyAccess, emptyAccess, gezienSleutel } from '@ketenhub/access';
+import type { KnownSystem } from '@ketenhub/directory';
 import { type EventData, type EventType, sourceFor } from '@ketenhub/events';
 import { makeEvent, exampleOrganisations as org } from '@ketenhub/events/testing';
 import { AppError } from '@ketenhub/service';
 import { describe, expect, test } from 'vitest';
-import type { KnownSystem } from '../systems/system-record';
 import { checkEvent, type RouteContext, routeEvent, ruleEventOf, type ValidEvent } from './checks';
-import { seenKey } from './ingest';
 
 const CASE = '11111111-2222-4333-8444-555555555555';
 
@@ -19,6 +18,7 @@ function system(oin: string, name: string, roles: string[], revoked = false): Kn
     roles: new Set(roles),
     domains: new Set(['wmo']),
     publishes: new Set<string>(),
+    consumes: new Set<string>(),
     kafkaNative: false,
     tokenSha256: null,
     revoked,
@@ -175,5 +175,5 @@ describe('routeEvent: the access rule and what only the registry knows', () => {
 test('ingest recognises a re-sent access event by the key the fold records it under', () => {
   const open = opening();
   const state = given(open);
-  expect(state.gezien).toEqual([seenKey(open.source, open.id)]);
+  expect(state.gezien).toEqual([gezienSleutel(open.source, open.id)]);
 });

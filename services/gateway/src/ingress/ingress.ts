@@ -1,4 +1,5 @@
 import { applyBatchOnce, loadPositions } from '@ketenhub/db';
+import type { KnownSystem, SystemDirectory } from '@ketenhub/directory';
 import {
   ack,
   type ConsumedRecord,
@@ -14,8 +15,6 @@ import type { GatewayDatabase } from '../db';
 import { checkEvents } from '../ingest/checks';
 import type { EventOutcome, Ingest } from '../ingest/ingest';
 import { gatewaySchema } from '../migrations';
-import type { SystemDirectory } from '../systems/directory';
-import type { KnownSystem } from '../systems/system-record';
 
 export const ingressTopics = (prefix: string, systemId: string) => ({
   ingress: `${prefix}ingress.${systemId}`,
