@@ -54,7 +54,8 @@ interface Row {
   rollen: string[];
   redactie: string | null;
   data: Record<string, unknown> | null;
-  event: Record<string, unknown>;
+  /** The event as stored, as JSON text: passed into the answer without parsing it. */
+  event: string;
   bsn: string | null;
 }
 
@@ -108,25 +109,33 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
       // Per partition from its cursor (the primary key's index), then merged by offset so that
       // partitions interleave. A partition's rows commit in offset order, so nothing at or below its
       // cursor can still appear. An event a system receives in several roles has a row per role.
-      const perPartition = q.limit * keys.length;
+      // Rows per (partition, role) straight off the primary key's order, merged and cut to the
+      // page before anything is joined: an event has at most one row per role, so the first
+      // `limit` events are complete within `limit × roles` rows.
+      const rowsWanted = q.limit * keys.length;
       const r = await sql<Omit<Row, 'rollen'> & { rol: string }>`
         with bounds as (
           select p.topic, p.partition as partitie, coalesce(c.kafka_offset, -1) as after
           from (select distinct topic, partition from ${view('consumer_positions')}) p
           left join jsonb_to_recordset(${positions}::jsonb) as c(topic text, partitie integer, kafka_offset bigint)
             on c.topic = p.topic and c.partitie = p.partition
+        ),
+        page as (
+          select f.* from bounds b
+          cross join unnest(${keys}::text[]) as k(ontvanger)
+          cross join lateral (
+            select * from ${view('feed')} f
+            where f.ontvanger = k.ontvanger and f.topic = b.topic and f.partitie = b.partitie
+              and f.kafka_offset > b.after and f.type = any(${types}::text[])
+            order by f.kafka_offset
+            limit ${q.limit}
+          ) f
+          order by f.kafka_offset, f.topic, f.partitie, f.ontvanger
+          limit ${rowsWanted}
         )
         select f.topic, f.partitie, f.kafka_offset::text as kafka_offset, f.case_id, f.positie,
-          split_part(f.ontvanger, ':', 2) as rol, f.redactie, f.data, t.event,
-          c.state->'client'->>'bsn' as bsn
-        from bounds b
-        cross join lateral (
-          select * from ${view('feed')} f
-          where f.ontvanger = any(${keys}::text[]) and f.topic = b.topic and f.partitie = b.partitie
-            and f.kafka_offset > b.after and f.type = any(${types}::text[])
-          order by f.kafka_offset, f.ontvanger
-          limit ${perPartition}
-        ) f
+          split_part(f.ontvanger, ':', 2) as rol, f.redactie, f.data, t.event::text as event, c.bsn
+        from page f
         join ${view('timeline')} t on t.source = f.source and t.event_id = f.event_id
         left join ${view('cases')} c on c.id = f.case_id
         order by f.kafka_offset, f.topic, f.partitie, f.ontvanger`.execute(deps.db);
@@ -159,29 +168,8 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
       ).then(() => read());
     }
 
-    // Per chain case, the number of earlier events this reader receives (same types): the page's
-    // events are numbered on from there, so a reader sees a gap in what it received.
-    const firsts = new Map<string, number>();
-    for (const r of rows) if (!firsts.has(r.case_id)) firsts.set(r.case_id, r.positie);
-    const before = new Map<string, number>();
-    if (firsts.size > 0) {
-      const counts = await sql<{ case_id: string; n: string }>`
-        select f.case_id, count(distinct (f.topic, f.partitie, f.kafka_offset)) as n
-        from ${view('feed')} f
-        join jsonb_to_recordset(${JSON.stringify([...firsts].map(([case_id, positie]) => ({ case_id, positie })))}::jsonb)
-          as x(case_id uuid, positie integer) on x.case_id = f.case_id
-        where f.ontvanger = any(${keys}::text[]) and f.type = any(${types}::text[]) and f.positie < x.positie
-        group by f.case_id`.execute(deps.db);
-      for (const c of counts.rows) before.set(c.case_id, Number(c.n));
-    }
-    const items = rows.map((r) => {
-      const volgnummer = (before.get(r.case_id) ?? 0) + 1;
-      before.set(r.case_id, volgnummer);
-      const event = r.redactie ? { ...r.event, data: r.data, redactie: r.redactie } : r.event;
-      return { volgnummer, positie: r.positie, rollen: r.rollen, event };
-    });
-
-    await deps.processingLog.write(
+    // The processing log is written while the page is numbered: the answer waits for both.
+    const logged = deps.processingLog.write(
       [...new Map(rows.map((r) => [r.case_id, r])).values()].map((r) => ({
         traceId: req.trace.traceId,
         operationId: req.trace.spanId,
@@ -197,7 +185,38 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
         end: new Date(),
       })),
     );
-    res.json({ items, cursor: encodeCursor(advance(cursor, rows)), more: rows.length === q.limit });
+
+    // Per chain case, the number of earlier events this reader receives (same types): the page's
+    // events are numbered on from there, so a reader sees a gap in what it received.
+    const firsts = new Map<string, number>();
+    for (const r of rows) if (!firsts.has(r.case_id)) firsts.set(r.case_id, r.positie);
+    const before = new Map<string, number>();
+    if (firsts.size > 0) {
+      const counts = await sql<{ case_id: string; n: string }>`
+        select f.case_id, count(distinct (f.topic, f.partitie, f.kafka_offset)) as n
+        from ${view('feed')} f
+        join jsonb_to_recordset(${JSON.stringify([...firsts].map(([case_id, positie]) => ({ case_id, positie })))}::jsonb)
+          as x(case_id uuid, positie integer) on x.case_id = f.case_id
+        where f.ontvanger = any(${keys}::text[]) and f.type = any(${types}::text[]) and f.positie < x.positie
+        group by f.case_id`.execute(deps.db);
+      for (const c of counts.rows) before.set(c.case_id, Number(c.n));
+    }
+    // Written as text around the stored events: parsing 1,000 events only to serialize them again
+    // was a fifth of a page's time.
+    const items = rows.map((r) => {
+      const volgnummer = (before.get(r.case_id) ?? 0) + 1;
+      before.set(r.case_id, volgnummer);
+      const event = r.redactie
+        ? JSON.stringify({ ...(JSON.parse(r.event) as object), data: r.data, redactie: r.redactie })
+        : r.event;
+      return `{"volgnummer":${volgnummer},"positie":${r.positie},"rollen":${JSON.stringify(r.rollen)},"event":${event}}`;
+    });
+    await logged;
+    res
+      .type('application/json')
+      .send(
+        `{"items":[${items.join(',')}],"cursor":${JSON.stringify(encodeCursor(advance(cursor, rows)))},"more":${rows.length === q.limit}}`,
+      );
   });
 
   return router;
