@@ -92,6 +92,76 @@ export const openApiDocument = {
         },
       },
     },
+    '/feeds/{systemId}/events': {
+      get: {
+        operationId: 'getFeed',
+        summary:
+          'Catch-up feed for a system (system token): its permitted events in log order per chain case, as webhooks would bring them, with a resumable cursor',
+        security: [{ systemToken: [] }],
+        parameters: [
+          { name: 'systemId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          {
+            name: 'after',
+            in: 'query',
+            description: 'The cursor of the previous page (absent: from the start of the log)',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+          {
+            name: 'types',
+            in: 'query',
+            description: 'Comma-separated event types (a subset of what the system consumes)',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'wait',
+            in: 'query',
+            description: 'Seconds to wait for a new event when there is none (long poll)',
+            schema: { type: 'integer', minimum: 0, maximum: 30, default: 0 },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of the feed',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          volgnummer: {
+                            type: 'integer',
+                            description:
+                              'Consecutive per chain case over what this reader receives (with this type filter): a gap shows',
+                          },
+                          positie: { type: 'integer', description: 'Position in the case log' },
+                          rollen: { type: 'array', items: { type: 'string' } },
+                          event: {
+                            type: 'object',
+                            description: 'The CloudEvent (redacted: with `redactie`)',
+                          },
+                        },
+                      },
+                    },
+                    cursor: { type: 'string', description: 'Send as `after` to continue' },
+                    more: { type: 'boolean' },
+                  },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
     '/cases/{id}/events': {
       get: {
         operationId: 'getCaseTimeline',
@@ -175,9 +245,11 @@ export const openApiDocument = {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: 'Case-worker token with sub, oin and roles claims',
+        description:
+          'Case-worker token with sub, oin, roles and exp claims, from an issuer bound to that OIN',
       },
       admin: { type: 'http', scheme: 'bearer', description: 'KETENHUB_ADMIN_TOKEN' },
+      systemToken: { type: 'http', scheme: 'bearer', description: 'A system token from the registry' },
     },
     responses: {
       Problem: {
