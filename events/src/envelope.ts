@@ -174,7 +174,10 @@ export const envelopeSchema = z
     )
       .optional()
       .meta({ description: 'W3C Trace Context across hops (Logboek Dataverwerkingen)' }),
-    tracestate: z.string({ error: 'must be a string' }).max(512).optional(),
+    tracestate: z
+      .string({ error: 'must be a string' })
+      .max(512, { error: 'must be at most 512 characters (W3C Trace Context tracestate)' })
+      .optional(),
     data: z.unknown(),
   })
   .superRefine(

@@ -90,6 +90,14 @@ describe('validateEvent: envelope rules', () => {
     expectViolation({ ...valid(), sequence: '1', sequencetype: 'String' }, 'sequencetype', 'enum');
   });
 
+  it('names the real rule of tracestate: its length, not its type', () => {
+    const r = validateEvent({ ...valid(), tracestate: `k=${'v'.repeat(600)}` });
+    expect(r.ok ? [] : r.violations).toEqual([
+      expect.objectContaining({ field: 'tracestate', rule: 'max', message: expect.stringContaining('512') }),
+    ]);
+    expectViolation({ ...valid(), tracestate: 5 }, 'tracestate', 'type');
+  });
+
   it('accepts a valid traceparent and extensions', () => {
     const r = validateEvent({
       ...valid(),
