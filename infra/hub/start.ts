@@ -5,9 +5,12 @@
  *    KAFKA_BROKERS points elsewhere;
  * 2. creates the hub database when missing (each service migrates its own schema on start);
  * 3. starts every service under services/ as a child process and waits for its readiness;
- * 4. seeds a demo chain (see demo.ts) unless KETENHUB_DEMO=off;
- * 5. prints the URLs and tokens, and on Ctrl-C stops the services (and the broker, if this
- *    script started it) cleanly.
+ * 4. starts the development identity provider of the demo organisations (infra/oidc-dev), which
+ *    the services trust for those organisations' OINs (KETENHUB_JWT_ISSUERS);
+ * 5. seeds the static demo cases (see demo.ts) and starts the living demo chain (infra/demo-chain)
+ *    unless KETENHUB_DEMO=off;
+ * 6. prints the URLs and the demo logins, and on Ctrl-C stops the demo, the services (and the
+ *    broker, if this script started it) cleanly.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +18,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDatabase, redactUrl } from '@ketenhub/db';
-import { serviceNodeFlags } from '@ketenhub/service';
+import { type DemoChain, demoOins, demoOrganisations, demoUsers, startDemoChain } from '@ketenhub/demo-chain';
+import { type DevIdp, startDevIdp } from '@ketenhub/oidc-dev';
+import { caseWorkerAudience, serviceNodeFlags } from '@ketenhub/service';
 import { seedDemo } from './demo';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -71,8 +76,28 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`not ready after ${timeoutMs} ms (${url})`);
 }
 
+/** Real seconds per demo day of the living demo; `DEMO_DAY_SECONDS` to watch it slower or faster. */
+const demoDaySeconds = Number(process.env.DEMO_DAY_SECONDS ?? '6');
+
 async function main() {
   const { adminToken, devSecret, webhookKey } = demoSecrets();
+  // The demo organisations' identity provider: started first, so the services can fetch its keys
+  // when the first case worker logs in. It speaks for the demo OINs only.
+  const idp: DevIdp | undefined =
+    process.env.KETENHUB_OIDC_DEV === 'off'
+      ? undefined
+      : await startDevIdp({
+          port: Number(process.env.OIDC_DEV_PORT ?? '8090'),
+          users: demoUsers(),
+          clients: [
+            { clientId: caseWorkerAudience, redirectUris: ['http://127.0.0.1/ui/', 'http://localhost/ui/'] },
+          ],
+        });
+  const issuers = idp
+    ? JSON.stringify([
+        { issuer: idp.issuer, audience: caseWorkerAudience, jwksUrl: idp.jwksUrl, oins: demoOins() },
+      ])
+    : undefined;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ketenhub',
@@ -83,6 +108,9 @@ async function main() {
     KETENHUB_WEBHOOK_KEY: process.env.KETENHUB_WEBHOOK_KEY ?? webhookKey,
     // Webhook receivers on this machine (http://127.0.0.1:…) are what a local try-out uses.
     KETENHUB_WEBHOOK_LOCAL_HTTP: process.env.KETENHUB_WEBHOOK_LOCAL_HTTP ?? 'true',
+    ...(issuers ? { KETENHUB_JWT_ISSUERS: process.env.KETENHUB_JWT_ISSUERS ?? issuers } : {}),
+    // The living demo's calendar runs fast: the hub looks for passed deadlines every few seconds.
+    PROJECTION_DEADLINE_SCAN_MS: process.env.PROJECTION_DEADLINE_SCAN_MS ?? '5000',
   };
 
   let startedKafka = false;
@@ -102,9 +130,15 @@ async function main() {
 
   const children: { name: string; child: ChildProcess }[] = [];
   let stopping = false;
+  let chain: DemoChain | undefined;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    if (chain) {
+      log('stopping the demo chain');
+      await chain.stop().catch(() => undefined);
+    }
+    await idp?.close();
     log('stopping services');
     await Promise.all(
       children.map(
@@ -163,12 +197,32 @@ async function main() {
     });
     log(demo.summary);
     demoSystems = demo.systems;
+    chain = await startDemoChain({
+      registryUrl: urls.registry,
+      gatewayUrl: urls.gateway,
+      adminToken: env.KETENHUB_ADMIN_TOKEN ?? '',
+      daySeconds: demoDaySeconds,
+      port: Number(process.env.DEMO_CHAIN_PORT ?? '8091'),
+      log: (message) => log(`demo chain: ${message}`),
+    });
+    log(
+      `living demo chain: the systems of ${Object.keys(demoOrganisations).length} organisations react to each other by webhook; one demo day every ${demoDaySeconds} s (DEMO_DAY_SECONDS)`,
+    );
   }
 
   log('Ketenhub is running:');
   for (const [name, url] of Object.entries(urls)) log(`  ${name.padEnd(10)} ${url}`);
   if (urls.gateway) log(`  contract   ${urls.gateway}/docs`);
   log(`operator token: ${env.KETENHUB_ADMIN_TOKEN} (also in .cache/demo-secrets.json)`);
+  if (idp && urls.projection) {
+    log(
+      `case workers log in at ${urls.projection}/ui/ through the demo identity provider (${idp.issuer}); pick one of:`,
+    );
+    for (const org of Object.values(demoOrganisations)) {
+      for (const m of org.medewerkers)
+        log(`  ${org.naam.padEnd(40)} ${m.name} (${m.functie}, rol ${org.rol})`);
+    }
+  }
   if (urls.registry && urls.projection && env.KETENHUB_DEV_TOKENS === 'true') {
     const res = await fetch(`${urls.registry}/dev/tokens`, {
       method: 'POST',
@@ -179,7 +233,7 @@ async function main() {
       const { token } = (await res.json()) as { token: string };
       log('a WMO consultant of Gemeente Voorbeeldstad sees the joined chain cases with:');
       log(`  curl -H 'Authorization: Bearer ${token}' ${urls.projection}/cases`);
-      log(`  or in the browser: ${urls.projection}/ui/ (paste the token above)`);
+      log(`  or in the browser: ${urls.projection}/ui/ (under "Token plakken")`);
     }
   }
   if (urls.registry && urls.dispatcher) {
