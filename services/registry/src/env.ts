@@ -24,6 +24,19 @@ export const registryEnv = commonEnv
       .min(0)
       .max(7 * 86_400)
       .default(86_400),
+    /**
+     * The CloudEvents webhook handshake when a subscription is made: `required` refuses a receiver
+     * that does not consent (docs/onboarding.md section 4); `off` skips it (only for receivers that
+     * cannot answer OPTIONS yet, during their migration).
+     */
+    REGISTRY_WEBHOOK_HANDSHAKE: z.enum(['required', 'off']).default('required'),
+    /** How long the receiver has to answer the handshake. */
+    REGISTRY_WEBHOOK_HANDSHAKE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /**
+     * `WebHook-Request-Origin`: the name the hub asks receivers' consent under. The same value as the
+     * dispatcher's, which sends it with every delivery.
+     */
+    KETENHUB_WEBHOOK_ORIGIN: z.string().min(1).default('ketenhub.local'),
   })
   .superRefine(checkWebhookKey)
   .transform(withWebhookKey);

@@ -47,6 +47,14 @@ async function main() {
     webhookKey: env.KETENHUB_WEBHOOK_KEY,
     allowLocalHttp: env.KETENHUB_WEBHOOK_LOCAL_HTTP,
     secretGraceS: env.REGISTRY_WEBHOOK_SECRET_GRACE_S,
+    ...(env.REGISTRY_WEBHOOK_HANDSHAKE === 'required'
+      ? {
+          handshake: {
+            origin: env.KETENHUB_WEBHOOK_ORIGIN,
+            timeoutMs: env.REGISTRY_WEBHOOK_HANDSHAKE_TIMEOUT_MS,
+          },
+        }
+      : {}),
   });
   const systems = createSystemsService({
     db,

@@ -72,4 +72,24 @@ export const registryMigrations: Migrations = {
     },
     async down() {},
   },
+  '2026-12-10T1000_subscription_handshake': {
+    // The receiver's WebHook-Allowed-Rate from the CloudEvents handshake (subscriptions made before
+    // have none: no throttle) and the backfill asked for at creation.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .withSchema(registrySchema)
+        .alterTable('subscriptions')
+        .addColumn('allowed_rate', 'integer')
+        .addColumn('backfill', 'jsonb')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema
+        .withSchema(registrySchema)
+        .alterTable('subscriptions')
+        .dropColumn('allowed_rate')
+        .dropColumn('backfill')
+        .execute();
+    },
+  },
 };

@@ -35,6 +35,8 @@ export async function startRegistry(options: {
   webhookKey: string;
   allowLocalHttp?: boolean;
   devTokenSecret?: string;
+  /** The CloudEvents handshake at subscription time (as in production); false: off. */
+  handshake?: boolean;
 }) {
   const { kafka, topicPrefix } = options;
   await migrateToLatest(options.db, registryMigrations, { schema: registrySchema });
@@ -51,6 +53,7 @@ export async function startRegistry(options: {
     webhookKey: options.webhookKey,
     allowLocalHttp: options.allowLocalHttp ?? true,
     secretGraceS: 3_600,
+    ...(options.handshake === false ? {} : { handshake: { origin: 'ketenhub.test', timeoutMs: 2_000 } }),
   });
   const systems = createSystemsService({
     db,
@@ -123,4 +126,38 @@ export async function readTopic(
   while (records.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await consumer.stop();
   return records;
+}
+
+/**
+ * A webhook receiver on a local port for the CloudEvents handshake: `answer` decides the reply to
+ * each OPTIONS (default: consent, no rate); POSTs get 204. Records what was asked.
+ */
+export async function startHandshakeReceiver(
+  answer: (origin: string | undefined) => { status: number; headers?: Record<string, string> } = () => ({
+    status: 200,
+    headers: { 'webhook-allowed-origin': '*' },
+  }),
+) {
+  const { createServer } = await import('node:http');
+  const asked: { method: string; origin: string | undefined; path: string }[] = [];
+  const server = createServer((req, res) => {
+    const origin = req.headers['webhook-request-origin'] as string | undefined;
+    asked.push({ method: req.method ?? '', origin, path: req.url ?? '' });
+    req.resume();
+    req.on('end', () => {
+      if (req.method !== 'OPTIONS') {
+        res.writeHead(204).end();
+        return;
+      }
+      const a = answer(origin);
+      res.writeHead(a.status, a.headers ?? {}).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: (path = '/hooks') => `http://127.0.0.1:${port}${path}`,
+    asked,
+    close: () => closeServer(server),
+  };
 }

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
+// The gateway side of the registry's state topic: this test checks the two agree.
+import { startDirectoryConsumer } from '@ketenhub/directory';
 import { makeEvent } from '@ketenhub/events/testing';
 import type { KafkaClient } from '@ketenhub/kafka';
 import { createCaseWorkerVerifier, createLogger, devIssuer } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
-// The gateway side of the registry's state topic: this test checks the two agree.
-import { startDirectoryConsumer } from '../../gateway/src/systems/directory';
 import { newCaseId, post, startGateway } from '../../gateway/test/harness';
 import { systemsTopicName } from '../src/systems/state-topic';
 import { startRegistry as startTestRegistry } from './harness';

@@ -6,13 +6,24 @@ import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
 import { registryMigrations, registrySchema } from '../src/migrations';
 import { subscriptionsTopicName, subscriptionsTopicSpec } from '../src/subscriptions/state-topic';
-import { readTopic, startRegistry as startTestRegistry } from './harness';
+import { standardSecretForm } from '../src/subscriptions/subscriptions.service';
+import { readTopic, startHandshakeReceiver, startRegistry as startTestRegistry } from './harness';
 
 const adminToken = 'operator-token-for-tests-0123456789abcdef';
 const webhookKey = 'webhook-master-key-for-tests-0123456789';
 
+// Without local http no receiver of a test can answer the handshake (they all listen on loopback),
+// so that registry skips it; the handshake itself has its own test below.
 const startRegistry = (kafka: KafkaClient, db: Kysely<unknown>, prefix: string, allowLocalHttp = true) =>
-  startTestRegistry({ kafka, db, topicPrefix: `${prefix}.`, adminToken, webhookKey, allowLocalHttp });
+  startTestRegistry({
+    kafka,
+    db,
+    topicPrefix: `${prefix}.`,
+    adminToken,
+    webhookKey,
+    allowLocalHttp,
+    handshake: allowLocalHttp,
+  });
 
 const provider = {
   oin: '00000099200000002000',
@@ -31,6 +42,7 @@ describe('webhook subscriptions in the registry', () => {
     prefix,
   }) => {
     const registry = await startRegistry(kafka.client, testDb.db, prefix);
+    const receiver = await startHandshakeReceiver();
     try {
       const system = await registry.call('POST', '/systems', provider);
       expect(system.status).toBe(201);
@@ -63,18 +75,21 @@ describe('webhook subscriptions in the registry', () => {
       const extra = await registry.call('POST', base, { url: 'https://ecd.example/hooks', secret: 'mine' });
       expect(extra.status).toBe(400);
 
-      const created = await registry.call('POST', base, { url: 'http://127.0.0.1:9/hooks' });
+      const created = await registry.call('POST', base, { url: receiver.url() });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({
         systemId: system.body.id,
-        url: 'http://127.0.0.1:9/hooks',
+        url: receiver.url(),
         types: provider.consumes,
         status: 'active',
         secretVersion: 1,
         previousSecretValidUntil: null,
       });
       const secret = created.body.secret as string;
-      expect(secret).toBe(deriveSigningSecret(webhookKey, created.body.id, 1));
+      // Standard Webhooks' form: whsec_ + base64 of the 32 key bytes; the key is the derived one.
+      expect(secret).toBe(standardSecretForm(deriveSigningSecret(webhookKey, created.body.id, 1)));
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(receiver.asked).toEqual([{ method: 'OPTIONS', origin: 'ketenhub.test', path: '/hooks' }]);
       const one = `${base}/${created.body.id}`;
 
       // Never shown again, and nowhere in the database (no column holds it or anything signing).
@@ -90,7 +105,9 @@ describe('webhook subscriptions in the registry', () => {
       const rotated = await registry.call('POST', `${one}/secret`, { graceSeconds: 600 });
       expect(rotated.status).toBe(200);
       expect(rotated.body.secretVersion).toBe(2);
-      expect(rotated.body.secret).toBe(deriveSigningSecret(webhookKey, created.body.id, 2));
+      expect(rotated.body.secret).toBe(
+        standardSecretForm(deriveSigningSecret(webhookKey, created.body.id, 2)),
+      );
       expect(Date.parse(rotated.body.previousSecretValidUntil) - Date.now()).toBeGreaterThan(590_000);
 
       expect((await registry.call('POST', `${one}/pause`)).body.status).toBe('paused');
@@ -119,6 +136,7 @@ describe('webhook subscriptions in the registry', () => {
       expect(JSON.stringify(records)).not.toContain('whsec_');
     } finally {
       await registry.close();
+      await receiver.close();
     }
   });
 
@@ -209,6 +227,75 @@ describe('webhook subscriptions in the registry', () => {
       expect((await strict.call('POST', base, { url: 'https://ecd.example/other' })).status).toBe(409);
     } finally {
       await strict.close();
+    }
+  });
+
+  test('the CloudEvents handshake: a receiver that does not consent is refused, naming the rule; its allowed rate and a backfill reach the record', async ({
+    kafka,
+    testDb,
+    prefix,
+  }) => {
+    const registry = await startRegistry(kafka.client, testDb.db, prefix);
+    const answers: Record<
+      string,
+      (origin: string | undefined) => { status: number; headers?: Record<string, string> }
+    > = {
+      '/plain': () => ({ status: 204 }),
+      '/other-origin': () => ({ status: 200, headers: { 'webhook-allowed-origin': 'someone-else.example' } }),
+      '/bad-rate': () => ({
+        status: 200,
+        headers: { 'webhook-allowed-origin': '*', 'webhook-allowed-rate': 'lots' },
+      }),
+      '/rated': (origin) => ({
+        status: 200,
+        headers: { 'webhook-allowed-origin': origin ?? '', 'webhook-allowed-rate': '120' },
+      }),
+    };
+    let path = '';
+    const receiver = await startHandshakeReceiver((origin) => (answers[path] ?? answers['/plain'])!(origin));
+    try {
+      const system = await registry.call('POST', '/systems', { ...provider, name: 'ecd-handshake' });
+      const base = `/systems/${system.body.id}/subscriptions`;
+      const ask = async (p: string, extra: Record<string, unknown> = {}) => {
+        path = p;
+        return registry.call('POST', base, { url: receiver.url(p), ...extra });
+      };
+      for (const p of ['/plain', '/other-origin', '/bad-rate']) {
+        const refused = await ask(p);
+        expect(refused.status, p).toBe(400);
+        expect(refused.body.type).toBe('https://ketenhub.nl/problems/invalid-request');
+        expect(refused.body.errors, p).toEqual([
+          expect.objectContaining({ field: 'url', rule: 'webhook-handshake' }),
+        ]);
+      }
+      // Nobody listening at all.
+      const nobody = await registry.call('POST', base, { url: 'http://127.0.0.1:9/hooks' });
+      expect(nobody.body.errors).toEqual([
+        expect.objectContaining({ field: 'url', rule: 'webhook-handshake' }),
+      ]);
+      expect((await registry.call('GET', base)).body.subscriptions).toEqual([]);
+
+      const bad = await ask('/rated', { backfill: { from: 'yesterday' } });
+      expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'backfill.from' })]);
+      const rated = await ask('/rated', { backfill: { from: '2026-01-01T00:00:00Z' } });
+      expect(rated.status).toBe(201);
+      expect(rated.body).toMatchObject({ allowedRate: 120, backfill: { from: '2026-01-01T00:00:00Z' } });
+      const all = await ask('/rated', { backfill: true });
+      expect(all.body).toMatchObject({ allowedRate: 120, backfill: { from: null } });
+      const none = await ask('/rated');
+      expect(none.body).toMatchObject({ backfill: null });
+      const records = (
+        await readTopic(kafka.client, subscriptionsTopicName(`${prefix}.`), `${prefix}-hs`)
+      ).map((r) => JSON.parse(r.value?.toString() ?? '{}'));
+      expect(records.find((r) => r.id === rated.body.id)).toMatchObject({
+        allowedRate: 120,
+        backfill: { from: '2026-01-01T00:00:00Z' },
+      });
+      expect(records.find((r) => r.id === none.body.id)).toMatchObject({ allowedRate: 120, backfill: null });
+      expect(receiver.asked.every((a) => a.method === 'OPTIONS' && a.origin === 'ketenhub.test')).toBe(true);
+    } finally {
+      await registry.close();
+      await receiver.close();
     }
   });
 });

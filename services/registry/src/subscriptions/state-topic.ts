@@ -45,6 +45,14 @@ export interface SubscriptionStateRecord {
   secretVersion: number;
   /** The previous secret version signs too until then (ISO time), or null. */
   previousSecretValidUntil: string | null;
+  /**
+   * The receiver's WebHook-Allowed-Rate from the CloudEvents handshake (requests per minute), which
+   * the dispatcher honours as a throttle; null: no limit. Added without a new version (older
+   * dispatchers ignore it), like `roles`.
+   */
+  allowedRate: number | null;
+  /** A backfill asked for at creation: the dispatcher starts it once. Null: none. */
+  backfill: { from: string | null } | null;
   /** Increases with every change; a consumer keeps the record with the highest revision. */
   revision: number;
   updatedAt: string;
@@ -68,6 +76,8 @@ export function subscriptionRecord(row: SubscriptionRow, system: SystemRow): Sub
     systemRevoked: system.revoked_at !== null,
     secretVersion: row.secret_version,
     previousSecretValidUntil: row.previous_secret_valid_until?.toISOString() ?? null,
+    allowedRate: row.allowed_rate,
+    backfill: row.backfill,
     revision: Number(row.revision),
     updatedAt: row.updated_at.toISOString(),
   };

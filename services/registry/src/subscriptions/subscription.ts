@@ -16,6 +16,10 @@ export interface Subscription {
   secretVersion: number;
   /** Until when the previous secret still signs too (rotation grace period); null when none. */
   previousSecretValidUntil: string | null;
+  /** The receiver's WebHook-Allowed-Rate from the handshake, requests per minute; null: no limit. */
+  allowedRate: number | null;
+  /** The backfill asked for at creation (the dispatcher runs it once); null: none. */
+  backfill: { from: string | null } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -32,6 +36,20 @@ export const subscriptionRequestSchema = z.strictObject({
     .array(z.string())
     .min(1, { error: 'at least one type (or leave types out for all the system consumes)' })
     .refine(unique, { error: 'must not repeat a type', params: { rule: 'unique' } })
+    .optional(),
+  /**
+   * Deliver the history of the chain cases the system takes part in too (`true`), or from a point in
+   * time (`{ "from": "<ISO date-time>" }`): which past events it may see is the access rule's
+   * (late joiners, docs/access.md). The dispatcher runs it once; progress at its
+   * `/subscriptions/{id}/replays`.
+   */
+  backfill: z
+    .union([
+      z.literal(true),
+      z.strictObject({
+        from: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with offset' }).optional(),
+      }),
+    ])
     .optional(),
 });
 export type SubscriptionRequest = z.output<typeof subscriptionRequestSchema>;

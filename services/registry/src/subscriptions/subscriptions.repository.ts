@@ -15,6 +15,8 @@ export function toSubscription(row: SubscriptionRow, now = new Date()): Subscrip
     status: row.status as SubscriptionStatus,
     secretVersion: row.secret_version,
     previousSecretValidUntil: grace && grace > now ? grace.toISOString() : null,
+    allowedRate: row.allowed_rate,
+    backfill: row.backfill,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

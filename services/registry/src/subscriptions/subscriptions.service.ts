@@ -5,6 +5,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { findSystem } from '../systems/systems.repository';
 import type { RegistryDatabase, SystemRow } from '../systems/systems.table';
+import { webhookHandshake } from './handshake';
 import { subscriptionKafkaRecord } from './state-topic';
 import {
   type Subscription,
@@ -35,6 +36,8 @@ export interface SubscriptionsDeps {
   allowLocalHttp: boolean;
   /** Default rotation grace period, in seconds. */
   secretGraceS: number;
+  /** The CloudEvents handshake at creation; absent: not asked (REGISTRY_WEBHOOK_HANDSHAKE=off). */
+  handshake?: { origin: string; timeoutMs: number };
 }
 
 export type SubscriptionsService = ReturnType<typeof createSubscriptionsService>;
@@ -47,7 +50,10 @@ type Trx = Transaction<RegistryDatabase>;
  * change rolls back and the operator gets 503. Secrets are derived, never stored (deriveSigningSecret in packages/service).
  */
 export function createSubscriptionsService(deps: SubscriptionsDeps) {
-  const secretOf = (row: SubscriptionRow) => deriveSigningSecret(deps.webhookKey, row.id, row.secret_version);
+  // Shown in the form Standard Webhooks uses (`whsec_` + base64 of the key); the dispatcher signs
+  // with the same key bytes. Secrets shown before were base64url: the same key (docs/onboarding.md).
+  const secretOf = (row: SubscriptionRow) =>
+    standardSecretForm(deriveSigningSecret(deps.webhookKey, row.id, row.secret_version));
 
   const publish = async (rows: SubscriptionRow[], system: SystemRow) => {
     if (rows.length === 0) return;
@@ -101,34 +107,63 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
 
   return {
     async create(systemId: string, request: SubscriptionRequest): Promise<Subscription & { secret: string }> {
+      // What can be refused without the receiver is refused first; the handshake is asked before
+      // the transaction, so no row lock is held while a receiver takes its time. The transaction
+      // checks the system again (a revocation meanwhile wins).
+      const known = await findSystem(deps.db, systemId);
+      if (!known) throw new AppError('not-found', `no system with id ${systemId}`);
+      if (known.revoked_at) throw new AppError('conflict', 'the system is revoked; it receives nothing more');
+      const types = request.types ?? known.consumes;
+      const violations = [
+        ...urlViolations(request.url, { allowLocalHttp: deps.allowLocalHttp }),
+        ...typeViolations(types, known.consumes),
+      ];
+      if (types.length === 0) {
+        violations.push({
+          field: 'types',
+          rule: 'consumes',
+          message: 'types: the system consumes no types; register what it consumes first',
+        });
+      }
+      if (violations.length > 0) {
+        throw new AppError('invalid-request', 'the subscription is not valid', { violations });
+      }
+      let allowedRate: number | null = null;
+      if (deps.handshake) {
+        const answer = await webhookHandshake(request.url, deps.handshake.origin, deps.handshake.timeoutMs);
+        if (!answer.ok) {
+          throw new AppError(
+            'invalid-request',
+            'the receiver did not consent to webhooks (CloudEvents handshake)',
+            {
+              violations: [answer.violation],
+            },
+          );
+        }
+        allowedRate = answer.allowedRate;
+      }
+      const backfill =
+        request.backfill === undefined
+          ? null
+          : { from: request.backfill === true ? null : (request.backfill.from ?? null) };
       const row = await inTransaction(async (trx) => {
         const system = await systemOf(trx, systemId, { active: true });
-        const types = request.types ?? system.consumes;
-        const violations = [
-          ...urlViolations(request.url, { allowLocalHttp: deps.allowLocalHttp }),
-          ...typeViolations(types, system.consumes),
-        ];
-        if (types.length === 0) {
-          violations.push({
-            field: 'types',
-            rule: 'consumes',
-            message: 'types: the system consumes no types; register what it consumes first',
-          });
-        }
-        if (violations.length > 0) {
-          throw new AppError('invalid-request', 'the subscription is not valid', { violations });
-        }
         const inserted = await insertSubscription(trx, {
           id: randomUUID(),
           system_id: systemId,
           url: request.url,
-          types,
+          types: (request.types ?? system.consumes).filter((t) => system.consumes.includes(t)),
           status: 'active',
+          allowed_rate: allowedRate,
+          backfill,
         });
         await publish([inserted], system);
         return inserted;
       });
-      deps.logger.info({ systemId, subscriptionId: row.id }, 'subscription created');
+      deps.logger.info(
+        { systemId, subscriptionId: row.id, allowedRate, backfill: backfill !== null },
+        'subscription created',
+      );
       return { ...toSubscription(row), secret: secretOf(row) };
     },
 
@@ -202,4 +237,10 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
       return rows.length;
     },
   };
+}
+
+/** `whsec_` + standard base64 of the key (Standard Webhooks' form of a symmetric secret). */
+export function standardSecretForm(secret: string): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  return `whsec_${key.toString('base64')}`;
 }

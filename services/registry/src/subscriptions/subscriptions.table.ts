@@ -18,6 +18,10 @@ export interface SubscriptionsTable {
    * record only when it is newer than what their table holds.
    */
   revision: ColumnType<string, number | undefined, number | string>;
+  /** WebHook-Allowed-Rate from the handshake (requests per minute); null: no limit. */
+  allowed_rate: ColumnType<number | null, number | null | undefined, number | null>;
+  /** `{ from }` when a backfill was asked for at creation. */
+  backfill: ColumnType<{ from: string | null } | null, { from: string | null } | null | undefined, never>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
