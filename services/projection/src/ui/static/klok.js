@@ -133,7 +133,10 @@ export function klokWeergave(k, zaak, termijnen) {
 
   return el(
     'article',
-    { className: `kh-klok${k.verlopen ? ' kh-klok--verlopen' : ''}`, attrs: { 'data-soort': k.soort } },
+    {
+      className: `kh-klok${k.verlopen ? ' kh-klok--verlopen' : ''}${k.status === 'gestopt' ? ' kh-klok--gestopt' : ''}`,
+      attrs: { 'data-soort': k.soort },
+    },
     el('h3', { className: 'utrecht-heading-3 kh-klok__naam' }, `${naam} `, klokStatus(k)),
     el(
       'p',

@@ -20,7 +20,7 @@ export const faseNaam = {
   aanvraag: 'aanvraag',
   beschikking: 'beschikking',
   toewijzing: 'toewijzing',
-  zorg: 'zorg geleverd',
+  zorg: 'zorg gestart',
   afgesloten: 'afgesloten',
   vooroverleg: 'vooroverleg',
   aanvulling: 'aanvulling gevraagd',
