@@ -92,7 +92,9 @@ export class DemoCalendar {
     if (!c) return realToday;
     const passed = Math.floor((now - c.t0) / (this.daySeconds * 1000));
     const date = addDays(c.day0, passed);
-    return date < realToday ? date : realToday;
+    // ISO dates compare as strings; the case's calendar stops at the real today.
+    if (date > realToday) return realToday;
+    return date;
   }
 
   /** Real milliseconds until `days` demo days have passed. */
