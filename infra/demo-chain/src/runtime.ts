@@ -32,7 +32,7 @@ export interface DemoChainOptions {
   startDaysAgo?: number;
   /** A new chain case every this many demo days, alternately WMO and Omgevingswet; default 5. */
   newCaseEveryDays?: number;
-  /** Stop opening cases after this many in one run; default 60. */
+  /** Stop opening cases after this many in one run; default 120 (an hour at the default pace). */
   maxCases?: number;
   /** Every this many WMO cases (the first included) is one whose onderzoek waits on a list and runs overdue; 0: none. Default 4. */
   overdueEvery?: number;
@@ -319,7 +319,7 @@ export async function startDemoChain(options: DemoChainOptions): Promise<DemoCha
     opened++;
     enqueue(c, caseId, () => carryOut(c, caseId, { soort: 'openen' }));
   };
-  const maxCases = options.maxCases ?? 60;
+  const maxCases = options.maxCases ?? 120;
   const nextWmo = (): WmoScenario =>
     overdueEvery > 0 && wmoOpened % overdueEvery === 1 ? 'wachtlijst' : 'normaal';
   openWmo('normaal');
