@@ -17,7 +17,10 @@ export {
 export {
   parseWebhook,
   signatureHeader,
+  signStandardWebhook,
   signWebhook,
+  standardHeaders,
   verifyWebhook,
   type WebhookVerification,
+  webhookHandshake,
 } from './webhooks';
