@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { requireAdmin } from './auth/admin';
 import type { DispatcherDatabase } from './db';
 import { deliveriesRouter } from './deliveries/deliveries.routes';
+import type { JobsService } from './replays/jobs';
 
 export interface DispatcherDeps {
   logger: Logger;
@@ -12,6 +13,8 @@ export interface DispatcherDeps {
   adminToken: string;
   /** Wakes the sender after an operator re-queued or resumed something. */
   wakeSender: () => void;
+  /** Replays and backfills. */
+  jobs: JobsService;
   readiness?: Record<string, ReadinessCheck>;
 }
 
@@ -19,7 +22,7 @@ export interface DispatcherDeps {
 export function createServer(deps: DispatcherDeps): Express {
   const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness ?? {} });
   app.use('/subscriptions', requireAdmin(deps.adminToken), express.json({ limit: '1mb' }));
-  app.use(deliveriesRouter(deps.db, deps.wakeSender));
+  app.use(deliveriesRouter(deps.db, deps.wakeSender, deps.jobs));
   return finishApp(app, deps.logger);
 }
 

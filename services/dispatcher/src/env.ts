@@ -1,5 +1,6 @@
-import { authEnv, checkWebhookKey, commonEnv, webhookEnv, withWebhookKey } from '@ketenhub/service';
+import { authEnv, checkWebhookKey, commonEnv, envFlag, webhookEnv, withWebhookKey } from '@ketenhub/service';
 import { z } from 'zod';
+import { parseSchedule, standardRetrySchedule } from './deliveries/outcome';
 
 /** The dispatcher's configuration, parsed once in src/index.ts. */
 export const dispatcherEnv = commonEnv
@@ -24,24 +25,51 @@ export const dispatcherEnv = commonEnv
       .default('00000099900000009000'),
     /** Consumer group of the domain topics (after KAFKA_TOPIC_PREFIX); positions are stored under it. */
     DISPATCHER_GROUP_ID: z.string().min(1).default('ketenhub-dispatcher'),
-    /** Webhook requests in flight at once, per instance. */
-    DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-    /** Time a receiver has to answer one delivery. */
-    DISPATCHER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    /** First retry delay; doubles per attempt. */
-    DISPATCHER_BACKOFF_BASE_MS: z.coerce.number().int().min(10).default(1_000),
-    /** Longest retry delay, also the cap on a receiver's Retry-After. */
-    DISPATCHER_BACKOFF_MAX_MS: z.coerce
-      .number()
-      .int()
-      .min(100)
-      .default(10 * 60_000),
-    /** A delivery still failing this long after it was queued is parked as failed (operator re-queues it). */
-    DISPATCHER_GIVE_UP_AFTER_MS: z.coerce
-      .number()
-      .int()
-      .min(1_000)
-      .default(24 * 3_600_000),
+    /**
+     * Webhook requests in flight at once, per instance. A receiver that hangs holds at most
+     * DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT of them (fewer once it failed), so there is room for the rest.
+     */
+    DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(128),
+    /**
+     * Most requests in flight to one subscription (at most DISPATCHER_CONCURRENCY); its limit adapts
+     * below this (+1 per success, halved per failure).
+     */
+    DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(32),
+    /** Time a receiver has to answer one delivery (Standard Webhooks recommends 15 to 30 s). */
+    DISPATCHER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+    /**
+     * Delays before each attempt, comma separated (`<n>ms|s|m|h|d`; the first is the delivery
+     * itself, 0). After the last one fails the delivery is parked; a receiver-wide failure (network,
+     * timeout, 429, 502-504) then also stops the subscription. Default: Standard Webhooks' example,
+     * 10 attempts over 75 h 35 min.
+     */
+    DISPATCHER_RETRY_SCHEDULE: z
+      .string()
+      .default(standardRetrySchedule)
+      .transform((value, ctx) => {
+        const schedule = parseSchedule(value);
+        if (!schedule) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be a comma-separated list of delays such as 0,5s,5m,2h',
+          });
+          return z.NEVER;
+        }
+        return schedule;
+      }),
+    /** The longest a receiver's Retry-After holds its queue (also of 429 and 503). */
+    DISPATCHER_RETRY_AFTER_MAX_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+    /**
+     * `WebHook-Request-Origin` on every delivery: the name this hub asked the receiver's consent under
+     * (CloudEvents webhook handshake). The same value as the registry's KETENHUB_WEBHOOK_ORIGIN.
+     */
+    KETENHUB_WEBHOOK_ORIGIN: z.string().min(1).default('ketenhub.local'),
+    /**
+     * Also sign with the deprecated `Ketenhub-Signature` header (the scheme before Standard
+     * Webhooks), until receivers have moved: on by default in this release, off in the next, then
+     * removed (docs/dispatcher.md).
+     */
+    DISPATCHER_LEGACY_SIGNATURE: envFlag.default(true),
     /** How often the sender looks for due deliveries when nothing woke it (other instances' work, retries). */
     DISPATCHER_POLL_MS: z.coerce.number().int().min(10).default(500),
     /** Partition batches of the domain topics handled at once (each in its own transaction). */
@@ -59,13 +87,6 @@ export const dispatcherEnv = commonEnv
   })
   .superRefine((env, ctx) => {
     checkWebhookKey(env, ctx);
-    if (env.DISPATCHER_BACKOFF_MAX_MS < env.DISPATCHER_BACKOFF_BASE_MS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DISPATCHER_BACKOFF_MAX_MS'],
-        message: 'must be at least DISPATCHER_BACKOFF_BASE_MS',
-      });
-    }
   })
   .transform(withWebhookKey);
 export type DispatcherEnv = z.infer<typeof dispatcherEnv>;

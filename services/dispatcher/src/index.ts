@@ -10,6 +10,7 @@ import { Sender } from './deliveries/sender';
 import { dispatcherEnv } from './env';
 import { startEventsConsumer } from './fanout/events.consumer';
 import { dispatcherMigrations, dispatcherSchema } from './migrations';
+import { createJobs } from './replays/jobs';
 import { subscriptionsTopicName } from './subscriptions/subscription-record';
 import { followSubscriptions, SubscriptionDirectory } from './subscriptions/subscriptions.consumer';
 
@@ -46,6 +47,18 @@ async function main() {
   ]);
 
   const directory = new SubscriptionDirectory();
+  const groupId = `${prefix}${env.DISPATCHER_GROUP_ID}`;
+  let sender: Sender | undefined;
+  const jobs = createJobs({
+    db,
+    kafka,
+    logger,
+    topics: domainTopics,
+    groupId,
+    groupPrefix: prefix,
+    access: { hubOin: env.DISPATCHER_HUB_OIN },
+    onQueued: () => sender?.wake(),
+  });
   const follower = await followSubscriptions({
     kafka,
     db,
@@ -53,24 +66,29 @@ async function main() {
     directory,
     logger,
     groupPrefix: prefix,
+    onBackfill: (record) => jobs.backfillFromRecord(record.id, record.backfill?.from ?? null),
   });
   // Fanning out before every subscription is known would skip receivers for good (positions move on).
   await follower.waitUntilCaughtUp(120_000);
   logger.info({ subscriptions: directory.size }, 'subscriptions read');
 
-  const sender = new Sender({
+  const theSender = new Sender({
     db,
     logger,
     metrics: createDeliveryMetrics(metrics, db),
     webhookKey: env.KETENHUB_WEBHOOK_KEY,
     allowLocalHttp: env.KETENHUB_WEBHOOK_LOCAL_HTTP,
     concurrency: env.DISPATCHER_CONCURRENCY,
+    perSubscriptionMax: Math.min(env.DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT, env.DISPATCHER_CONCURRENCY),
     timeoutMs: env.DISPATCHER_TIMEOUT_MS,
-    backoff: { baseMs: env.DISPATCHER_BACKOFF_BASE_MS, maxMs: env.DISPATCHER_BACKOFF_MAX_MS },
-    giveUpAfterMs: env.DISPATCHER_GIVE_UP_AFTER_MS,
+    retry: { schedule: env.DISPATCHER_RETRY_SCHEDULE, retryAfterMaxMs: env.DISPATCHER_RETRY_AFTER_MAX_MS },
     pollMs: env.DISPATCHER_POLL_MS,
+    origin: env.KETENHUB_WEBHOOK_ORIGIN,
+    legacySignature: env.DISPATCHER_LEGACY_SIGNATURE,
   });
-  sender.start();
+  sender = theSender;
+  theSender.start();
+  jobs.start();
 
   // Retention of delivered rows, hourly, in chunks (one short statement each).
   const purge = async () => {
@@ -88,7 +106,6 @@ async function main() {
   purgeTimer.unref();
 
   let consumerStopped: Error | undefined;
-  const groupId = `${prefix}${env.DISPATCHER_GROUP_ID}`;
   const events = await startEventsConsumer({
     kafka,
     db,
@@ -101,7 +118,7 @@ async function main() {
     metrics,
     partitionsConcurrently: env.DISPATCHER_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: env.DISPATCHER_SESSION_TIMEOUT_MS,
-    onQueued: () => sender.wake(),
+    onQueued: () => theSender.wake(),
     onStop: (error) => {
       consumerStopped = error;
       logger.error({ err: error }, 'events consumer stopped');
@@ -113,7 +130,8 @@ async function main() {
     metrics,
     db,
     adminToken: env.KETENHUB_ADMIN_TOKEN,
-    wakeSender: () => sender.wake(),
+    wakeSender: () => theSender.wake(),
+    jobs,
     readiness: {
       database: () => isDatabaseReachable(db as never),
       subscriptions: () => follower.isCaughtUp(),
@@ -130,7 +148,9 @@ async function main() {
       { name: 'retention', close: async () => clearInterval(purgeTimer) },
       { name: 'subscriptions consumer', close: () => follower.stop() },
       // Attempts in flight finish and their verdicts are stored; nothing new is claimed.
-      { name: 'sender', close: () => sender.stop() },
+      { name: 'sender', close: () => theSender.stop() },
+      // Jobs stop between two partition batches and give their lease back; the next start resumes them.
+      { name: 'replay jobs', close: () => jobs.stop() },
       { name: 'events consumer', close: () => events.stop() },
       { name: 'http', close: () => closeServer(server) },
     ],

@@ -127,4 +127,149 @@ export const dispatcherMigrations: Migrations = {
       await s.dropTable('case_access').execute();
     },
   },
+  '2026-12-10T1000_recovery': {
+    async up(db: Kysely<unknown>) {
+      const s = db.schema.withSchema(dispatcherSchema);
+      const table = (name: string) => sql.table(`${dispatcherSchema}.${name}`);
+      // Where each delivery's event is in the log. The sender sends a (subscription, case)'s pending
+      // rows in log order whatever queued them (live fan-out, a replay, a backfill), so a replay
+      // that queues older events after live ones still delivers them first. Rows queued before this
+      // migration get -1: they were queued in log order and are older than anything queued after.
+      await s
+        .alterTable('deliveries')
+        .addColumn('log_topic', 'text')
+        .addColumn('log_partition', 'integer')
+        .addColumn('log_offset', 'bigint', (c) => c.notNull().defaultTo(-1))
+        .addColumn('replay_id', 'uuid')
+        .execute();
+      await sql`alter table ${table('deliveries')} drop constraint if exists deliveries_status_check`.execute(
+        db,
+      );
+      // `cancelled`: queued by a replay the operator cancelled before it went out.
+      await sql`alter table ${table('deliveries')} add constraint deliveries_status_check
+        check (status in ('pending', 'delivered', 'failed', 'cancelled'))`.execute(db);
+      await sql`drop index ${sql.table(`${dispatcherSchema}.deliveries_pending_case`)}`.execute(db);
+      await sql`create index deliveries_pending_case on ${table('deliveries')}
+        (subscription_id, case_id, log_offset, id) where status = 'pending'`.execute(db);
+      await sql`create index deliveries_replay on ${table('deliveries')} (replay_id)
+        where replay_id is not null`.execute(db);
+
+      // From the registry's record: the receiver's WebHook-Allowed-Rate (requests per minute; null:
+      // no limit) and the backfill asked for when the subscription was made.
+      await s
+        .alterTable('subscriptions')
+        .addColumn('allowed_rate', 'integer')
+        .addColumn('backfill', 'jsonb')
+        .execute();
+
+      // Every access event of every case with its place in the log: the access state of a case
+      // before any offset is the fold of its rows below that offset, which is what a replay needs
+      // to judge each event of its window as of that event.
+      await s
+        .createTable('case_access_events')
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        .addColumn('kafka_offset', 'bigint', (c) => c.notNull())
+        .addColumn('case_id', 'uuid', (c) => c.notNull())
+        // The record value: jsonb cannot hold every string an event may carry (U+0000).
+        .addColumn('value', 'bytea', (c) => c.notNull())
+        .addPrimaryKeyConstraint('case_access_events_pk', ['topic', 'partition', 'kafka_offset'])
+        .execute();
+      await sql`create index case_access_events_case on ${table('case_access_events')}
+        (case_id, topic, partition, kafka_offset)`.execute(db);
+
+      // Replays, backfills and the history fill below: jobs over windows of the log, run by one
+      // instance at a time under a lease, their progress stored with their effects.
+      await s
+        .createTable('replays')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('subscription_id', 'uuid')
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('replay', 'backfill', 'history')`))
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) =>
+          c.notNull().check(sql`status in ('running', 'done', 'cancelled', 'failed')`),
+        )
+        .addColumn('phase', 'text')
+        .addColumn('request', 'jsonb', (c) => c.notNull())
+        .addColumn('matched', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('queued', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('error', 'text')
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('finished_at', 'timestamptz')
+        .execute();
+      await sql`create index replays_subscription on ${table('replays')} (subscription_id, created_at)`.execute(
+        db,
+      );
+      await sql`create index replays_running on ${table('replays')} (lease_until) where status = 'running'`.execute(
+        db,
+      );
+      // A backfill the registry asked for is started once, by whichever instance reads the record first.
+      await sql`create unique index replays_registry_backfill on ${table('replays')} (subscription_id)
+        where origin = 'registry'`.execute(db);
+      await s
+        .createTable('replay_partitions')
+        .addColumn('replay_id', 'uuid', (c) =>
+          c.notNull().references(`${dispatcherSchema}.replays.id`).onDelete('cascade'),
+        )
+        .addColumn('subscription_id', 'uuid')
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        // Deliveries are queued from start_offset; a backfill reads from 0 (positions in the case).
+        .addColumn('start_offset', 'bigint', (c) => c.notNull())
+        .addColumn('end_offset', 'bigint', (c) => c.notNull())
+        .addColumn('next_offset', 'bigint', (c) => c.notNull())
+        .addColumn('cases', sql`text[]`)
+        .addPrimaryKeyConstraint('replay_partitions_pk', ['replay_id', 'topic', 'partition'])
+        .execute();
+      await sql`create index replay_partitions_barrier on ${table('replay_partitions')}
+        (subscription_id, topic, partition) where next_offset < end_offset`.execute(db);
+
+      // The access events read before this migration are not in case_access_events: a history job
+      // reads each partition up to its stored position once, beside live delivery (which goes on).
+      // Replays whose window needs a partition it has not finished are refused until it has.
+      const positions = await sql<{ topic: string; partition: number; next_offset: string }>`
+        select topic, partition, next_offset from ${table('consumer_positions')} where next_offset > 0`.execute(
+        db,
+      );
+      if (positions.rows.length > 0) {
+        const id = sql`gen_random_uuid()`;
+        const job = await sql<{ id: string }>`
+          insert into ${table('replays')} (id, kind, origin, status, phase, request)
+          values (${id}, 'history', 'upgrade', 'running', 'reading', '{}'::jsonb) returning id`.execute(db);
+        const jobId = job.rows[0]?.id;
+        for (const p of positions.rows) {
+          await sql`insert into ${table('replay_partitions')}
+            (replay_id, topic, partition, start_offset, end_offset, next_offset)
+            values (${jobId}, ${p.topic}, ${p.partition}, 0, ${p.next_offset}, 0)
+            on conflict do nothing`.execute(db);
+        }
+      }
+    },
+    async down(db: Kysely<unknown>) {
+      const s = db.schema.withSchema(dispatcherSchema);
+      const table = (name: string) => sql.table(`${dispatcherSchema}.${name}`);
+      await s.dropTable('replay_partitions').execute();
+      await s.dropTable('replays').execute();
+      await s.dropTable('case_access_events').execute();
+      await s.alterTable('subscriptions').dropColumn('allowed_rate').dropColumn('backfill').execute();
+      await sql`delete from ${table('deliveries')} where status = 'cancelled'`.execute(db);
+      await sql`alter table ${table('deliveries')} drop constraint deliveries_status_check`.execute(db);
+      await sql`alter table ${table('deliveries')} add constraint deliveries_status_check
+        check (status in ('pending', 'delivered', 'failed'))`.execute(db);
+      await sql`drop index ${sql.table(`${dispatcherSchema}.deliveries_pending_case`)}`.execute(db);
+      await sql`drop index ${sql.table(`${dispatcherSchema}.deliveries_replay`)}`.execute(db);
+      await s
+        .alterTable('deliveries')
+        .dropColumn('log_topic')
+        .dropColumn('log_partition')
+        .dropColumn('log_offset')
+        .dropColumn('replay_id')
+        .execute();
+      await sql`create index deliveries_pending_case on ${table('deliveries')}
+        (subscription_id, case_id, id) where status = 'pending'`.execute(db);
+    },
+  },
 };

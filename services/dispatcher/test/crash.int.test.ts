@@ -59,8 +59,7 @@ describe('dispatcher crash safety', () => {
       DISPATCHER_PORT: '0',
       DISPATCHER_CONCURRENCY: '4',
       DISPATCHER_TIMEOUT_MS: '1000',
-      DISPATCHER_BACKOFF_BASE_MS: '100',
-      DISPATCHER_BACKOFF_MAX_MS: '1000',
+      DISPATCHER_RETRY_SCHEDULE: `0,100ms,200ms,400ms,${Array.from({ length: 30 }, () => '1s').join(',')}`,
       DISPATCHER_POLL_MS: '100',
       // A killed member holds its partitions until the session times out: keep that short here.
       DISPATCHER_SESSION_TIMEOUT_MS: '6000',

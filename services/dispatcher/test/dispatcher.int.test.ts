@@ -3,6 +3,8 @@ import { verifyWebhook } from '@ketenhub/client';
 import type { EventType, KetenEvent, PublisherRole } from '@ketenhub/events';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { describe, expect } from '@ketenhub/testkit';
+import { Webhook } from 'standardwebhooks';
+import { webhookId } from '../src/deliveries/signature';
 import { sleep, hubTest as test, until } from './harness';
 
 const gemeente = exampleOrganisations.gemeente;
@@ -91,10 +93,23 @@ describe('dispatcher', () => {
 
     for (const r of zorgR.received) {
       expect(r.headers['content-type']).toBe('application/cloudevents+json');
-      expect(verifyWebhook({ secret: zorgSub.secret, headers: r.headers, body: r.body })).toEqual({
+      expect(verifyWebhook({ secret: zorgSub.secret, headers: r.headers, body: r.body })).toMatchObject({
         ok: true,
       });
       expect(verifyWebhook({ secret: gemSub.secret, headers: r.headers, body: r.body }).ok).toBe(false);
+      // Standard Webhooks: the standardwebhooks package verifies the delivery with the secret shown.
+      expect(new Webhook(zorgSub.secret).verify(r.body, r.headers as Record<string, string>)).toMatchObject({
+        id: r.event.id,
+      });
+      expect(() => new Webhook(gemSub.secret).verify(r.body, r.headers as Record<string, string>)).toThrow();
+      expect(r.headers['webhook-id']).toBe(webhookId(zorgSub.id, r.event.source, r.event.id));
+      expect(r.headers['webhook-request-origin']).toBe('ketenhub.test');
+      // The deprecated header still verifies for receivers that have not moved yet.
+      const { 'webhook-signature': _s, 'webhook-id': _i, ...legacyOnly } = r.headers;
+      expect(verifyWebhook({ secret: zorgSub.secret, headers: legacyOnly, body: r.body })).toMatchObject({
+        ok: true,
+        scheme: 'ketenhub-signature',
+      });
     }
     // The body is the Kafka record value byte for byte (structured mode), traceparent passed on.
     expect(zorgR.received[1]?.body).toBe(JSON.stringify(afterJoin));
@@ -226,7 +241,7 @@ describe('dispatcher', () => {
     expect(await dispatcher.status(sub.id)).toMatchObject({ failed: 0, delivered: 2, pending: 0 });
   });
 
-  test('during a secret rotation each delivery carries two v1 signatures, one per valid secret', async ({
+  test('during a secret rotation each delivery carries two Standard Webhooks signatures, one per valid secret', async ({
     hub,
   }) => {
     const receiver = await hub.receiver();
@@ -237,9 +252,9 @@ describe('dispatcher', () => {
     await until(() => receiver.accepted().length >= 1, 'first delivery');
     const v1s = (h: string | string[] | undefined) =>
       String(h)
-        .split(',')
-        .filter((p) => p.startsWith('v1='));
-    expect(v1s(receiver.received[0]?.headers['ketenhub-signature'])).toHaveLength(1);
+        .split(' ')
+        .filter((p) => p.startsWith('v1,'));
+    expect(v1s(receiver.received[0]?.headers['webhook-signature'])).toHaveLength(1);
 
     const rotated = await hub.registry.call(
       'POST',
@@ -249,11 +264,17 @@ describe('dispatcher', () => {
     await hub.publish([ev('nl.wmo.toewijzing-verzonden', caseId)]);
     await until(() => receiver.accepted().length >= 2, 'second delivery');
     const second = receiver.received[1];
-    expect(v1s(second?.headers['ketenhub-signature'])).toHaveLength(2);
+    expect(v1s(second?.headers['webhook-signature'])).toHaveLength(2);
+    // Both verify with the standardwebhooks package too.
     for (const secret of [sub.secret, rotated.body.secret as string]) {
-      expect(verifyWebhook({ secret, headers: second?.headers ?? {}, body: second?.body ?? '' })).toEqual({
-        ok: true,
-      });
+      expect(
+        new Webhook(secret).verify(second?.body ?? '', second?.headers as Record<string, string>),
+      ).toMatchObject({ type: 'nl.wmo.toewijzing-verzonden' });
+    }
+    for (const secret of [sub.secret, rotated.body.secret as string]) {
+      expect(
+        verifyWebhook({ secret, headers: second?.headers ?? {}, body: second?.body ?? '' }),
+      ).toMatchObject({ ok: true });
     }
   });
 

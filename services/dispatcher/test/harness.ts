@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { webhookHandshake } from '@ketenhub/client';
 import { migrateToLatest } from '@ketenhub/db';
 import { type CaseDomain, caseDomains, type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import { exampleOrganisations } from '@ketenhub/events/testing';
@@ -23,11 +24,15 @@ import { createDeliveryMetrics } from '../src/deliveries/metrics';
 import { Sender, type SenderOptions } from '../src/deliveries/sender';
 import { startEventsConsumer } from '../src/fanout/events.consumer';
 import { dispatcherMigrations, dispatcherSchema } from '../src/migrations';
+import { createJobs } from '../src/replays/jobs';
 import { subscriptionsTopicName } from '../src/subscriptions/subscription-record';
 import { followSubscriptions, SubscriptionDirectory } from '../src/subscriptions/subscriptions.consumer';
 
 export const adminToken = 'operator-token-for-dispatcher-tests-0123456789';
 export const webhookKey = 'webhook-master-key-for-dispatcher-tests-012345';
+
+/** Fast retries for tests: 25 attempts within about 20 s. */
+export const testRetrySchedule = [0, 100, 200, 400, 800, ...Array.from({ length: 20 }, () => 1_000)];
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
 export type Json = Record<string, any>;
@@ -52,6 +57,7 @@ export async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, pre
       spec: { oin: string; name: string; roles: string[]; consumes: string[]; domains?: CaseDomain[] },
       url: string,
       types?: string[],
+      extra: Record<string, unknown> = {},
     ) {
       const system = await registry.call('POST', '/systems', {
         domains: ['wmo'],
@@ -59,7 +65,11 @@ export async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, pre
         publishes: [],
       });
       if (system.status !== 201) throw new Error(`register: ${JSON.stringify(system.body)}`);
-      const sub = await registry.call('POST', `/systems/${system.body.id}/subscriptions`, { url, types });
+      const sub = await registry.call('POST', `/systems/${system.body.id}/subscriptions`, {
+        url,
+        types,
+        ...extra,
+      });
       if (sub.status !== 201) throw new Error(`subscribe: ${JSON.stringify(sub.body)}`);
       return {
         systemId: system.body.id as string,
@@ -90,6 +100,21 @@ export async function startDispatcher(
   const logger = createLogger({ service: 'dispatcher-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const metrics = createMetrics('dispatcher');
   const directory = new SubscriptionDirectory();
+  const groupId = `${prefix}dispatcher`;
+  const topics = caseDomains.map((d) => `${prefix}${d}`);
+  let wakeSender: () => void = () => undefined;
+  const jobs = createJobs({
+    db: ddb,
+    kafka,
+    logger,
+    topics,
+    groupId,
+    groupPrefix: prefix,
+    access: { hubOin: exampleOrganisations.ketenhub.oin },
+    onQueued: () => wakeSender(),
+    leaseMs: 6_000,
+    pollMs: 250,
+  });
   const follower = await followSubscriptions({
     kafka,
     db: ddb,
@@ -97,6 +122,7 @@ export async function startDispatcher(
     directory,
     logger,
     groupPrefix: prefix,
+    onBackfill: (record) => jobs.backfillFromRecord(record.id, record.backfill?.from ?? null),
   });
   await follower.waitUntilCaughtUp(30_000);
   const s = new Sender({
@@ -106,18 +132,22 @@ export async function startDispatcher(
     webhookKey,
     allowLocalHttp: true,
     concurrency: 8,
+    perSubscriptionMax: 8,
     timeoutMs: 2_000,
-    backoff: { baseMs: 100, maxMs: 1_000 },
-    giveUpAfterMs: 60_000,
+    retry: { schedule: testRetrySchedule, retryAfterMaxMs: 5_000 },
     pollMs: 100,
+    origin: 'ketenhub.test',
+    legacySignature: true,
     ...sender,
   });
+  wakeSender = () => s.wake();
   s.start();
+  jobs.start();
   const events: RunningConsumer = await startEventsConsumer({
     kafka,
     db: ddb,
-    topics: caseDomains.map((d) => `${prefix}${d}`),
-    groupId: `${prefix}dispatcher`,
+    topics,
+    groupId,
     directory,
     follower,
     access: { hubOin: exampleOrganisations.ketenhub.oin },
@@ -128,7 +158,7 @@ export async function startDispatcher(
     onQueued: () => s.wake(),
     onStop: (error) => logger.error({ err: error }, 'events consumer stopped'),
   });
-  const app = createServer({ logger, metrics, db: ddb, adminToken, wakeSender: () => s.wake() });
+  const app = createServer({ logger, metrics, db: ddb, adminToken, wakeSender: () => s.wake(), jobs });
   const { server, port } = await listen(app, 0);
   const base = `http://127.0.0.1:${port}`;
   return {
@@ -137,6 +167,7 @@ export async function startDispatcher(
     status: async (id) => (await call(base, 'GET', `/subscriptions/${id}/status`)).body,
     async close() {
       await closeServer(server);
+      await jobs.stop();
       await events.stop();
       await s.stop();
       await follower.stop();
@@ -185,7 +216,7 @@ export interface Received {
   /** What the receiver answered. */
   status: number;
   at: number;
-  event: { id: string; type: string; subject: string };
+  event: { id: string; type: string; subject: string; source: string };
 }
 
 export type Behaviour = (
@@ -193,8 +224,11 @@ export type Behaviour = (
   attempt: number,
 ) => { status: number; headers?: Record<string, string> };
 
-/** A real HTTP receiver on a local port; `behaviour` decides each answer (default 204). */
-export async function startReceiver(port = 0) {
+/**
+ * A real HTTP receiver on a local port; `behaviour` decides each answer (default 204). It answers
+ * the CloudEvents handshake with consent, and `allowedRate` (requests per minute) when given.
+ */
+export async function startReceiver(port = 0, allowedRate: number | '*' = '*') {
   let behaviour: Behaviour = () => ({ status: 204 });
   const received: Received[] = [];
   const attempts = new Map<string, number>();
@@ -202,6 +236,12 @@ export async function startReceiver(port = 0) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      // The CloudEvents handshake the registry asks when subscribing: consent.
+      const consent = webhookHandshake(req.method, req.headers, { ratePerMinute: allowedRate });
+      if (consent) {
+        res.writeHead(200, consent).end();
+        return;
+      }
       const body = Buffer.concat(chunks).toString('utf8');
       const parsed = JSON.parse(body) as Received['event'];
       const n = (attempts.get(parsed.id) ?? 0) + 1;
@@ -270,8 +310,8 @@ async function setup(fixtures: {
       closers.unshift(d.close);
       return d;
     },
-    async receiver(port?: number) {
-      const r = await startReceiver(port);
+    async receiver(port?: number, allowedRate?: number) {
+      const r = await startReceiver(port, allowedRate);
       closers.unshift(r.close);
       return r;
     },

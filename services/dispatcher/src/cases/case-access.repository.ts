@@ -1,4 +1,11 @@
-import type { AccessState } from '@ketenhub/access';
+import {
+  type AccessContext,
+  type AccessState,
+  applyAccess,
+  emptyAccess,
+  isAccessType,
+} from '@ketenhub/access';
+import type { KetenEvent } from '@ketenhub/events';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DispatcherDatabase } from '../db';
 
@@ -81,4 +88,51 @@ export async function finishAccessRebuild(
     .where('topic', '=', key.topic)
     .where('partition', '=', key.partition)
     .execute();
+}
+
+/**
+ * Keeps every access event with its place in the log (dispatcher.case_access_events), in the
+ * consume transaction: a replay folds a case's rows below its window to judge the window's events
+ * as of each of them. A record read again (the upgrade's rebuild, a repeated batch) is there once.
+ */
+export async function storeAccessEvents(
+  trx: Trx,
+  events: readonly { event: KetenEvent; value: Buffer; topic: string; partition: number; offset: string }[],
+): Promise<void> {
+  const access = events.filter((e) => isAccessType(e.event.type));
+  if (access.length === 0) return;
+  await sql`
+    insert into dispatcher.case_access_events (topic, partition, kafka_offset, case_id, value)
+    select * from unnest(${access.map((e) => e.topic)}::text[], ${access.map((e) => e.partition)}::int[],
+      ${access.map((e) => e.offset)}::bigint[], ${access.map((e) => caseKey(e.event.subject))}::uuid[],
+      ${access.map((e) => e.value)}::bytea[])
+    on conflict do nothing`.execute(trx);
+}
+
+/**
+ * The access state of each case just before `beforeOffset` in one partition: the fold of its
+ * stored access events below that offset, in log order. A case's events all live in its
+ * partition (the key is the case id), so the partition's order is the case's order.
+ */
+export async function accessStatesBefore(
+  db: Kysely<DispatcherDatabase> | Trx,
+  where: { topic: string; partition: number; beforeOffset: string },
+  caseIds: readonly string[],
+  ctx: AccessContext,
+): Promise<Map<string, AccessState>> {
+  const out = new Map<string, AccessState>();
+  if (caseIds.length === 0) return out;
+  const rows = await sql<{ case_id: string; value: Buffer }>`
+    select case_id, value from dispatcher.case_access_events
+    where case_id = any(${[...caseIds]}::uuid[]) and topic = ${where.topic} and partition = ${where.partition}
+      and kafka_offset < ${where.beforeOffset}::bigint
+    order by case_id, kafka_offset`.execute(db);
+  for (const id of caseIds) out.set(id, emptyAccess());
+  for (const r of rows.rows) {
+    const state = out.get(r.case_id) ?? emptyAccess();
+    // Stored after it passed the contract in the fan-out; parsing it again is enough.
+    applyAccess(state, JSON.parse(r.value.toString('utf8')) as KetenEvent, ctx, 0);
+    out.set(r.case_id, state);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
 
 /** `dispatcher.deliveries`: the outbox, one row per subscription and event. */
 export interface DeliveriesTable {
@@ -21,6 +21,12 @@ export interface DeliveriesTable {
   created_at: ColumnType<Date, never, never>;
   requeued_at: ColumnType<Date | null, never, Date | null>;
   delivered_at: ColumnType<Date | null, never, Date | null>;
+  /** Where the event is in the log; -1 for rows queued before positions were stored. */
+  log_topic: string | null;
+  log_partition: number | null;
+  log_offset: ColumnType<string, string | number | undefined, string | number>;
+  /** The replay or backfill that queued (or re-opened) the row; null for live fan-out. */
+  replay_id: string | null;
 }
 
 export type DeliveryRow = Selectable<DeliveriesTable>;

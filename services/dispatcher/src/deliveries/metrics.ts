@@ -2,7 +2,7 @@ import type { Metrics } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { DispatcherDatabase } from '../db';
-import { queueCounts } from './outbox';
+import { queueCounts, stoppedCount } from './outbox';
 
 /** The dispatcher's own instruments, on the service's registry (served at /metrics). */
 export function createDeliveryMetrics(metrics: Metrics, db: Kysely<DispatcherDatabase>) {
@@ -41,6 +41,38 @@ export function createDeliveryMetrics(metrics: Metrics, db: Kysely<DispatcherDat
       }
     },
   });
-  return { attempts, duration, queueLatency };
+  // Alerting: a rule on `increase(ketenhub_webhook_parked_total[5m]) > 0` or on the stopped gauge
+  // pages the operator; the matching log lines carry `alert` with the same names (docs/dispatcher.md).
+  const parked = new Counter({
+    name: 'ketenhub_webhook_parked_total',
+    help: 'Deliveries parked as failed (the sender gave up, or the receiver refused with a 4xx), by subscription and reason',
+    labelNames: ['subscription', 'reason'] as const,
+    registers,
+  });
+  const stops = new Counter({
+    name: 'ketenhub_webhook_subscription_stops_total',
+    help: 'Subscriptions the dispatcher stopped (410 Gone, or paused after the retry schedule ran out), by subscription and reason',
+    labelNames: ['subscription', 'reason'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'ketenhub_webhook_subscriptions_stopped',
+    help: 'Subscriptions stopped now and waiting for the operator to resume them',
+    registers,
+    async collect() {
+      try {
+        this.set(await stoppedCount(db));
+      } catch {
+        // As above.
+      }
+    },
+  });
+  const throttled = new Counter({
+    name: 'ketenhub_webhook_throttled_total',
+    help: "Claimed deliveries held back by a receiver's WebHook-Allowed-Rate or this instance's per-subscription limit",
+    labelNames: ['why'] as const,
+    registers,
+  });
+  return { attempts, duration, queueLatency, parked, stops, throttled };
 }
 export type DeliveryMetrics = ReturnType<typeof createDeliveryMetrics>;

@@ -1,5 +1,7 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { DispatcherDatabase } from '../db';
+import type { DeliveriesTable, DeliveryStatus } from './deliveries.table';
+import { webhookId } from './signature';
 
 type Db = Kysely<DispatcherDatabase> | Transaction<DispatcherDatabase>;
 
@@ -11,27 +13,70 @@ export interface NewDelivery {
   eventType: string;
   body: Buffer;
   traceparent: string | null;
+  /** Where the event is in the log: the sender sends a case's pending rows in this order. */
+  logTopic: string;
+  logPartition: number;
+  logOffset: string;
 }
+
+/** The rows as arrays for one `unnest` insert: one statement and a fixed number of parameters. */
+function asArrays(deliveries: readonly NewDelivery[]) {
+  return {
+    subscriptions: deliveries.map((d) => d.subscriptionId),
+    cases: deliveries.map((d) => d.caseId),
+    sources: deliveries.map((d) => d.eventSource),
+    ids: deliveries.map((d) => d.eventId),
+    types: deliveries.map((d) => d.eventType),
+    bodies: deliveries.map((d) => d.body),
+    traceparents: deliveries.map((d) => d.traceparent),
+    topics: deliveries.map((d) => d.logTopic),
+    partitions: deliveries.map((d) => d.logPartition),
+    offsets: deliveries.map((d) => d.logOffset),
+  };
+}
+
+const insertRows = (deliveries: readonly NewDelivery[], replayId: string | null) => {
+  const a = asArrays(deliveries);
+  return sql`
+    insert into dispatcher.deliveries (subscription_id, case_id, event_source, event_id, event_type, body,
+      traceparent, log_topic, log_partition, log_offset, replay_id)
+    select x.s, x.c, x.src, x.id, x.t, x.b, x.tp, x.lt, x.lp, x.lo, ${replayId}::uuid
+    from unnest(${a.subscriptions}::uuid[], ${a.cases}::text[], ${a.sources}::text[], ${a.ids}::text[],
+      ${a.types}::text[], ${a.bodies}::bytea[], ${a.traceparents}::text[], ${a.topics}::text[],
+      ${a.partitions}::int[], ${a.offsets}::bigint[]) as x(s, c, src, id, t, b, tp, lt, lp, lo)
+    order by x.lt, x.lp, x.lo`;
+};
 
 /** Queues deliveries; a (subscription, source, id) queued before is dropped. Returns how many are new. */
 export async function queueDeliveries(db: Db, deliveries: readonly NewDelivery[]): Promise<number> {
   if (deliveries.length === 0) return 0;
-  const result = await db
-    .insertInto('dispatcher.deliveries')
-    .values(
-      deliveries.map((d) => ({
-        subscription_id: d.subscriptionId,
-        case_id: d.caseId,
-        event_source: d.eventSource,
-        event_id: d.eventId,
-        event_type: d.eventType,
-        body: d.body,
-        traceparent: d.traceparent,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['subscription_id', 'event_source', 'event_id']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0);
+  const result = await sql`${insertRows(deliveries, null)}
+    on conflict (subscription_id, event_source, event_id) do nothing`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * A replay's deliveries: new rows, and rows of the same event that were delivered, parked or
+ * cancelled before are opened again (pending, attempts from 0, the replay's id). A row still
+ * pending is left alone: it goes out anyway, once. Returns how many rows became pending.
+ */
+export async function queueReplayed(db: Db, replayId: string, deliveries: readonly NewDelivery[]) {
+  if (deliveries.length === 0) return 0;
+  const result = await sql`${insertRows(deliveries, replayId)}
+    on conflict (subscription_id, event_source, event_id) do update
+    set status = 'pending', next_attempt_at = now(), attempts = 0, requeued_at = now(),
+      replay_id = excluded.replay_id, log_topic = excluded.log_topic,
+      log_partition = excluded.log_partition, log_offset = excluded.log_offset, last_error = null
+    where dispatcher.deliveries.status <> 'pending'`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** A backfill's deliveries: like live fan-out, an event queued before (live or earlier) is not queued again. */
+export async function queueBackfilled(db: Db, replayId: string, deliveries: readonly NewDelivery[]) {
+  if (deliveries.length === 0) return 0;
+  const result = await sql`${insertRows(deliveries, replayId)}
+    on conflict (subscription_id, event_source, event_id) do nothing`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 /** A claimed delivery with what sending it needs. */
@@ -39,22 +84,30 @@ export interface ClaimedDelivery {
   id: string;
   subscriptionId: string;
   caseId: string;
+  eventSource: string;
   eventId: string;
   eventType: string;
   body: Buffer;
   traceparent: string | null;
+  /** Attempts made before this one. */
   attempts: number;
-  /** When the delivery was queued, or last re-queued by the operator: the give-up clock starts there. */
+  /** When the delivery was queued, or last re-queued or replayed: the give-up clock starts there. */
   queuedAt: Date;
   url: string;
   secretVersion: number;
   previousSecretValidUntil: Date | null;
+  /** WebHook-Allowed-Rate of the receiver, requests per minute; null: none. */
+  allowedRate: number | null;
 }
 
 /**
  * Claims up to `limit` deliveries that are due and at the head of their (subscription, chain case)
- * queue: no earlier delivery of the same subscription and case is still pending, whether it waits
- * for a retry or is being sent by another instance right now. That keeps per-case order.
+ * queue: no pending delivery of the same subscription and case comes before it in the log,
+ * whether it waits for a retry, is being sent by another instance right now, or was queued later by
+ * a replay. That keeps per-case order whatever queued the rows. Also held back: rows of a
+ * subscription a running replay or backfill may still queue older events before (its partition
+ * not scanned up to the row yet; dispatcher.replay_partitions), and subscriptions in `skip` (this
+ * instance's per-subscription limits and throttles).
  *
  * The claim is a lease, not a held transaction: `next_attempt_at` moves `leaseMs` ahead, so no
  * instance (this or another) claims the row again while it is being sent, and a crashed sender's
@@ -62,11 +115,17 @@ export interface ClaimedDelivery {
  * instances claiming at the same moment off each other's rows; a row another instance has just
  * leased no longer matches `next_attempt_at <= now()` when re-checked after its lock.
  */
-export async function claimDue(db: Db, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+export async function claimDue(
+  db: Db,
+  limit: number,
+  leaseMs: number,
+  skip: readonly string[] = [],
+): Promise<ClaimedDelivery[]> {
   const rows = await sql<{
     id: string;
     subscription_id: string;
     case_id: string;
+    event_source: string;
     event_id: string;
     event_type: string;
     body: Buffer;
@@ -76,6 +135,7 @@ export async function claimDue(db: Db, limit: number, leaseMs: number): Promise<
     url: string;
     secret_version: number;
     previous_secret_valid_until: Date | null;
+    allowed_rate: number | null;
   }>`
     with heads as (
       select d.id
@@ -84,27 +144,33 @@ export async function claimDue(db: Db, limit: number, leaseMs: number): Promise<
       where d.status = 'pending' and d.next_attempt_at <= now()
         and s.status = 'active' and not s.system_revoked and s.stopped_at is null
         and (s.backoff_until is null or s.backoff_until <= now())
+        and d.subscription_id <> all(${[...skip]}::uuid[])
         and not exists (
           select 1 from dispatcher.deliveries e
           where e.subscription_id = d.subscription_id and e.case_id = d.case_id
-            and e.status = 'pending' and e.id < d.id)
+            and e.status = 'pending' and (e.log_offset, e.id) < (d.log_offset, d.id))
+        and not exists (
+          select 1 from dispatcher.replay_partitions b
+          where b.subscription_id = d.subscription_id and b.topic = d.log_topic
+            and b.partition = d.log_partition and b.next_offset < b.end_offset
+            and b.next_offset <= d.log_offset and (b.cases is null or d.case_id = any(b.cases)))
       order by d.next_attempt_at, d.id
       limit ${limit}
       for update of d skip locked
     )
     update dispatcher.deliveries d
-    set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond',
-        attempts = d.attempts + 1, last_attempt_at = now()
+    set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond'
     from heads, dispatcher.subscriptions s
     where d.id = heads.id and s.id = d.subscription_id
-    returning d.id, d.subscription_id, d.case_id, d.event_id, d.event_type, d.body, d.traceparent,
-      d.attempts, coalesce(d.requeued_at, d.created_at) as queued_at,
-      s.url, s.secret_version, s.previous_secret_valid_until`.execute(db);
+    returning d.id, d.subscription_id, d.case_id, d.event_source, d.event_id, d.event_type, d.body,
+      d.traceparent, d.attempts, coalesce(d.requeued_at, d.created_at) as queued_at,
+      s.url, s.secret_version, s.previous_secret_valid_until, s.allowed_rate`.execute(db);
   return rows.rows
     .map((r) => ({
       id: String(r.id),
       subscriptionId: r.subscription_id,
       caseId: r.case_id,
+      eventSource: r.event_source,
       eventId: r.event_id,
       eventType: r.event_type,
       body: r.body,
@@ -114,8 +180,19 @@ export async function claimDue(db: Db, limit: number, leaseMs: number): Promise<
       url: r.url,
       secretVersion: r.secret_version,
       previousSecretValidUntil: r.previous_secret_valid_until,
+      allowedRate: r.allowed_rate,
     }))
     .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+}
+
+/**
+ * Gives claimed rows back without an attempt (this instance's per-subscription limit or the
+ * receiver's allowed rate says not now): due again at `at`.
+ */
+export async function releaseClaimed(db: Db, ids: readonly string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`update dispatcher.deliveries set next_attempt_at = ${at}
+    where id = any(${[...ids]}::bigint[]) and status = 'pending'`.execute(db);
 }
 
 /** What became of one attempt, as stored. */
@@ -123,51 +200,97 @@ export type Settlement =
   | { kind: 'delivered'; status: number }
   | { kind: 'retry'; status: number | null; reason: string; delayMs: number; receiverWide: boolean }
   | { kind: 'gone'; status: number; reason: string }
-  | { kind: 'failed'; status: number | null; reason: string };
+  | { kind: 'failed'; status: number | null; reason: string; stopSubscription?: string };
 
-/** Stores an attempt's outcome on the delivery and the subscription's delivery state, in one transaction. */
-export async function settle(
-  db: Kysely<DispatcherDatabase>,
-  d: ClaimedDelivery,
-  s: Settlement,
-): Promise<void> {
+export interface SettledAttempt {
+  delivery: ClaimedDelivery;
+  settlement: Settlement;
+  at: Date;
+}
+
+/**
+ * Stores attempts' outcomes on the deliveries and the subscriptions' delivery state, many in one
+ * transaction: under load the sender settles what finished meanwhile together, one statement for
+ * all successes (the common case) and one for their subscriptions.
+ */
+export async function settleMany(db: Kysely<DispatcherDatabase>, attempts: readonly SettledAttempt[]) {
+  if (attempts.length === 0) return;
   await db.transaction().execute(async (trx) => {
-    const delivery = trx
-      .updateTable('dispatcher.deliveries')
-      .where('id', '=', d.id)
-      .where('status', '=', 'pending');
-    const subscription = trx.updateTable('dispatcher.subscriptions').where('id', '=', d.subscriptionId);
-    const error = (reason: string) => ({ last_error_at: new Date(), last_error: reason });
-    switch (s.kind) {
-      case 'delivered':
-        await delivery
-          .set({ status: 'delivered', delivered_at: new Date(), last_status: s.status, last_error: null })
-          .execute();
-        await subscription.set({ last_success_at: new Date(), backoff_until: null }).execute();
-        return;
-      case 'retry': {
-        const next = new Date(Date.now() + s.delayMs);
-        await delivery.set({ next_attempt_at: next, last_status: s.status, last_error: s.reason }).execute();
-        await subscription
-          .set({ ...error(s.reason), ...(s.receiverWide ? { backoff_until: next } : {}) })
-          .execute();
-        return;
-      }
-      case 'gone':
-        // The delivery stays pending: after the operator resumes, it goes out first, in order.
-        await delivery
-          .set({ next_attempt_at: new Date(), last_status: s.status, last_error: s.reason })
-          .execute();
-        await subscription
-          .set({ ...error(s.reason), stopped_at: new Date(), stopped_reason: s.reason })
-          .execute();
-        return;
-      case 'failed':
-        await delivery.set({ status: 'failed', last_status: s.status, last_error: s.reason }).execute();
-        await subscription.set(error(s.reason)).execute();
-        return;
+    const delivered = attempts.filter((a) => a.settlement.kind === 'delivered');
+    if (delivered.length > 0) {
+      await sql`update dispatcher.deliveries d
+        set status = 'delivered', delivered_at = x.at, last_attempt_at = x.at, last_status = x.status,
+          last_error = null, attempts = d.attempts + 1
+        from unnest(${delivered.map((a) => a.delivery.id)}::bigint[], ${delivered.map((a) => (a.settlement as { status: number }).status)}::int[],
+          ${delivered.map((a) => a.at)}::timestamptz[]) as x(id, status, at)
+        where d.id = x.id and d.status = 'pending'`.execute(trx);
+      const subscriptions = [...new Set(delivered.map((a) => a.delivery.subscriptionId))].sort();
+      await sql`update dispatcher.subscriptions set last_success_at = now(), backoff_until = null
+        where id = any(${subscriptions}::uuid[])`.execute(trx);
+    }
+    for (const a of attempts) {
+      if (a.settlement.kind !== 'delivered') await settleOne(trx, a);
     }
   });
+}
+
+async function settleOne(
+  trx: Transaction<DispatcherDatabase>,
+  { delivery: d, settlement: s, at }: SettledAttempt,
+) {
+  const delivery = trx
+    .updateTable('dispatcher.deliveries')
+    .where('id', '=', d.id)
+    .where('status', '=', 'pending');
+  const subscription = trx.updateTable('dispatcher.subscriptions').where('id', '=', d.subscriptionId);
+  const attempt = { attempts: d.attempts + 1, last_attempt_at: at };
+  const error = (reason: string) => ({ last_error_at: at, last_error: reason });
+  switch (s.kind) {
+    case 'delivered':
+      return;
+    case 'retry': {
+      const next = new Date(at.getTime() + s.delayMs);
+      await delivery
+        .set({ ...attempt, next_attempt_at: next, last_status: s.status, last_error: s.reason })
+        .execute();
+      await subscription
+        .set({ ...error(s.reason), ...(s.receiverWide ? { backoff_until: next } : {}) })
+        .execute();
+      return;
+    }
+    case 'gone':
+      // The delivery stays pending: after the operator resumes, it goes out first, in order.
+      await delivery
+        .set({ ...attempt, next_attempt_at: at, last_status: s.status, last_error: s.reason })
+        .execute();
+      await subscription.set({ ...error(s.reason), stopped_at: at, stopped_reason: s.reason }).execute();
+      return;
+    case 'failed':
+      await delivery
+        .set({ ...attempt, status: 'failed', last_status: s.status, last_error: s.reason })
+        .execute();
+      await subscription
+        .set({
+          ...error(s.reason),
+          ...(s.stopSubscription ? { stopped_at: at, stopped_reason: s.stopSubscription } : {}),
+        })
+        .execute();
+      return;
+  }
+}
+
+/**
+ * Failed (parked) deliveries back into the queue: all of the subscription's, or the given ids.
+ * With `dryRun` it only counts what it would re-queue.
+ */
+export async function countFailed(db: Db, subscriptionId: string, ids?: readonly string[]): Promise<number> {
+  let query = db
+    .selectFrom('dispatcher.deliveries')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('subscription_id', '=', subscriptionId)
+    .where('status', '=', 'failed');
+  if (ids) query = query.where('id', 'in', ids.length > 0 ? [...ids] : ['0']);
+  return Number((await query.executeTakeFirst())?.n ?? 0);
 }
 
 /** Failed deliveries back into the queue (all of the subscription's, or the given ids). */
@@ -178,7 +301,7 @@ export async function requeueFailed(
 ): Promise<number> {
   let query = db
     .updateTable('dispatcher.deliveries')
-    .set({ status: 'pending', next_attempt_at: new Date(), requeued_at: new Date() })
+    .set({ status: 'pending', next_attempt_at: new Date(), requeued_at: new Date(), attempts: 0 })
     .where('subscription_id', '=', subscriptionId)
     .where('status', '=', 'failed');
   if (ids) query = query.where('id', 'in', ids.length > 0 ? [...ids] : ['0']);
@@ -186,81 +309,156 @@ export async function requeueFailed(
   return Number(result.numUpdatedRows);
 }
 
-export async function listDeliveries(
-  db: Db,
-  subscriptionId: string,
-  filter: { status: 'pending' | 'delivered' | 'failed'; limit: number; afterId?: string },
-) {
-  let query = db
-    .selectFrom('dispatcher.deliveries')
-    .select([
-      'id',
-      'case_id',
-      'event_source',
-      'event_id',
-      'event_type',
-      'status',
-      'attempts',
-      'last_status',
-      'last_error',
-      'created_at',
-      'last_attempt_at',
-      'delivered_at',
-    ])
-    .where('subscription_id', '=', subscriptionId)
-    .where('status', '=', filter.status)
-    .orderBy('id')
-    .limit(filter.limit);
-  if (filter.afterId) query = query.where('id', '>', filter.afterId);
-  const rows = await query.execute();
-  return rows.map((r) => ({
+const deliveryColumns = [
+  'id',
+  'subscription_id',
+  'case_id',
+  'event_source',
+  'event_id',
+  'event_type',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_status',
+  'last_error',
+  'created_at',
+  'requeued_at',
+  'last_attempt_at',
+  'delivered_at',
+  'log_topic',
+  'log_partition',
+  'log_offset',
+  'replay_id',
+] as const;
+
+type DeliveryView = Pick<Selectable<DeliveriesTable>, (typeof deliveryColumns)[number]>;
+
+/** The operator's view of one delivery: ids, types, state, place in the log; never the body. */
+function toView(r: DeliveryView) {
+  return {
     id: String(r.id),
+    webhookId: webhookId(r.subscription_id, r.event_source, r.event_id),
     caseId: r.case_id,
     eventSource: r.event_source,
     eventId: r.event_id,
     eventType: r.event_type,
     status: r.status,
     attempts: r.attempts,
+    nextAttemptAt: r.status === 'pending' ? r.next_attempt_at.toISOString() : null,
     lastStatus: r.last_status,
     lastError: r.last_error,
     createdAt: r.created_at.toISOString(),
+    requeuedAt: r.requeued_at?.toISOString() ?? null,
     lastAttemptAt: r.last_attempt_at?.toISOString() ?? null,
     deliveredAt: r.delivered_at?.toISOString() ?? null,
-  }));
+    log:
+      r.log_topic === null || Number(r.log_offset) < 0
+        ? null
+        : { topic: r.log_topic, partition: r.log_partition, offset: String(r.log_offset) },
+    replayId: r.replay_id,
+  };
+}
+
+export async function listDeliveries(
+  db: Db,
+  subscriptionId: string,
+  filter: { status: DeliveryStatus; limit: number; afterId?: string },
+) {
+  let query = db
+    .selectFrom('dispatcher.deliveries')
+    .select(deliveryColumns)
+    .where('subscription_id', '=', subscriptionId)
+    .where('status', '=', filter.status)
+    .orderBy('id')
+    .limit(filter.limit);
+  if (filter.afterId) query = query.where('id', '>', filter.afterId);
+  return (await query.execute()).map(toView);
+}
+
+export async function getDelivery(db: Db, subscriptionId: string, id: string) {
+  const row = await db
+    .selectFrom('dispatcher.deliveries')
+    .select(deliveryColumns)
+    .where('subscription_id', '=', subscriptionId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toView(row) : undefined;
 }
 
 /** The operator's view of one subscription: registry state, delivery state, queue counts. */
 export async function subscriptionStatus(db: Db, subscriptionId: string) {
-  const s = await db
-    .selectFrom('dispatcher.subscriptions')
-    .selectAll()
-    .where('id', '=', subscriptionId)
-    .executeTakeFirst();
-  if (!s) return undefined;
-  const counts = await db
-    .selectFrom('dispatcher.deliveries')
-    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('subscription_id', '=', subscriptionId)
-    .groupBy('status')
-    .execute();
-  const count = (status: string) => Number(counts.find((c) => c.status === status)?.n ?? 0);
-  return {
+  return (await subscriptionsOverview(db, subscriptionId))[0];
+}
+
+/**
+ * Every subscription (or one) with its queue: pending, parked (failed) and delivered counts, last
+ * success and error, stop and backoff state, running replays. One grouped scan of the outbox.
+ */
+export async function subscriptionsOverview(db: Db, onlyId?: string) {
+  const rows = await sql<{
+    id: string;
+    system_id: string;
+    oin: string;
+    url: string;
+    types: string[];
+    roles: string[] | null;
+    status: string;
+    system_revoked: boolean;
+    allowed_rate: number | null;
+    stopped_at: Date | null;
+    stopped_reason: string | null;
+    backoff_until: Date | null;
+    last_success_at: Date | null;
+    last_error_at: Date | null;
+    last_error: string | null;
+    pending: string | null;
+    failed: string | null;
+    delivered: string | null;
+    cancelled: string | null;
+    oldest_pending_at: Date | null;
+    replays_running: string;
+  }>`
+    select s.id, s.system_id, s.oin, s.url, s.types, s.roles, s.status, s.system_revoked, s.allowed_rate,
+      s.stopped_at, s.stopped_reason, s.backoff_until, s.last_success_at, s.last_error_at, s.last_error,
+      c.pending, c.failed, c.delivered, c.cancelled, c.oldest_pending_at,
+      (select count(*) from dispatcher.replays r where r.subscription_id = s.id and r.status = 'running')
+        as replays_running
+    from dispatcher.subscriptions s
+    left join (
+      select subscription_id,
+        count(*) filter (where status = 'pending') as pending,
+        count(*) filter (where status = 'failed') as failed,
+        count(*) filter (where status = 'delivered') as delivered,
+        count(*) filter (where status = 'cancelled') as cancelled,
+        min(created_at) filter (where status = 'pending') as oldest_pending_at
+      from dispatcher.deliveries
+      ${onlyId ? sql`where subscription_id = ${onlyId}` : sql``}
+      group by subscription_id
+    ) c on c.subscription_id = s.id
+    ${onlyId ? sql`where s.id = ${onlyId}` : sql``}
+    order by s.id`.execute(db);
+  return rows.rows.map((s) => ({
     id: s.id,
     systemId: s.system_id,
+    oin: s.oin,
     url: s.url,
     types: s.types,
     roles: s.roles,
     status: s.status,
     systemRevoked: s.system_revoked,
+    allowedRate: s.allowed_rate,
     stoppedAt: s.stopped_at?.toISOString() ?? null,
     stoppedReason: s.stopped_reason,
     backoffUntil: s.backoff_until?.toISOString() ?? null,
-    pending: count('pending'),
-    failed: count('failed'),
-    delivered: count('delivered'),
+    pending: Number(s.pending ?? 0),
+    failed: Number(s.failed ?? 0),
+    delivered: Number(s.delivered ?? 0),
+    cancelled: Number(s.cancelled ?? 0),
+    oldestPendingAt: s.oldest_pending_at?.toISOString() ?? null,
+    replaysRunning: Number(s.replays_running),
     lastSuccessAt: s.last_success_at?.toISOString() ?? null,
     lastError: s.last_error_at ? { at: s.last_error_at.toISOString(), reason: s.last_error } : null,
-  };
+  }));
 }
 
 /** Clears a receiver's 410 stop and any backoff: the operator's "resume delivering". */
@@ -271,6 +469,18 @@ export async function resumeSubscription(db: Db, subscriptionId: string): Promis
     .where('id', '=', subscriptionId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** Subscriptions stopped by the dispatcher (410, paused by failures), for the alert gauge. */
+export async function stoppedCount(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('dispatcher.subscriptions')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('stopped_at', 'is not', null)
+    .where('status', '<>', 'deleted')
+    .where('system_revoked', '=', false)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** Queue sizes for the metrics gauge. */

@@ -65,23 +65,54 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
 
-export interface BackoffPolicy {
-  baseMs: number;
-  maxMs: number;
+/**
+ * When to try again: `schedule[i]` is the delay before attempt i+1 (the first, 0, is the delivery
+ * itself). After the last attempt of the schedule fails, the delivery is parked.
+ */
+export interface RetryPolicy {
+  schedule: readonly number[];
+  /** The longest a receiver's Retry-After may hold its queue (a receiver cannot park it for a week). */
+  retryAfterMaxMs: number;
 }
 
 /**
- * Delay before attempt `attempts + 1`: exponential from `baseMs`, capped at `maxMs`, with half of
- * it random so many deliveries failing together do not return together. A receiver's Retry-After
- * wins when it asks for longer, still capped (a receiver cannot park its queue for a week).
+ * Standard Webhooks' example schedule (spec 1.0.0, "Deliverability and reliability"): immediately,
+ * 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; the last attempt is 75 h 35 min after the
+ * first, so a receiver down over a long weekend still gets everything.
+ */
+export const standardRetrySchedule = '0,5s,5m,30m,2h,5h,10h,14h,20h,24h';
+
+const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `"0,5s,5m,2h"` as milliseconds; undefined when a step is not `<integer><ms|s|m|h|d>` (or 0). */
+export function parseSchedule(value: string): number[] | undefined {
+  const steps = value.split(',').map((s) => s.trim());
+  const out: number[] = [];
+  for (const step of steps) {
+    const m = /^(\d+)(ms|s|m|h|d)?$/.exec(step);
+    if (!m || (m[2] === undefined && m[1] !== '0')) return undefined;
+    out.push(Number(m[1]) * (m[2] ? (units[m[2]] as number) : 0));
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** Time from the first attempt to the last of a schedule. */
+export const scheduleSpanMs = (schedule: readonly number[]) => schedule.slice(1).reduce((a, b) => a + b, 0);
+
+/**
+ * Delay before the next attempt after `attempts` attempts failed, or null: the schedule is done,
+ * park the delivery. Up to a tenth is added at random, never taken off, so deliveries failing
+ * together do not all return together and no retry comes earlier than the schedule says. A
+ * receiver's Retry-After wins when it asks for longer, up to `retryAfterMaxMs`.
  */
 export function retryDelayMs(
   attempts: number,
   retryAfterMs: number | null,
-  policy: BackoffPolicy,
+  policy: RetryPolicy,
   random: () => number = Math.random,
-): number {
-  const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
-  const jittered = exponential / 2 + (exponential / 2) * random();
-  return Math.round(Math.min(policy.maxMs, Math.max(jittered, retryAfterMs ?? 0)));
+): number | null {
+  const step = policy.schedule[attempts];
+  if (step === undefined) return null;
+  const jittered = step + (step / 10) * random();
+  return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, policy.retryAfterMaxMs)));
 }

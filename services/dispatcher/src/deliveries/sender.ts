@@ -2,10 +2,18 @@ import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { DispatcherDatabase } from '../db';
 import { signingSecrets } from '../subscriptions/signing-secret';
+import { postOnce } from './http-post';
 import type { DeliveryMetrics } from './metrics';
-import { type ClaimedDelivery, claimDue, type Settlement, settle } from './outbox';
-import { type AttemptResult, type BackoffPolicy, judge, retryDelayMs } from './outcome';
-import { signatureHeader } from './signature';
+import {
+  type ClaimedDelivery,
+  claimDue,
+  releaseClaimed,
+  type SettledAttempt,
+  type Settlement,
+  settleMany,
+} from './outbox';
+import { type AttemptResult, judge, type RetryPolicy, retryDelayMs } from './outcome';
+import { legacySignatureHeader, standardSignature, webhookId } from './signature';
 
 export interface SenderOptions {
   db: Kysely<DispatcherDatabase>;
@@ -13,11 +21,17 @@ export interface SenderOptions {
   metrics: DeliveryMetrics;
   webhookKey: string;
   allowLocalHttp: boolean;
+  /** Webhook requests in flight at once on this instance. */
   concurrency: number;
+  /** The most of them one subscription may hold (its limit adapts below this, see {@link Sender}). */
+  perSubscriptionMax: number;
   timeoutMs: number;
-  backoff: BackoffPolicy;
-  giveUpAfterMs: number;
+  retry: RetryPolicy;
   pollMs: number;
+  /** `WebHook-Request-Origin` sent with every delivery (CloudEvents webhook spec: after the handshake, on each request). */
+  origin: string;
+  /** Also send the deprecated `Ketenhub-Signature` header. */
+  legacySignature: boolean;
 }
 
 const loopback = (host: string) =>
@@ -33,63 +47,59 @@ export function mayPost(url: string, allowLocalHttp: boolean): boolean {
   return u.protocol === 'http:' && allowLocalHttp && loopback(u.hostname);
 }
 
-/** One HTTP attempt. Never throws: network errors and timeouts are results too. */
-export async function post(d: ClaimedDelivery, signature: string, timeoutMs: number): Promise<AttemptResult> {
+/** The request headers of one attempt: Standard Webhooks, CloudEvents webhook, trace context. */
+export function deliveryHeaders(
+  d: ClaimedDelivery,
+  options: { webhookKey: string; origin: string; legacySignature: boolean },
+  now: Date,
+): Record<string, string> {
+  const secrets = signingSecrets(options.webhookKey, d, now);
+  const timestampS = Math.floor(now.getTime() / 1000);
+  const id = webhookId(d.subscriptionId, d.eventSource, d.eventId);
   const headers: Record<string, string> = {
     'content-type': 'application/cloudevents+json',
-    'ketenhub-signature': signature,
+    'webhook-id': id,
+    'webhook-timestamp': String(timestampS),
+    'webhook-signature': standardSignature(secrets, id, timestampS, d.body),
+    'webhook-request-origin': options.origin,
     'ketenhub-delivery': d.id,
-    'user-agent': 'Ketenhub-Dispatcher/0.1',
+    'user-agent': 'Ketenhub-Dispatcher/0.2',
   };
+  if (options.legacySignature)
+    headers['ketenhub-signature'] = legacySignatureHeader(secrets, d.body, timestampS);
   if (d.traceparent) headers.traceparent = d.traceparent;
-  try {
-    const res = await fetch(d.url, {
-      method: 'POST',
-      headers,
-      body: d.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    // A success's body is not needed; reading it (or cancelling it) frees the connection.
-    const bodyPrefix = res.status >= 300 ? await readPrefix(res, 300) : '';
-    if (res.status < 300) await res.body?.cancel();
-    return { kind: 'answered', status: res.status, retryAfter: res.headers.get('retry-after'), bodyPrefix };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    const name = (error as Error).name;
-    return {
-      kind: 'unreachable',
-      reason:
-        name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (error as Error).message),
-    };
-  }
+  return headers;
 }
 
-/** The start of an error answer, for the operator's view; the rest is not read. */
-async function readPrefix(res: Response, max: number): Promise<string> {
-  try {
-    const reader = res.body?.getReader();
-    if (!reader) return '';
-    const first = await reader.read();
-    await reader.cancel();
-    return Buffer.from(first.value ?? [])
-      .toString('utf8')
-      .slice(0, max)
-      .replace(/\s+/g, ' ')
-      .trim();
-  } catch {
-    return '';
-  }
+/** A receiver's WebHook-Allowed-Rate as a token bucket of one second's worth. */
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was last refilled. */
+  at: number;
+  /** No token before then: the subscription is skipped by claims until then. */
+  until: number;
 }
 
 /**
  * Sends queued deliveries: claims due queue heads (outbox.claimDue), POSTs them at most
- * `concurrency` at a time, stores each verdict. Wakes when the consumer queued something, when a
- * slot frees up, or every `pollMs` (retries coming due, work another instance queued).
+ * `concurrency` at a time, stores verdicts in batches (outbox.settleMany).
+ *
+ * Per subscription, this instance keeps an in-flight limit that adapts the way TCP's window does:
+ * +1 per success up to `perSubscriptionMax`, halved on a retryable failure (timeout, network error,
+ * 5xx, 429). A receiver that hangs or fails so holds one or two slots instead of all of them, and
+ * the other subscriptions keep their throughput; one that answers fast gets the parallelism its
+ * many cases allow. A receiver's WebHook-Allowed-Rate (from the registry's handshake) is a token
+ * bucket per subscription on top (per instance: with N instances a receiver can get N times it).
+ * Rows claimed beyond either are given back without an attempt.
  */
 export class Sender {
   private running = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly perSubscription = new Map<string, number>();
+  private readonly limits = new Map<string, number>();
+  private readonly buckets = new Map<string, Bucket>();
+  private settleQueue: SettledAttempt[] = [];
+  private flushing: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   /** A wake-up that came while the loop was busy claiming: the next wait is skipped, not lost. */
   private woken = false;
@@ -105,6 +115,11 @@ export class Sender {
     return 2 * this.o.timeoutMs + 5_000;
   }
 
+  /** Claim when at least this many slots are free (or nothing is in flight): one query per several deliveries. */
+  private get claimBatch() {
+    return Math.max(1, Math.ceil(this.o.concurrency / 8));
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -116,12 +131,42 @@ export class Sender {
     this.wakeUp?.();
   }
 
-  /** Stops claiming and waits for the attempts in flight (their verdicts are stored). */
+  /** Stops claiming and waits for the attempts in flight and their verdicts. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.flushing;
+  }
+
+  private limitOf(subscriptionId: string) {
+    return this.limits.get(subscriptionId) ?? Math.min(4, this.o.perSubscriptionMax);
+  }
+
+  /** Subscriptions this instance may not claim for now: at their limit, or out of tokens. */
+  private skipped(now: number): string[] {
+    const out: string[] = [];
+    for (const [id, n] of this.perSubscription) if (n >= this.limitOf(id)) out.push(id);
+    for (const [id, b] of this.buckets) if (b.until > now) out.push(id);
+    return out;
+  }
+
+  /** Takes a token of the receiver's allowed rate; the time the next one comes when there is none. */
+  private takeToken(d: ClaimedDelivery, now: number): number | undefined {
+    if (!d.allowedRate) return undefined;
+    const perMs = d.allowedRate / 60_000;
+    const capacity = Math.max(1, Math.ceil(d.allowedRate / 60));
+    const b = this.buckets.get(d.subscriptionId) ?? { tokens: capacity, at: now, until: 0 };
+    b.tokens = Math.min(capacity, b.tokens + Math.max(0, now - b.at) * perMs);
+    b.at = now;
+    this.buckets.set(d.subscriptionId, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return undefined;
+    }
+    b.until = now + Math.ceil((1 - b.tokens) / perMs);
+    return b.until;
   }
 
   private async run() {
@@ -129,18 +174,43 @@ export class Sender {
       this.woken = false;
       const free = this.o.concurrency - this.inFlight.size;
       let claimed: ClaimedDelivery[] = [];
-      if (free > 0) {
+      if (free >= this.claimBatch || (free > 0 && this.inFlight.size === 0)) {
+        const now = Date.now();
         try {
-          claimed = await claimDue(this.o.db, free, this.leaseMs);
+          claimed = await claimDue(this.o.db, free, this.leaseMs, this.skipped(now));
         } catch (error) {
           this.o.logger.warn({ err: error }, 'could not claim deliveries; retrying');
         }
+        const giveBack = new Map<number, string[]>();
         for (const d of claimed) {
+          const n = this.perSubscription.get(d.subscriptionId) ?? 0;
+          let at: number | undefined;
+          if (n >= this.limitOf(d.subscriptionId)) {
+            this.o.metrics.throttled.inc({ why: 'in-flight-limit' });
+            at = now;
+          } else {
+            at = this.takeToken(d, now);
+            if (at !== undefined) this.o.metrics.throttled.inc({ why: 'allowed-rate' });
+          }
+          if (at !== undefined) {
+            giveBack.set(at, [...(giveBack.get(at) ?? []), d.id]);
+            continue;
+          }
+          this.perSubscription.set(d.subscriptionId, n + 1);
           const attempt = this.deliver(d).finally(() => {
             this.inFlight.delete(attempt);
+            const left = (this.perSubscription.get(d.subscriptionId) ?? 1) - 1;
+            if (left > 0) this.perSubscription.set(d.subscriptionId, left);
+            else this.perSubscription.delete(d.subscriptionId);
             this.wake();
           });
           this.inFlight.add(attempt);
+        }
+        for (const [at, ids] of giveBack) {
+          await releaseClaimed(this.o.db, ids, new Date(at)).catch((error: unknown) =>
+            // The lease runs out instead: the rows come due a little later, nothing is lost.
+            this.o.logger.warn({ err: error }, 'could not give claimed deliveries back'),
+          );
         }
       }
       // A full claim means more may be due: go again at once (if a slot is free).
@@ -157,73 +227,135 @@ export class Sender {
     }
   }
 
+  private adapt(subscriptionId: string, verdict: string) {
+    const limit = this.limitOf(subscriptionId);
+    if (verdict === 'delivered')
+      this.limits.set(subscriptionId, Math.min(this.o.perSubscriptionMax, limit + 1));
+    else if (verdict === 'retry' || verdict === 'gave-up' || verdict === 'gone')
+      this.limits.set(subscriptionId, Math.max(1, Math.floor(limit / 2)));
+  }
+
   private async deliver(d: ClaimedDelivery): Promise<void> {
     const started = process.hrtime.bigint();
-    let settlement: Settlement;
-    let verdict: string;
-    if (!mayPost(d.url, this.o.allowLocalHttp)) {
-      settlement = {
-        kind: 'failed',
-        status: null,
-        reason: 'url: only https may be sent to (KETENHUB_WEBHOOK_LOCAL_HTTP is off)',
-      };
-      verdict = 'failed';
-    } else {
-      const now = new Date();
-      const secrets = signingSecrets(this.o.webhookKey, d, now);
-      const signature = signatureHeader(secrets, d.body, Math.floor(now.getTime() / 1000));
-      const result = await post(d, signature, this.o.timeoutMs);
-      const judged = judge(result, Date.now());
-      verdict = judged.kind;
-      if (judged.kind === 'retry') {
-        const delayMs = retryDelayMs(d.attempts, judged.retryAfterMs, this.o.backoff);
-        if (Date.now() + delayMs - d.queuedAt.getTime() > this.o.giveUpAfterMs) {
-          verdict = 'gave-up';
-          settlement = {
-            kind: 'failed',
-            status: judged.status,
-            reason: `gave up after ${d.attempts} attempts: ${judged.reason}`,
-          };
-        } else {
-          settlement = {
-            kind: 'retry',
-            status: judged.status,
-            reason: judged.reason,
-            delayMs,
-            receiverWide: judged.receiverWide,
-          };
-        }
-      } else {
-        settlement = judged;
-      }
+    let result: AttemptResult | undefined;
+    if (mayPost(d.url, this.o.allowLocalHttp)) {
+      const headers = deliveryHeaders(d, this.o, new Date());
+      result = await postOnce(new URL(d.url), headers, d.body, this.o.timeoutMs);
     }
+    const { settlement, verdict } = this.verdictOf(d, result);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.adapt(d.subscriptionId, verdict);
     this.o.metrics.attempts.inc({ verdict });
     this.o.metrics.duration.observe({ verdict }, seconds);
     if (settlement.kind === 'delivered') {
       this.o.metrics.queueLatency.observe((Date.now() - d.queuedAt.getTime()) / 1000);
     } else {
-      // Ids and the verdict only: never the body or the URL's query (either could carry personal data).
-      this.o.logger.info(
-        {
-          deliveryId: d.id,
-          subscriptionId: d.subscriptionId,
-          eventType: d.eventType,
-          attempt: d.attempts,
-          verdict,
-          status: 'status' in settlement ? settlement.status : null,
+      this.report(d, settlement, verdict);
+    }
+    this.settleQueue.push({ delivery: d, settlement, at: new Date() });
+    this.flush();
+  }
+
+  private verdictOf(
+    d: ClaimedDelivery,
+    result: AttemptResult | undefined,
+  ): { settlement: Settlement; verdict: string } {
+    if (!result) {
+      return {
+        settlement: {
+          kind: 'failed',
+          status: null,
+          reason: 'url: only https may be sent to (KETENHUB_WEBHOOK_LOCAL_HTTP is off)',
         },
-        'webhook not delivered',
-      );
+        verdict: 'failed',
+      };
     }
-    try {
-      await settle(this.o.db, d, settlement);
-    } catch (error) {
-      // The lease runs out and the delivery is sent again: at least once, never lost.
-      this.o.logger.warn(
-        { err: error, deliveryId: d.id },
-        'could not store the attempt; it will be repeated',
-      );
+    const judged = judge(result, Date.now());
+    if (judged.kind !== 'retry') return { settlement: judged, verdict: judged.kind };
+    const attempts = d.attempts + 1;
+    const delayMs = retryDelayMs(attempts, judged.retryAfterMs, this.o.retry);
+    if (delayMs === null) {
+      const reason = `gave up after ${attempts} attempts: ${judged.reason}`;
+      return {
+        settlement: {
+          kind: 'failed',
+          status: judged.status,
+          reason,
+          // The receiver as a whole has failed for the whole schedule: stop sending it anything
+          // rather than park every one of its deliveries in turn; resume delivers them.
+          ...(judged.receiverWide ? { stopSubscription: `paused by failures: ${reason}` } : {}),
+        },
+        verdict: 'gave-up',
+      };
     }
+    return {
+      settlement: {
+        kind: 'retry',
+        status: judged.status,
+        reason: judged.reason,
+        delayMs,
+        receiverWide: judged.receiverWide,
+      },
+      verdict: 'retry',
+    };
+  }
+
+  /** Log lines (ids and verdicts only: never the body or the URL's query) and the alert counters. */
+  private report(d: ClaimedDelivery, settlement: Settlement, verdict: string) {
+    const status = 'status' in settlement ? settlement.status : null;
+    const ids = { deliveryId: d.id, subscriptionId: d.subscriptionId, eventType: d.eventType };
+    if (settlement.kind === 'failed') {
+      const reason = verdict === 'gave-up' ? 'gave-up' : status === null ? 'refused-url' : `http-${status}`;
+      this.o.metrics.parked.inc({ subscription: d.subscriptionId, reason });
+      this.o.logger.error(
+        { ...ids, alert: 'webhook-delivery-parked', reason, attempts: d.attempts + 1, status },
+        'webhook delivery parked; the operator re-queues it',
+      );
+      if (settlement.stopSubscription) {
+        this.o.metrics.stops.inc({ subscription: d.subscriptionId, reason: 'paused-by-failures' });
+        this.o.logger.error(
+          {
+            subscriptionId: d.subscriptionId,
+            alert: 'webhook-subscription-stopped',
+            reason: 'paused-by-failures',
+          },
+          'webhook subscription stopped after its retry schedule ran out; the operator resumes it',
+        );
+      }
+      return;
+    }
+    if (settlement.kind === 'gone') {
+      this.o.metrics.stops.inc({ subscription: d.subscriptionId, reason: 'gone' });
+      this.o.logger.error(
+        { subscriptionId: d.subscriptionId, alert: 'webhook-subscription-stopped', reason: 'gone', status },
+        'webhook subscription stopped: the receiver answered 410 Gone; the operator resumes it',
+      );
+      return;
+    }
+    this.o.logger.info({ ...ids, attempt: d.attempts + 1, verdict, status }, 'webhook not delivered');
+  }
+
+  /**
+   * Stores what finished, together: while one write is under way the next verdicts gather, so
+   * under load one transaction settles many. A failed write is not retried: the leases run out and
+   * those deliveries are sent again (at least once, never lost).
+   */
+  private flush() {
+    if (this.flushing) return;
+    this.flushing = (async () => {
+      while (this.settleQueue.length > 0) {
+        const batch = this.settleQueue.splice(0, 1_000);
+        try {
+          await settleMany(this.o.db, batch);
+        } catch (error) {
+          this.o.logger.warn(
+            { err: error, deliveries: batch.length },
+            'could not store attempts; they will be repeated',
+          );
+        }
+        this.wake();
+      }
+      this.flushing = undefined;
+    })();
   }
 }

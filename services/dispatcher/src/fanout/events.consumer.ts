@@ -16,6 +16,7 @@ import {
   insertAccessStates,
   loadAccessRebuild,
   lockAccessStates,
+  storeAccessEvents,
   updateAccessStates,
 } from '../cases/case-access.repository';
 import type { DispatcherDatabase } from '../db';
@@ -162,6 +163,9 @@ async function fanOut(
       event,
       value: record.value as Buffer,
       traceparent,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
       ...(deliver(record.offset) ? {} : { rebuildOnly: true }),
     };
     const id = caseKey(event.subject);
@@ -174,6 +178,7 @@ async function fanOut(
   const fold = (from: AccessState | undefined, events: BatchEvent[]) =>
     foldCase(from, events, options.access, (type) => directory.queueingFor(type));
   const stored = await lockAccessStates(trx, [...byCase.keys()]);
+  await storeAccessEvents(trx, [...byCase.values()].flat());
   const folds = new Map<string, CaseFold>();
   for (const [id, events] of byCase) folds.set(id, fold(stored.get(id), events));
 

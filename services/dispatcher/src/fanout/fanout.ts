@@ -81,6 +81,10 @@ export interface BatchEvent {
   event: KetenEvent;
   value: Buffer;
   traceparent: string | null;
+  /** Where the record is in the log (the deliveries carry it: per-case order). */
+  topic: string;
+  partition: number;
+  offset: string;
   /** Read again only to rebuild the case's access state (the upgrade's second read): queue nothing. */
   rebuildOnly?: boolean;
 }
@@ -129,6 +133,9 @@ export function foldCase(
         eventType: e.event.type,
         body,
         traceparent: e.traceparent,
+        logTopic: e.topic,
+        logPartition: e.partition,
+        logOffset: e.offset,
       });
     }
   }

@@ -45,10 +45,14 @@ function index(subs: readonly KnownSubscription[]) {
   };
 }
 
+let offset = 0;
 const batchEvent = (event: KetenEvent): BatchEvent => ({
   event,
   value: Buffer.from(JSON.stringify(event), 'utf8'),
   traceparent: null,
+  topic: 'wmo',
+  partition: 0,
+  offset: String(offset++),
 });
 
 /**

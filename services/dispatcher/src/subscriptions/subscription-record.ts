@@ -20,6 +20,19 @@ export const subscriptionRecordSchema = z.object({
    */
   roles: z.array(z.string()).optional(),
   status: z.enum(['active', 'paused', 'deleted']),
+  /**
+   * The receiver's `WebHook-Allowed-Rate` from the registry's CloudEvents handshake, in requests per
+   * minute; null or absent: no limit (`*`, or a record of a registry from before the handshake).
+   */
+  allowedRate: z.number().int().min(1).nullable().optional(),
+  /**
+   * A backfill asked for when the subscription was made: the first dispatcher instance that reads
+   * the record starts it (once; dispatcher.replays). Absent in records of older registries.
+   */
+  backfill: z
+    .object({ from: z.iso.datetime({ offset: true }).nullable() })
+    .nullable()
+    .optional(),
   systemRevoked: z.boolean(),
   secretVersion: z.number().int().min(1),
   previousSecretValidUntil: z.iso.datetime({ offset: true }).nullable(),

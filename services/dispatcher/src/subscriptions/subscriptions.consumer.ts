@@ -82,6 +82,11 @@ export async function followSubscriptions(options: {
   directory: SubscriptionDirectory;
   logger: Logger;
   groupPrefix: string;
+  /**
+   * A record that asks for a backfill (made with `backfill` at the registry): called after the
+   * record is stored, so the job can read the subscription. Not awaited by the follower.
+   */
+  onBackfill?(record: SubscriptionRecord): Promise<void>;
 }): Promise<SubscriptionsFollower> {
   const { directory, logger } = options;
   const follower = await followStateTopic<SubscriptionRecord>({
@@ -95,6 +100,22 @@ export async function followSubscriptions(options: {
     apply: async (record) => {
       await upsertSubscription(options.db, record);
       directory.apply(record);
+      if (record.backfill && options.onBackfill && record.status !== 'deleted' && !record.systemRevoked) {
+        const ask = options.onBackfill;
+        void (async () => {
+          // Kafka or PostgreSQL away for a moment must not lose the request: a few tries, then a log line.
+          for (let attempt = 1; attempt <= 5; attempt++) {
+            try {
+              await ask(record);
+              return;
+            } catch (error) {
+              if (attempt === 5)
+                logger.error({ err: error, subscriptionId: record.id }, 'could not start the backfill');
+              else await new Promise((r) => setTimeout(r, 1_000 * attempt));
+            }
+          }
+        })();
+      }
     },
     onUnreadable: (offset) => logger.warn({ offset }, 'subscription record of an unknown shape; skipped'),
   });

@@ -22,6 +22,9 @@ export async function upsertSubscription(db: Kysely<DispatcherDatabase>, r: Subs
       secret_version: r.secretVersion,
       previous_secret_valid_until: r.previousSecretValidUntil ? new Date(r.previousSecretValidUntil) : null,
       revision: r.revision,
+      allowed_rate: r.allowedRate ?? null,
+      // pg sends a plain object as JSON text, which jsonb takes.
+      backfill: r.backfill ?? null,
     })
     .onConflict((oc) =>
       oc
@@ -37,6 +40,8 @@ export async function upsertSubscription(db: Kysely<DispatcherDatabase>, r: Subs
           secret_version: eb.ref('excluded.secret_version'),
           previous_secret_valid_until: eb.ref('excluded.previous_secret_valid_until'),
           revision: eb.ref('excluded.revision'),
+          allowed_rate: eb.ref('excluded.allowed_rate'),
+          backfill: eb.ref('excluded.backfill'),
         }))
         .where(sql`dispatcher.subscriptions.revision`, '<', sql`excluded.revision`),
     )

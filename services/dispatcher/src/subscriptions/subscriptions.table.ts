@@ -22,4 +22,8 @@ export interface SubscriptionsTable {
   last_success_at: ColumnType<Date | null, never, Date | null>;
   last_error_at: ColumnType<Date | null, never, Date | null>;
   last_error: ColumnType<string | null, never, string | null>;
+  /** The receiver's WebHook-Allowed-Rate from the registry's handshake, requests per minute; null: none. */
+  allowed_rate: number | null;
+  /** The backfill asked for at creation (registry record); null: none. */
+  backfill: { from: string | null } | null;
 }
