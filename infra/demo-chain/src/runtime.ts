@@ -7,6 +7,7 @@ import {
   type KetenhubClient,
   PublishError,
   verifyWebhook,
+  webhookHandshake,
 } from '@ketenhub/client';
 import { sourceFor } from '@ketenhub/events';
 import { DemoCalendar } from './calendar';
@@ -115,6 +116,14 @@ export async function startDemoChain(options: DemoChainOptions): Promise<DemoCha
   const server = http.createServer((req, res) => {
     const key = /^\/webhooks\/([A-Za-z]+)$/.exec(req.url ?? '')?.[1] as DemoKey | undefined;
     const target = key ? connected.get(key) : undefined;
+    // The registry asks first whether this endpoint wants the hub's deliveries (CloudEvents
+    // webhook handshake); it is asked before the system is connected, so any known path answers.
+    const consent = key && key in systems ? webhookHandshake(req.method, req.headers) : undefined;
+    if (consent) {
+      res.writeHead(200, consent);
+      res.end();
+      return;
+    }
     if (req.method !== 'POST' || !target) {
       res.statusCode = 404;
       res.end();
