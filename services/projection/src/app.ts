@@ -2,6 +2,7 @@ import {
   type CaseWorkerVerifier,
   createBaseApp,
   finishApp,
+  type IssuerConfig,
   type Logger,
   type Metrics,
   type ReadinessCheck,
@@ -33,6 +34,8 @@ export interface ServerDeps {
   /** HMAC key for the data subject in the processing log. */
   pseudonymKey: string;
   adminToken?: string;
+  /** Trusted identity providers: the page offers a login with each that has a JWKS. */
+  issuers?: readonly IssuerConfig[];
   /** Registered systems (the registry's topic): the catch-up feed authenticates them. */
   systems: SystemLookup;
   /** The only clock the API reads ("today" for legal clocks). */
@@ -48,7 +51,7 @@ export function createServer(deps: ServerDeps): Express {
   app.get('/openapi.json', requireCaseWorker(deps.verifier), (_req, res) => {
     res.json(openApiDocument);
   });
-  app.use(uiRoutes());
+  app.use(uiRoutes({ issuers: deps.issuers ?? [] }));
   app.use('/admin', requireAdmin(deps.adminToken));
   app.use(adminRoutes(deps.processingLog));
   app.use('/cases', requireCaseWorker(deps.verifier));

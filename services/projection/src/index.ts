@@ -124,10 +124,12 @@ async function main() {
     closers.push({ name: 'deadline-scanner', close: () => scanner.stop() });
   }
 
+  const issuers = issuersFromEnv(env);
   const app = createServer({
     db,
     schema: env.PROJECTION_SCHEMA,
-    verifier: createCaseWorkerVerifier(issuersFromEnv(env)),
+    verifier: createCaseWorkerVerifier(issuers),
+    issuers,
     logger,
     metrics,
     readiness: {

@@ -1,4 +1,4 @@
-import { authEnv, type IssuerConfig, loadEnv } from '@ketenhub/service';
+import type { IssuerConfig } from '@ketenhub/service';
 import { demoOrganisatieNamen } from './organisaties';
 
 /**
@@ -25,16 +25,6 @@ export function aanmeldopties(issuers: readonly IssuerConfig[]): Aanmeldoptie[] 
           ? i.oins.map((oin) => demoOrganisatieNamen[oin] ?? oin)
           : [`OIN's volgens ${i.oinPattern}`],
     }));
-}
-
-/**
- * The trusted issuers from the environment, parsed with the services' own schema. The router is
- * mounted without arguments in app.ts, so it reads the one variable it needs itself.
- */
-export function issuersFromProcessEnv(
-  source: Record<string, string | undefined> = process.env,
-): IssuerConfig[] {
-  return loadEnv(authEnv.pick({ KETENHUB_JWT_ISSUERS: true }), source).KETENHUB_JWT_ISSUERS;
 }
 
 /** Origins the page must reach for discovery and tokens (the CSP's connect-src). */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { IssuerConfig } from '@ketenhub/service';
 import { Router as createRouter, type RequestHandler, type Router } from 'express';
-import { aanmeldopties, issuersFromProcessEnv, providerOrigins } from './aanmelden';
+import { aanmeldopties, providerOrigins } from './aanmelden';
 import { catalogus } from './catalogus';
 
 /**
@@ -43,7 +43,7 @@ export interface UiOptions {
 }
 
 export function uiRoutes(options: UiOptions = {}): Router {
-  const opties = aanmeldopties(options.issuers ?? issuersFromProcessEnv());
+  const opties = aanmeldopties(options.issuers ?? []);
   const files = new Map<string, { type: string; body: Buffer }>(
     Object.entries(shell).map(([name, f]) => [name, { type: f.type, body: readFileSync(f.path) }]),
   );
