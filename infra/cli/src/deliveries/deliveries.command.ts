@@ -5,6 +5,7 @@ import type { SubscriptionStatus } from '../status/status';
 import {
   type Delivery,
   type DeliveryStatus,
+  getDelivery,
   listDeliveries,
   planRequeue,
   requeue,
@@ -29,7 +30,7 @@ types and statuses, never event bodies.`,
     .leaf(deliveries, 'list <subscription>', "A subscription's deliveries, parked (failed) ones by default")
     .addOption(
       new Option('--status <status>', 'which deliveries')
-        .choices(['failed', 'pending', 'delivered'])
+        .choices(['failed', 'pending', 'delivered', 'cancelled'])
         .default('failed'),
     )
     .option('--limit <n>', 'deliveries per page (at most 1000)', positiveInt('--limit'), 100)
@@ -53,11 +54,17 @@ types and statuses, never event bodies.`,
 
   const show = r.leaf(
     deliveries,
-    'show <subscription>',
-    "A subscription's delivery state: queue, parked, delivered, last success and error, stop and backoff",
+    'show <subscription> [delivery]',
+    "A subscription's delivery state (queue, parked, delivered, last success and error, stop, backoff), or one delivery",
   );
-  r.run(show, async (ctx, out, _opts, [sub]) => {
-    const status = await subscriptionStatus(ctx, subscriptionArg(sub));
+  r.run(show, async (ctx, out, _opts, [sub, delivery]) => {
+    const id = subscriptionArg(sub);
+    if (typeof delivery === 'string') {
+      const d = await getDelivery(ctx, id, delivery);
+      out.result(d, () => renderDelivery(d));
+      return;
+    }
+    const status = await subscriptionStatus(ctx, id);
     out.result(status, () => renderStatus(out, status));
   });
 
@@ -150,6 +157,20 @@ function deliveryTable(deliveries: readonly Delivery[]): string[] {
   ]);
 }
 
+function renderDelivery(d: Delivery): string[] {
+  return [
+    `delivery ${d.id}: ${d.status}, ${d.attempts} attempt(s)`,
+    `  event        ${d.eventType} ${d.eventId} from ${d.eventSource}`,
+    `  chain case   ${d.caseId}`,
+    ...(d.webhookId ? [`  webhook-id   ${d.webhookId}`] : []),
+    ...(d.log ? [`  in the log   ${d.log.topic}:${d.log.partition} @${d.log.offset}`] : []),
+    `  queued       ${d.createdAt}${d.replayId ? ` by replay ${d.replayId}` : ''}${d.requeuedAt ? `, re-queued ${d.requeuedAt}` : ''}`,
+    `  last attempt ${d.lastAttemptAt ?? '-'}${d.lastStatus !== null ? ` HTTP ${d.lastStatus}` : ''}${d.lastError ? ` (${d.lastError})` : ''}`,
+    ...(d.nextAttemptAt ? [`  next attempt ${d.nextAttemptAt}`] : []),
+    ...(d.deliveredAt ? [`  delivered    ${d.deliveredAt}`] : []),
+  ];
+}
+
 function renderStatus(out: Output, s: SubscriptionStatus): string[] {
   return [
     out.paint('bold', `subscription ${s.id} (system ${s.systemId})`),
@@ -157,7 +178,8 @@ function renderStatus(out: Output, s: SubscriptionStatus): string[] {
     `  types        ${s.types.join(', ')}`,
     `  roles        ${s.roles?.join(', ') ?? out.paint('warn', 'none in the record: nothing is queued')}`,
     `  state        ${s.systemRevoked ? out.paint('bad', 'system revoked') : s.status}${s.stoppedAt ? out.paint('bad', `, stopped ${s.stoppedAt} (${s.stoppedReason ?? 'gone'})`) : ''}${s.backoffUntil ? `, backing off until ${s.backoffUntil}` : ''}`,
-    `  queue        ${s.pending} pending, ${out.paint(s.failed === 0 ? 'good' : 'bad', `${s.failed} parked`)}, ${s.delivered} delivered (kept for the retention period)`,
+    `  queue        ${s.pending} pending${s.oldestPendingAt ? ` (oldest queued ${s.oldestPendingAt})` : ''}, ${out.paint(s.failed === 0 ? 'good' : 'bad', `${s.failed} parked`)}, ${s.delivered} delivered (kept for the retention period)`,
+    ...(s.replaysRunning ? [`  replays      ${s.replaysRunning} running`] : []),
     `  last success ${s.lastSuccessAt ?? 'never'}`,
     `  last error   ${s.lastError ? `${s.lastError.at} ${s.lastError.reason ?? ''}` : '-'}`,
   ];

@@ -9,20 +9,36 @@ import type { SubscriptionStatus } from '../status/status';
 
 export interface Delivery {
   id: string;
+  /** The Standard Webhooks `webhook-id` it is sent with (the same in a replay: receivers drop repeats by it). */
+  webhookId?: string;
   caseId: string;
   eventSource: string;
   eventId: string;
   eventType: string;
-  status: 'pending' | 'delivered' | 'failed';
+  /** `cancelled`: queued by a replay that was cancelled before it went out. */
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
   attempts: number;
+  nextAttemptAt?: string | null;
   lastStatus: number | null;
   lastError: string | null;
   createdAt: string;
   lastAttemptAt: string | null;
   deliveredAt: string | null;
+  requeuedAt?: string | null;
+  /** Where its event is in the log. */
+  log?: { topic: string; partition: number; offset: string } | null;
+  /** The replay or backfill that queued it, if one did. */
+  replayId?: string | null;
 }
 
 export type DeliveryStatus = Delivery['status'];
+
+export async function getDelivery(ctx: Context, subscription: string, id: string): Promise<Delivery> {
+  if (!/^\d+$/.test(id)) throw new UsageError(`delivery: "${id}" is not a delivery id`);
+  return (
+    await ctx.service('dispatcher').call<Delivery>('GET', `/subscriptions/${subscription}/deliveries/${id}`)
+  ).body;
+}
 
 export async function subscriptionStatus(ctx: Context, subscription: string): Promise<SubscriptionStatus> {
   return (

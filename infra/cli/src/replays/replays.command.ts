@@ -140,7 +140,8 @@ Example, after an outage that began at 08:00 UTC:
     `
 ${dryRunNote}
 
-Deliveries it queued already stay queued and go out; it queues nothing more.`,
+It queues nothing more, and the deliveries it queued that have not gone out yet are withdrawn
+(status cancelled); what went out stays delivered. A new replay queues them again.`,
   );
   r.run(cancelCmd, async (ctx, out, opts, [sub, replayId]) => {
     const id = subscriptionArg(sub);
@@ -155,7 +156,11 @@ Deliveries it queued already stay queued and go out; it queues nothing more.`,
       return;
     }
     const cancelled = await cancel(ctx, id, String(replayId));
-    out.result({ dryRun: false, replay: cancelled }, () => `Replay ${cancelled.id}: ${cancelled.status}`);
+    out.result(
+      { dryRun: false, replay: cancelled },
+      () =>
+        `Replay ${cancelled.id}: ${cancelled.status}${cancelled.withdrawn === undefined ? '' : `, ${cancelled.withdrawn} queued deliveries withdrawn`}`,
+    );
   });
 
   const backfill = r
@@ -241,9 +246,26 @@ function renderProgress(x: Replay): string {
 
 function renderReplay(x: Replay): string[] {
   return [
-    `replay ${x.id}: ${x.status}, ${renderProgress(x)}`,
-    `  window ${JSON.stringify(x.window ?? null)}`,
+    `${x.kind ?? 'replay'} ${x.id}: ${x.status}, ${renderProgress(x)}${x.error ? ` (${String(x.error)})` : ''}`,
+    ...renderWindow(x.window),
   ];
+}
+
+/** `{ "<topic>:<partition>": { start, end, next? } }` as a table. */
+function renderWindow(window: unknown): string[] {
+  if (typeof window !== 'object' || window === null) return [];
+  const rows = Object.entries(window as Record<string, { start?: string; end?: string; next?: string }>);
+  if (rows.length === 0) return ['  window: empty'];
+  const hasNext = rows.some(([, w]) => w.next !== undefined);
+  return table([
+    ['partition', 'from', 'to', ...(hasNext ? ['next'] : [])],
+    ...rows.map(([key, w]) => [
+      key,
+      String(w.start ?? ''),
+      String(w.end ?? ''),
+      ...(hasNext ? [String(w.next ?? '')] : []),
+    ]),
+  ]).map((l) => `  ${l}`);
 }
 
 function renderDryRun(out: Output, kind: ReplayKind, plan: DryRunAnswer): string[] {
@@ -252,7 +274,7 @@ function renderDryRun(out: Output, kind: ReplayKind, plan: DryRunAnswer): string
       'bold',
       `Would ${kind === 'replay' ? 'replay' : 'backfill'} ${plan.events} event(s) over ${plan.perCase.length} chain case(s)`,
     ),
-    `  window ${JSON.stringify(plan.window ?? null)}`,
+    ...renderWindow(plan.window),
     ...table([['chain case', 'events'], ...plan.perCase.map((c) => [c.caseId, String(c.events)])]).map(
       (l) => `  ${l}`,
     ),

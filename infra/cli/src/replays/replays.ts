@@ -37,9 +37,13 @@ export interface DryRunAnswer {
 
 export interface Replay {
   id: string;
+  kind?: string;
   status: 'running' | 'done' | 'cancelled' | 'failed';
-  progress?: { scanned: number; total: number; queued: number };
+  progress?: { scanned: number; total: number; queued: number; matched?: number };
+  error?: string | null;
   window?: unknown;
+  /** After a cancel: queued deliveries that had not gone out and were withdrawn. */
+  withdrawn?: number;
   [key: string]: unknown;
 }
 

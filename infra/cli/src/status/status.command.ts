@@ -72,37 +72,33 @@ function renderStatus(out: Output, report: StatusReport): string[] {
     ]).map((l) => `  ${l}`),
   );
   const subs = report.subscriptions;
-  lines.push(
-    '',
-    out.paint(
-      'bold',
-      `subscriptions${subs.source === 'dispatcher-table' ? " (from the dispatcher's table: the registry did not answer)" : ''}`,
-    ),
-  );
-  if (subs.error && subs.source !== 'registry') lines.push(`  ${out.paint('bad', subs.error)}`);
-  if (subs.items.length === 0 && subs.source) lines.push('  none');
+  lines.push('', out.paint('bold', 'subscriptions'));
+  if (subs.error) lines.push(`  ${out.paint('bad', subs.error)}`);
+  else if (subs.items.length === 0) lines.push('  none');
   if (subs.items.length > 0) {
+    const now = Date.parse(report.at);
     lines.push(
       ...table([
-        ['subscription', 'system', 'state', 'queue', 'parked', 'last success'],
+        ['subscription', 'system', 'state', 'queue', 'oldest queued', 'parked', 'last success'],
         ...subs.items.map((s) => {
-          const st = s.status;
-          if (!st)
-            return [s.id, s.systemName ?? s.systemId, out.paint('bad', 'unknown'), '', '', s.error ?? ''];
-          const state = st.systemRevoked
+          const state = s.systemRevoked
             ? 'revoked'
-            : st.stoppedAt
-              ? `stopped (${st.stoppedReason ?? 'gone'})`
-              : st.backoffUntil && Date.parse(st.backoffUntil) > Date.parse(report.at)
-                ? `backing off until ${st.backoffUntil}`
-                : st.status;
+            : s.stoppedAt
+              ? `stopped (${s.stoppedReason ?? 'gone'})`
+              : s.backoffUntil && Date.parse(s.backoffUntil) > now
+                ? `backing off until ${s.backoffUntil}`
+                : s.status;
           return [
             s.id,
             s.systemName ?? s.systemId,
-            out.paint(state === 'active' ? 'good' : 'warn', state),
-            String(st.pending),
-            out.paint(st.failed === 0 ? 'good' : 'bad', String(st.failed)),
-            st.lastSuccessAt ?? 'never',
+            out.paint(
+              state === 'active' ? 'good' : 'warn',
+              `${state}${s.replaysRunning ? ', replaying' : ''}`,
+            ),
+            String(s.pending),
+            s.oldestPendingAt ? formatAge((now - Date.parse(s.oldestPendingAt)) / 1000) : '-',
+            out.paint(s.failed === 0 ? 'good' : 'bad', String(s.failed)),
+            s.lastSuccessAt ?? 'never',
           ];
         }),
       ]).map((l) => `  ${l}`),

@@ -1,36 +1,39 @@
-import { sql } from 'kysely';
-import { listConsumers, tableExists } from '../consumers/consumers';
+import { listConsumers } from '../consumers/consumers';
 import { type ConsumerLag, consumerLags } from '../consumers/lag';
 import type { Context } from '../context';
-import { HttpError } from '../errors';
 import { type Readiness, reason, type ServiceName } from '../http';
 
-/** `GET /subscriptions/{id}/status` of the dispatcher (deliveries/outbox.ts `subscriptionStatus`). */
+/**
+ * One subscription as the dispatcher's operator API shows it (`GET /subscriptions` and
+ * `GET /subscriptions/{id}/status`, services/dispatcher/src/deliveries/outbox.ts).
+ */
 export interface SubscriptionStatus {
   id: string;
   systemId: string;
+  oin?: string;
   url: string;
   types: string[];
   roles: string[] | null;
   status: string;
   systemRevoked: boolean;
+  allowedRate?: number | null;
   stoppedAt: string | null;
   stoppedReason: string | null;
   backoffUntil: string | null;
   pending: number;
   failed: number;
   delivered: number;
+  cancelled?: number;
+  /** When the oldest pending delivery was queued: how far behind the receiver is. */
+  oldestPendingAt?: string | null;
+  replaysRunning?: number;
   lastSuccessAt: string | null;
   lastError: { at: string; reason: string | null } | null;
 }
 
-export interface SubscriptionLine {
-  id: string;
-  systemId: string;
+export interface SubscriptionLine extends SubscriptionStatus {
+  /** The system's name from the registry, when it answered. */
   systemName: string | null;
-  /** The dispatcher's view, or why it could not be had. */
-  status?: SubscriptionStatus;
-  error?: string;
 }
 
 export interface StatusReport {
@@ -39,51 +42,30 @@ export interface StatusReport {
   ok: boolean;
   services: Readiness[];
   consumers: (ConsumerLag | { consumer: string; error: string })[];
-  subscriptions: {
-    /** Where the list of subscriptions came from: the registry, or the dispatcher's table when the registry is down. */
-    source: 'registry' | 'dispatcher-table' | null;
-    error?: string;
-    items: SubscriptionLine[];
-  };
+  /** Every subscription the dispatcher knows, or why the list could not be had. */
+  subscriptions: { error?: string; items: SubscriptionLine[] };
 }
 
 const services: ServiceName[] = ['registry', 'gateway', 'projection', 'dispatcher'];
 
-/**
- * The subscriptions to report: from the registry (systems, then each one's subscriptions), which
- * also names the systems; while the registry is down, from the dispatcher's own table, because an
- * outage is exactly when an operator wants this view.
- */
-async function subscriptionIds(
-  ctx: Context,
-): Promise<{ source: StatusReport['subscriptions']['source']; error?: string; items: SubscriptionLine[] }> {
-  const registry = ctx.service('registry');
-  let registryError: string;
+/** Subscriptions with their queues from the dispatcher, named from the registry (when it answers). */
+async function subscriptionLines(ctx: Context): Promise<StatusReport['subscriptions']> {
+  const listed = await ctx
+    .service('dispatcher')
+    .call<{ subscriptions: SubscriptionStatus[] }>('GET', '/subscriptions');
+  const names = new Map<string, string>();
   try {
-    const systems = await registry.call<{ systems: { id: string; name: string }[] }>('GET', '/systems');
-    const items: SubscriptionLine[] = [];
-    for (const system of systems.body.systems) {
-      const subs = await registry.call<{ subscriptions: { id: string }[] }>(
-        'GET',
-        `/systems/${system.id}/subscriptions`,
-      );
-      for (const s of subs.body.subscriptions) {
-        items.push({ id: s.id, systemId: system.id, systemName: system.name });
-      }
-    }
-    return { source: 'registry', items };
-  } catch (error) {
-    registryError = error instanceof Error ? error.message : String(error);
+    const systems = await ctx
+      .service('registry')
+      .call<{ systems: { id: string; name: string }[] }>('GET', '/systems');
+    for (const s of systems.body.systems) names.set(s.id, s.name);
+  } catch {
+    // Names are a courtesy: the queues are the dispatcher's, and the registry's readiness is reported above.
   }
-  if (!(await tableExists(ctx, 'dispatcher.subscriptions'))) {
-    return { source: null, error: registryError, items: [] };
-  }
-  const rows = await sql<{ id: string; system_id: string }>`
-    select id, system_id from dispatcher.subscriptions where status <> 'deleted' order by id`.execute(ctx.db);
   return {
-    source: 'dispatcher-table',
-    error: `registry: ${registryError}`,
-    items: rows.rows.map((r) => ({ id: r.id, systemId: r.system_id, systemName: null })),
+    items: listed.body.subscriptions
+      .filter((s) => s.status !== 'deleted')
+      .map((s) => ({ ...s, systemName: names.get(s.systemId) ?? null })),
   };
 }
 
@@ -107,33 +89,9 @@ export async function gatherStatus(ctx: Context): Promise<StatusReport> {
 
   let subscriptions: StatusReport['subscriptions'];
   try {
-    const listed = await subscriptionIds(ctx);
-    const dispatcher = ctx.service('dispatcher');
-    const items = await Promise.all(
-      listed.items.map(async (line): Promise<SubscriptionLine> => {
-        try {
-          const s = await dispatcher.call<SubscriptionStatus>('GET', `/subscriptions/${line.id}/status`);
-          return { ...line, status: s.body };
-        } catch (error) {
-          return {
-            ...line,
-            error:
-              error instanceof HttpError && error.status === 404
-                ? 'not known to the dispatcher (yet)'
-                : error instanceof Error
-                  ? error.message
-                  : String(error),
-          };
-        }
-      }),
-    );
-    subscriptions = { source: listed.source, ...(listed.error ? { error: listed.error } : {}), items };
+    subscriptions = await subscriptionLines(ctx);
   } catch (error) {
-    subscriptions = {
-      source: null,
-      error: error instanceof Error ? error.message : String(error),
-      items: [],
-    };
+    subscriptions = { error: error instanceof Error ? error.message : String(error), items: [] };
   }
 
   const ready = await readiness;
