@@ -246,26 +246,38 @@ export interface Receiver {
   url: string;
   /** Event ids of the deliveries answered 2xx, in arrival order. */
   accepted: string[];
+  /** The `webhook-id` each accepted delivery came with, in the same order. */
+  webhookIds: string[];
   /** Decides each answer by event id (default 204). */
   answer: (eventId: string) => number;
   close(): Promise<void>;
 }
 
-/** A webhook receiver on a local port. */
+/** A webhook receiver on a local port that consents to the handshake and answers by event id. */
 export async function startReceiver(): Promise<Receiver> {
   const receiver: Receiver = {
     url: '',
     accepted: [],
+    webhookIds: [],
     answer: () => 204,
     close: async () => undefined,
   };
   const server = createHttpServer((req, res) => {
+    if (req.method === 'OPTIONS') {
+      // The CloudEvents webhook handshake the registry makes before it accepts the URL: consent.
+      res.setHeader('webhook-allowed-origin', String(req.headers['webhook-request-origin'] ?? '*'));
+      res.end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string };
       const status = receiver.answer(event.id);
-      if (status < 300) receiver.accepted.push(event.id);
+      if (status < 300) {
+        receiver.accepted.push(event.id);
+        receiver.webhookIds.push(String(req.headers['webhook-id']));
+      }
       res.statusCode = status;
       res.end();
     });
