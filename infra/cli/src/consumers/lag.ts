@@ -1,6 +1,7 @@
 import { groupOffsets, topicOffsets } from '@ketenhub/kafka';
 import { sql } from 'kysely';
 import type { Context } from '../context';
+import { FailedError } from '../errors';
 import { recordTimestamps } from '../kafka';
 import type { ConsumerSpec } from './consumers';
 
@@ -29,6 +30,22 @@ export interface PartitionState {
 const big = (s: string) => BigInt(s);
 const maxOf = (a: string, b: string) => (big(a) > big(b) ? a : b);
 
+/** A topic's offsets; a topic Kafka does not have is a failure that names it (a wrong prefix, say). */
+export async function offsetsOf(ctx: Context, topic: string) {
+  try {
+    return await topicOffsets(ctx.kafka, topic);
+  } catch (error) {
+    const type = (error as { type?: string }).type;
+    if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition/.test(String(error))) {
+      throw new FailedError(
+        `Kafka has no topic ${topic} (KAFKA_TOPIC_PREFIX is "${ctx.env.KAFKA_TOPIC_PREFIX}"; the services create it on start)`,
+        { topic },
+      );
+    }
+    throw error;
+  }
+}
+
 /** The stored positions of one consumer against the end offsets of its topics. */
 export async function partitionStates(ctx: Context, consumer: ConsumerSpec): Promise<PartitionState[]> {
   const rows = await sql<{ topic: string; partition: number; next_offset: string; updated_at: Date }>`
@@ -40,7 +57,7 @@ export async function partitionStates(ctx: Context, consumer: ConsumerSpec): Pro
   const states: PartitionState[] = [];
   let committed: Map<string, string> | undefined;
   for (const topic of consumer.topics) {
-    for (const p of await topicOffsets(ctx.kafka, topic)) {
+    for (const p of await offsetsOf(ctx, topic)) {
       const row = stored.get(`${topic}:${p.partition}`);
       let next: string;
       let source: PartitionState['source'];

@@ -1,4 +1,4 @@
-import { deleteConsumerGroup, topicOffsets } from '@ketenhub/kafka';
+import { deleteConsumerGroup } from '@ketenhub/kafka';
 import { type RebuildProgress, type RebuildResult, rebuild } from '@ketenhub/projection/rebuild';
 import {
   activateVersion,
@@ -11,7 +11,7 @@ import {
 } from '@ketenhub/projection/versions';
 import type { ConsumerSpec } from '../consumers/consumers';
 import { tableExists } from '../consumers/consumers';
-import { partitionStates } from '../consumers/lag';
+import { offsetsOf, partitionStates } from '../consumers/lag';
 import type { Context } from '../context';
 import { FailedError, UsageError } from '../errors';
 
@@ -54,7 +54,7 @@ export async function projectionVersions(ctx: Context): Promise<{ schema: string
 async function logSize(ctx: Context): Promise<number> {
   let total = 0;
   for (const topic of ctx.domainTopics) {
-    for (const p of await topicOffsets(ctx.kafka, topic)) total += Number(BigInt(p.high) - BigInt(p.low));
+    for (const p of await offsetsOf(ctx, topic)) total += Number(BigInt(p.high) - BigInt(p.low));
   }
   return total;
 }
