@@ -48,3 +48,11 @@ export {
   webhookEnv,
   withWebhookKey,
 } from './webhook-signing';
+export {
+  type AddressClass,
+  checkWebhookHost,
+  classifyAddress,
+  guardedLookup,
+  refusedAddress,
+  type TargetPolicy,
+} from './webhook-target';

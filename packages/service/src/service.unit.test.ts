@@ -175,7 +175,9 @@ describe('case-worker tokens', () => {
     );
     const error = await bound.verify(token).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'unauthenticated' });
-    expect((error as { extra: { violations?: { rule: string }[] } }).extra.violations?.[0]?.rule).toBe('issuer-oin');
+    expect((error as { extra: { violations?: { rule: string }[] } }).extra.violations?.[0]?.rule).toBe(
+      'issuer-oin',
+    );
     // The dev issuer speaks only for test organisations (00000099…).
     const dev = await signDevToken(secret, { sub: 'x', oin: gemeente, roles: ['gemeente'] });
     await expect(verifier.verify(dev)).rejects.toMatchObject({ code: 'unauthenticated' });
@@ -189,7 +191,9 @@ describe('case-worker tokens', () => {
       false,
     );
     const error = await bound.verify(token).catch((e: unknown) => e);
-    expect((error as { extra: { violations?: { field: string }[] } }).extra.violations?.[0]?.field).toBe('token.exp');
+    expect((error as { extra: { violations?: { field: string }[] } }).extra.violations?.[0]?.field).toBe(
+      'token.exp',
+    );
   });
 
   it('KETENHUB_JWT_ISSUERS needs every issuer bound to OINs', () => {
