@@ -90,6 +90,23 @@ describe('validateEvent: envelope rules', () => {
     expectViolation({ ...valid(), sequence: '1', sequencetype: 'String' }, 'sequencetype', 'enum');
   });
 
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['a lone high surrogate', 'a\ud800b'],
+    ['a lone low surrogate', '\udc00'],
+  ])('refuses %s in any string, naming the field (rule unicode)', (_what, text) => {
+    const event = makeEvent('nl.ketens.ketenzaak-geopend') as unknown as Record<string, unknown>;
+    (event.data as Record<string, unknown>).zaakreferentie = text;
+    expectViolation(event, 'data.zaakreferentie', 'unicode');
+    expectViolation({ ...valid(), [`x${text}`]: 'y' }, `x${text}`, 'unicode');
+  });
+
+  it('accepts real text: pairs of surrogates (emoji), right-to-left marks, accents', () => {
+    const event = makeEvent('nl.ketens.ketenzaak-geopend') as unknown as Record<string, unknown>;
+    (event.data as Record<string, unknown>).zaakreferentie = 'Zaak \u200f\u05e9 \ud83d\ude00 één';
+    expect(validateEvent(event).ok).toBe(true);
+  });
+
   it('names the real rule of tracestate: its length, not its type', () => {
     const r = validateEvent({ ...valid(), tracestate: `k=${'v'.repeat(600)}` });
     expect(r.ok ? [] : r.violations).toEqual([
