@@ -70,6 +70,15 @@ export const dispatcherEnv = commonEnv
      * removed (docs/dispatcher.md).
      */
     DISPATCHER_LEGACY_SIGNATURE: envFlag.default(true),
+    /**
+     * Bytes a replay or backfill reads per partition at a time: one chunk, one transaction with its
+     * progress. Smaller chunks lose less work to a crash and hold rows for less time.
+     */
+    DISPATCHER_REPLAY_FETCH_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .default(2 * 1024 * 1024),
     /** How often the sender looks for due deliveries when nothing woke it (other instances' work, retries). */
     DISPATCHER_POLL_MS: z.coerce.number().int().min(10).default(500),
     /** Partition batches of the domain topics handled at once (each in its own transaction). */

@@ -58,6 +58,7 @@ async function main() {
     groupPrefix: prefix,
     access: { hubOin: env.DISPATCHER_HUB_OIN },
     onQueued: () => sender?.wake(),
+    fetchBytes: env.DISPATCHER_REPLAY_FETCH_BYTES,
   });
   const follower = await followSubscriptions({
     kafka,

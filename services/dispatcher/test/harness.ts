@@ -94,6 +94,7 @@ export async function startDispatcher(
   db: Kysely<unknown>,
   prefix: string,
   sender: Partial<SenderOptions> = {},
+  jobOptions: { fetchBytes?: number } = {},
 ): Promise<TestDispatcher> {
   const ddb = db as Kysely<DispatcherDatabase>;
   await migrateToLatest(db, dispatcherMigrations, { schema: dispatcherSchema });
@@ -114,6 +115,7 @@ export async function startDispatcher(
     onQueued: () => wakeSender(),
     leaseMs: 6_000,
     pollMs: 250,
+    ...jobOptions,
   });
   const follower = await followSubscriptions({
     kafka,
@@ -305,8 +307,11 @@ async function setup(fixtures: {
     /** Straight to Kafka, past the gateway's checks. */
     publish: (events: KetenEvent[], domain: CaseDomain = 'wmo') =>
       publishEvents(publisher, prefix, events, domain),
-    async dispatcher(options?: Parameters<typeof startDispatcher>[3]) {
-      const d = await startDispatcher(fixtures.kafka.client, db, prefix, options);
+    async dispatcher(
+      options?: Parameters<typeof startDispatcher>[3],
+      jobs?: Parameters<typeof startDispatcher>[4],
+    ) {
+      const d = await startDispatcher(fixtures.kafka.client, db, prefix, options, jobs);
       closers.unshift(d.close);
       return d;
     },

@@ -213,8 +213,12 @@ export interface SettledAttempt {
  * transaction: under load the sender settles what finished meanwhile together, one statement for
  * all successes (the common case) and one for their subscriptions.
  */
-export async function settleMany(db: Kysely<DispatcherDatabase>, attempts: readonly SettledAttempt[]) {
-  if (attempts.length === 0) return;
+export async function settleMany(
+  db: Kysely<DispatcherDatabase>,
+  attempts: readonly SettledAttempt[],
+): Promise<{ stopped: { subscriptionId: string; reason: 'gone' | 'paused-by-failures' }[] }> {
+  const stopped: { subscriptionId: string; reason: 'gone' | 'paused-by-failures' }[] = [];
+  if (attempts.length === 0) return { stopped };
   await db.transaction().execute(async (trx) => {
     const delivered = attempts.filter((a) => a.settlement.kind === 'delivered');
     if (delivered.length > 0) {
@@ -229,9 +233,12 @@ export async function settleMany(db: Kysely<DispatcherDatabase>, attempts: reado
         where id = any(${subscriptions}::uuid[])`.execute(trx);
     }
     for (const a of attempts) {
-      if (a.settlement.kind !== 'delivered') await settleOne(trx, a);
+      if (a.settlement.kind === 'delivered') continue;
+      const reason = await settleOne(trx, a);
+      if (reason) stopped.push({ subscriptionId: a.delivery.subscriptionId, reason });
     }
   });
+  return { stopped };
 }
 
 async function settleOne(
@@ -244,10 +251,22 @@ async function settleOne(
     .where('status', '=', 'pending');
   const subscription = trx.updateTable('dispatcher.subscriptions').where('id', '=', d.subscriptionId);
   const attempt = { attempts: d.attempts + 1, last_attempt_at: at };
+  // Only the first stop counts: several deliveries failing together report one stop, one alert.
+  const stop = async (reason: string) =>
+    Number(
+      (
+        await trx
+          .updateTable('dispatcher.subscriptions')
+          .set({ stopped_at: at, stopped_reason: reason })
+          .where('id', '=', d.subscriptionId)
+          .where('stopped_at', 'is', null)
+          .executeTakeFirst()
+      ).numUpdatedRows,
+    ) > 0;
   const error = (reason: string) => ({ last_error_at: at, last_error: reason });
   switch (s.kind) {
     case 'delivered':
-      return;
+      return undefined;
     case 'retry': {
       const next = new Date(at.getTime() + s.delayMs);
       await delivery
@@ -256,26 +275,21 @@ async function settleOne(
       await subscription
         .set({ ...error(s.reason), ...(s.receiverWide ? { backoff_until: next } : {}) })
         .execute();
-      return;
+      return undefined;
     }
     case 'gone':
       // The delivery stays pending: after the operator resumes, it goes out first, in order.
       await delivery
         .set({ ...attempt, next_attempt_at: at, last_status: s.status, last_error: s.reason })
         .execute();
-      await subscription.set({ ...error(s.reason), stopped_at: at, stopped_reason: s.reason }).execute();
-      return;
+      await subscription.set(error(s.reason)).execute();
+      return (await stop(s.reason)) ? 'gone' : undefined;
     case 'failed':
       await delivery
         .set({ ...attempt, status: 'failed', last_status: s.status, last_error: s.reason })
         .execute();
-      await subscription
-        .set({
-          ...error(s.reason),
-          ...(s.stopSubscription ? { stopped_at: at, stopped_reason: s.stopSubscription } : {}),
-        })
-        .execute();
-      return;
+      await subscription.set(error(s.reason)).execute();
+      return s.stopSubscription && (await stop(s.stopSubscription)) ? 'paused-by-failures' : undefined;
   }
 }
 

@@ -311,27 +311,10 @@ export class Sender {
         { ...ids, alert: 'webhook-delivery-parked', reason, attempts: d.attempts + 1, status },
         'webhook delivery parked; the operator re-queues it',
       );
-      if (settlement.stopSubscription) {
-        this.o.metrics.stops.inc({ subscription: d.subscriptionId, reason: 'paused-by-failures' });
-        this.o.logger.error(
-          {
-            subscriptionId: d.subscriptionId,
-            alert: 'webhook-subscription-stopped',
-            reason: 'paused-by-failures',
-          },
-          'webhook subscription stopped after its retry schedule ran out; the operator resumes it',
-        );
-      }
       return;
     }
-    if (settlement.kind === 'gone') {
-      this.o.metrics.stops.inc({ subscription: d.subscriptionId, reason: 'gone' });
-      this.o.logger.error(
-        { subscriptionId: d.subscriptionId, alert: 'webhook-subscription-stopped', reason: 'gone', status },
-        'webhook subscription stopped: the receiver answered 410 Gone; the operator resumes it',
-      );
-      return;
-    }
+    // A stop is reported once, when its verdict is stored (flush): several deliveries may see it.
+    if (settlement.kind === 'gone') return;
     this.o.logger.info({ ...ids, attempt: d.attempts + 1, verdict, status }, 'webhook not delivered');
   }
 
@@ -346,7 +329,16 @@ export class Sender {
       while (this.settleQueue.length > 0) {
         const batch = this.settleQueue.splice(0, 1_000);
         try {
-          await settleMany(this.o.db, batch);
+          const { stopped } = await settleMany(this.o.db, batch);
+          for (const { subscriptionId, reason } of stopped) {
+            this.o.metrics.stops.inc({ subscription: subscriptionId, reason });
+            this.o.logger.error(
+              { subscriptionId, alert: 'webhook-subscription-stopped', reason },
+              reason === 'gone'
+                ? 'webhook subscription stopped: the receiver answered 410 Gone; the operator resumes it'
+                : 'webhook subscription stopped after its retry schedule ran out; the operator resumes it',
+            );
+          }
         } catch (error) {
           this.o.logger.warn(
             { err: error, deliveries: batch.length },

@@ -18,7 +18,14 @@ import {
   foldForBackfill,
   type Target,
 } from './decide';
-import { offsetsForTime, type PartitionRange, partitionEnds, partitionKey, readRanges } from './kafka-window';
+import {
+  offsetsForTime,
+  type PartitionRange,
+  partitionEnds,
+  partitionKey,
+  type RangeHandler,
+  readRanges,
+} from './kafka-window';
 import type { ReplayKind, ReplayStatus } from './replays.table';
 import type { BackfillRequest, ReplayRequest } from './requests';
 
@@ -43,6 +50,8 @@ export interface JobsDeps {
   pollMs?: number;
   /** Jobs this instance runs at once. */
   concurrency?: number;
+  /** Bytes fetched per partition and batch: the size of a job's chunk (one transaction each). */
+  fetchBytes?: number;
 }
 
 /** One partition of a window: deliveries from `start`, read from `scanFrom`, up to `end` (exclusive). */
@@ -278,7 +287,7 @@ export function createJobs(deps: JobsDeps) {
           foldForBackfill(records, candidates, folded, deps.access);
           return alive() ? 'continue' : 'stop';
         },
-        { groupPrefix: deps.groupPrefix },
+        { groupPrefix: deps.groupPrefix, alive, maxBytesPerPartition: deps.fetchBytes },
       );
     }
     const viewer = { oin: target.subscription.oin, roles: target.subscription.roles };
@@ -307,7 +316,7 @@ export function createJobs(deps: JobsDeps) {
           count(decided.deliveries);
           return 'continue';
         },
-        { groupPrefix: deps.groupPrefix },
+        { groupPrefix: deps.groupPrefix, maxBytesPerPartition: deps.fetchBytes },
       );
     } else {
       if (!(await untilFannedOut(window, 30_000))) {
@@ -334,7 +343,7 @@ export function createJobs(deps: JobsDeps) {
           count(decided.deliveries);
           return 'continue';
         },
-        { groupPrefix: deps.groupPrefix },
+        { groupPrefix: deps.groupPrefix, maxBytesPerPartition: deps.fetchBytes },
       );
     }
     const events = [...perCase.values()].reduce((a, b) => a + b, 0);
@@ -426,8 +435,23 @@ export function createJobs(deps: JobsDeps) {
 
   async function runJob(
     job: { id: string; kind: ReplayKind; subscription_id: string | null; request: unknown },
-    alive: () => boolean,
+    isAlive: () => boolean,
   ) {
+    let lost = false;
+    const alive = () => !lost && isAlive();
+    // A chunk that finds the job cancelled or taken over rolls back and ends the read: thrown out
+    // of the handler it would be retried as a broken infrastructure's batch, for ever.
+    const guard =
+      (handler: RangeHandler): RangeHandler =>
+      async (...args) => {
+        try {
+          return await handler(...args);
+        } catch (error) {
+          if (!(error instanceof Lost)) throw error;
+          lost = true;
+          return 'stop';
+        }
+      };
     const parts = await progressOf(job.id);
     const window: WindowPartition[] = parts.map((p) => ({
       topic: p.topic,
@@ -448,7 +472,7 @@ export function createJobs(deps: JobsDeps) {
       await readRanges(
         kafka,
         ranges(window, (w) => w.scanFrom),
-        async (topic, partition, records, to) => {
+        guard(async (topic, partition, records, to) => {
           const key = partitionKey(topic, partition);
           const from = next.get(key) ?? 0n;
           await db.transaction().execute(async (trx) => {
@@ -457,8 +481,8 @@ export function createJobs(deps: JobsDeps) {
           });
           next.set(key, to);
           return alive() ? 'continue' : 'stop';
-        },
-        { groupPrefix: deps.groupPrefix },
+        }),
+        { groupPrefix: deps.groupPrefix, alive, maxBytesPerPartition: deps.fetchBytes },
       );
       return;
     }
@@ -473,7 +497,7 @@ export function createJobs(deps: JobsDeps) {
       await readRanges(
         kafka,
         ranges(window, (w) => w.scanFrom),
-        async (topic, partition, records, to) => {
+        guard(async (topic, partition, records, to) => {
           const key = partitionKey(topic, partition);
           const from = next.get(key) ?? 0n;
           const decided = await decideReplay(records, target, deps.access, states, (ids) =>
@@ -492,8 +516,8 @@ export function createJobs(deps: JobsDeps) {
           next.set(key, to);
           if (queued > 0) deps.onQueued(queued);
           return alive() ? 'continue' : 'stop';
-        },
-        { groupPrefix: deps.groupPrefix },
+        }),
+        { groupPrefix: deps.groupPrefix, alive, maxBytesPerPartition: deps.fetchBytes },
       );
       return;
     }
@@ -514,7 +538,7 @@ export function createJobs(deps: JobsDeps) {
       kafka,
       // From each partition's first record again: positions count from there.
       window.map((w) => ({ topic: w.topic, partition: w.partition, from: 0n, to: w.end })),
-      async (topic, partition, records, to) => {
+      guard(async (topic, partition, records, to) => {
         const key = partitionKey(topic, partition);
         const stored = resumeAt.get(key) ?? 0n;
         const w = window.find((x) => x.topic === topic && x.partition === partition);
@@ -535,8 +559,8 @@ export function createJobs(deps: JobsDeps) {
         next.set(key, to);
         if (queued > 0) deps.onQueued(queued);
         return alive() ? 'continue' : 'stop';
-      },
-      { groupPrefix: deps.groupPrefix },
+      }),
+      { groupPrefix: deps.groupPrefix, alive, maxBytesPerPartition: deps.fetchBytes },
     );
   }
 

@@ -78,7 +78,13 @@ export async function readRanges(
   kafka: KafkaClient,
   ranges: readonly PartitionRange[],
   handle: RangeHandler,
-  options: { groupPrefix: string; partitionsConcurrently?: number; maxBytesPerPartition?: number },
+  options: {
+    groupPrefix: string;
+    partitionsConcurrently?: number;
+    maxBytesPerPartition?: number | undefined;
+    /** Asked twice a second too: a cancelled job stops even while no batch comes. */
+    alive?: () => boolean;
+  },
 ): Promise<'done' | 'stopped'> {
   const state = new Map(ranges.map((r) => [partitionKey(r.topic, r.partition), { ...r, next: r.from }]));
   const open = () => [...state.values()].filter((r) => r.next < r.to).length;
@@ -126,7 +132,11 @@ export async function readRanges(
       return ack();
     },
   });
+  const watch = setInterval(() => {
+    if (options.alive && !options.alive()) finish('stopped');
+  }, 500);
   const how = await finished;
+  clearInterval(watch);
   await consumer.stop().catch(() => undefined);
   void deleteConsumerGroup(kafka, groupId, { timeoutMs: 10_000 }).catch(() => undefined);
   if (how instanceof Error) {
