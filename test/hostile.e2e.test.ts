@@ -1,0 +1,448 @@
+import { randomUUID } from 'node:crypto';
+import { eventTypes, mayPublish } from '@ketenhub/events';
+import { exampleData, exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
+import { createKafkaClient, parseBrokers, topicOffsets } from '@ketenhub/kafka';
+import { test as base, describe, expect } from '@ketenhub/testkit';
+import fc from 'fast-check';
+import { SignJWT } from 'jose';
+import { type HubProcesses, json, publishAccepted, runHub } from './support/hub';
+
+/**
+ * Hostile input against every HTTP API of the hub (issue 16, item 4), property based (fast-check):
+ * thousands of malformed, oversized, mistyped, forged and injected requests. Every answer must be
+ * a 4xx problem+json (never a 500, never a hang) whose errors name a field and a rule where the
+ * request had fields; nothing reaches Kafka; every service still answers ready afterwards.
+ */
+const test = base.extend<{ hub: HubProcesses }>({
+  hub: [
+    async ({ testDb, kafka }, use) =>
+      runHub({ testDb, kafka }, ['registry', 'gateway', 'projection', 'dispatcher'], use, {
+        KETENHUB_WEBHOOK_LOCAL_HTTP: 'true',
+        PROJECTION_DEADLINE_SCAN_MS: '0',
+      }),
+    { scope: 'file' },
+  ],
+});
+
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 400);
+
+interface Answer {
+  status: number;
+  type: string;
+  body: unknown;
+}
+
+const tally = new Map<string, Map<number, number>>();
+function count(api: string, status: number) {
+  const m = tally.get(api) ?? new Map<number, number>();
+  m.set(status, (m.get(status) ?? 0) + 1);
+  tally.set(api, m);
+}
+
+async function call(api: string, url: string, init: RequestInit): Promise<Answer> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: the assertions below say so
+  }
+  count(api, res.status);
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body };
+}
+
+/** A 4xx problem+json; with `fields`, its errors name a field and a rule each. */
+function expectProblem(a: Answer, what: string, fields = true) {
+  expect(a.status, `${what}: ${JSON.stringify(a.body).slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+  expect(a.status, `${what}: ${JSON.stringify(a.body).slice(0, 300)}`).toBeLessThan(500);
+  expect(a.type, what).toContain('application/problem+json');
+  const problem = a.body as {
+    title?: string;
+    errors?: { field?: string; rule?: string; message?: string }[];
+  };
+  expect(typeof problem.title, what).toBe('string');
+  if (fields && problem.errors) {
+    for (const e of problem.errors) {
+      expect(typeof e.field, what).toBe('string');
+      expect(typeof e.rule, what).toBe('string');
+      expect(e.message ?? '', what).toContain(e.field ?? '');
+    }
+  }
+}
+
+// Text no system should be able to sneak into a field, and ids that look like something else.
+const weirdText = fc.oneof(
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    'x\udc00y',
+    '\u202e\u2066',
+    '\ufeff',
+    "'; drop table x; --",
+    '<script>',
+  ),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+const badOin = fc.oneof(
+  fc.constantFrom('123', '00000099100000001001', 'abcdefghijklmnopqrst', ''),
+  fc.string(),
+);
+const badUuid = fc.oneof(
+  fc.constantFrom('999993653', '12345678-1234-1234-1234-12345678901', ''),
+  fc.string(),
+);
+
+describe('hostile input at every HTTP API', () => {
+  test('gateway, projection, registry and dispatcher answer 4xx problem+json, nothing reaches Kafka', async ({
+    hub,
+    kafka,
+  }) => {
+    const admin = (path: string, body: unknown) =>
+      fetch(`${hub.url('registry')}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const gemeente = exampleOrganisations.gemeente;
+    const reg = await admin('/systems', {
+      oin: gemeente.oin,
+      name: gemeente.systeem,
+      roles: ['gemeente'],
+      domains: ['wmo'],
+      publishes: eventTypes.filter((t) => mayPublish(t, 'gemeente') && !t.startsWith('nl.omgevingswet')),
+      consumes: [],
+    });
+    expect(reg.status).toBe(201);
+    const system = await json<{ id: string; token: string }>(reg);
+    const caseId = randomUUID();
+    await publishAccepted(
+      hub,
+      system.token,
+      makeEvent('nl.ketens.ketenzaak-geopend', undefined, { subject: caseId, as: 'gemeente' }),
+      'the gateway knows the system',
+    );
+    const client = createKafkaClient({ brokers: parseBrokers(kafka.brokers), clientId: 'hostile' });
+    const ends = async () =>
+      JSON.stringify(
+        await Promise.all(['wmo', 'omgevingswet'].map((d) => topicOffsets(client, `${hub.topicPrefix}${d}`))),
+      );
+    const before = await ends();
+
+    // ---- gateway: POST /events
+    const gatewayTypes = eventTypes.filter(
+      (t) => mayPublish(t, 'gemeente') && !t.startsWith('nl.omgevingswet'),
+    );
+    const valid = (type: (typeof gatewayTypes)[number]) =>
+      makeEvent(type, structuredClone(exampleData[type]) as never, {
+        subject: caseId,
+        as: 'gemeente',
+        id: randomUUID(),
+      }) as unknown as Record<string, unknown>;
+    const post = (body: string, contentType: string, token: string | null = system.token) =>
+      call('gateway', `${hub.url('gateway')}/events`, {
+        method: 'POST',
+        headers: {
+          ...(contentType ? { 'content-type': contentType } : {}),
+          ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body,
+      });
+    /** Mutations that each break a rule of the contract or of the gateway, never none. */
+    const mutation = fc.oneof(
+      fc
+        .record({
+          field: fc.constantFrom('id', 'source', 'type', 'time', 'subject', 'specversion'),
+          value: fc.oneof(
+            fc.integer(),
+            fc.boolean(),
+            fc.constant(null),
+            fc.array(fc.integer()),
+            fc.dictionary(fc.string(), fc.integer()),
+          ),
+        })
+        .map((m) => ({ ...m, kind: 'type' as const })),
+      fc
+        .constantFrom('id', 'source', 'type', 'time', 'subject', 'specversion', 'datacontenttype', 'data')
+        .map((field) => ({ kind: 'remove' as const, field })),
+      weirdText.map((value) => ({ kind: 'text' as const, value: `z${value}\u0000` })),
+      badUuid.map((value) => ({ kind: 'subject' as const, value })),
+      badOin.map((value) => ({ kind: 'source' as const, value: `urn:nld:oin:${value}:systeem:zaaksysteem` })),
+      fc.string({ minLength: 513, maxLength: 700 }).map((value) => ({ kind: 'tracestate' as const, value })),
+      fc
+        .constantFrom('Upper', 'with_underscore', 'waytoolongextensionname1')
+        .map((value) => ({ kind: 'extension' as const, value })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...gatewayTypes), mutation, async (type, m) => {
+        const e = valid(type);
+        switch (m.kind) {
+          case 'type':
+            e[m.field] = m.value;
+            break;
+          case 'remove':
+            delete e[m.field];
+            break;
+          case 'text':
+            // Into the first string of data, or a new attribute: both must be text.
+            e.kenmerk = m.value;
+            break;
+          case 'subject':
+            e.subject = m.value;
+            break;
+          case 'source':
+            e.source = m.value;
+            break;
+          case 'tracestate':
+            e.tracestate = m.value;
+            break;
+          case 'extension':
+            e[m.value] = 'x';
+            break;
+        }
+        const a = await post(JSON.stringify(e), 'application/cloudevents+json');
+        expectProblem(a, `${type} ${JSON.stringify(m).slice(0, 80)}`);
+      }),
+      { numRuns: RUNS },
+    );
+    // Bodies that are not events at all, and the wrong envelope around good ones.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json().map((body) => ({ body, ct: 'application/cloudevents+json' })),
+          fc.json().map((body) => ({ body, ct: 'application/cloudevents-batch+json' })),
+          fc.string().map((body) => ({ body, ct: 'application/cloudevents+json' })),
+          fc
+            .constantFrom('text/plain', 'application/xml', '', 'application/json; charset=latin1')
+            .map((ct) => ({
+              body: JSON.stringify(valid('nl.wmo.onderzoek-gestart')),
+              ct,
+            })),
+        ),
+        async ({ body, ct }) => {
+          const a = await post(body, ct);
+          if (a.status === 202) {
+            throw new Error(`accepted: ${body.slice(0, 200)}`);
+          }
+          if (a.status === 207) {
+            // A batch answers per event: every one of them refused, each with its problem.
+            const r = a.body as {
+              accepted: number;
+              results: { status: number; problem?: { errors?: unknown[] } }[];
+            };
+            expect(r.accepted).toBe(0);
+            for (const x of r.results) {
+              expect(x.status).toBeGreaterThanOrEqual(400);
+              expect(x.status).toBeLessThan(500);
+              expect(x.problem?.errors?.length ?? 0).toBeGreaterThan(0);
+            }
+            return;
+          }
+          expectProblem(a, `${ct} ${body.slice(0, 60)}`, false);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    // Deep nesting, huge bodies and headers, forged tokens.
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expectProblem(await post(deep, 'application/cloudevents+json'), 'deeply nested', false);
+    const deepData = valid('nl.wmo.onderzoek-gestart');
+    deepData.data = JSON.parse(`${'{"a":'.repeat(500)}1${'}'.repeat(500)}`);
+    expectProblem(await post(JSON.stringify(deepData), 'application/cloudevents+json'), 'deep data');
+    expectProblem(
+      await post('x'.repeat(2 * 1024 * 1024), 'application/cloudevents+json'),
+      'huge body',
+      false,
+    );
+    const hugeHeader = await fetch(`${hub.url('gateway')}/events`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${'a'.repeat(64 * 1024)}`,
+        'content-type': 'application/cloudevents+json',
+      },
+      body: '{}',
+    }).catch(() => undefined);
+    if (hugeHeader) {
+      expect(hugeHeader.status).toBeGreaterThanOrEqual(400);
+      expect(hugeHeader.status).toBeLessThan(500);
+    }
+    const otherKey = new TextEncoder().encode('not-the-dev-secret-not-the-dev-secret-00');
+    const forged = [
+      null,
+      'garbage',
+      'khs_00000000000000000000000000000000000000000',
+      await new SignJWT({ oin: gemeente.oin, roles: ['gemeente'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('urn:ketenhub:dev-issuer')
+        .setAudience('ketenhub')
+        .setExpirationTime('1h')
+        .sign(otherKey),
+      `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ oin: gemeente.oin, roles: ['gemeente'] })).toString('base64url')}.`,
+    ];
+    for (const token of forged) {
+      expectProblem(
+        await post(JSON.stringify(valid('nl.wmo.onderzoek-gestart')), 'application/cloudevents+json', token),
+        `token ${String(token).slice(0, 20)}`,
+        false,
+      );
+    }
+
+    // ---- projection: reads with hostile parameters and tokens
+    const worker = await json<{ token: string }>(
+      await admin('/dev/tokens', { oin: gemeente.oin, sub: 'hostile', roles: ['gemeente'] }),
+    );
+    const read = (path: string, token: string | null = worker.token) =>
+      call('projection', `${hub.url('projection')}${path}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc
+            .record({
+              k: fc.constantFrom(
+                'domein',
+                'fase',
+                'overdue',
+                'rol',
+                'limit',
+                'after',
+                'zaakreferentie',
+                'bsn',
+                'x',
+              ),
+              v: fc.oneof(weirdText, fc.constantFrom('-1', '1e9', '101', 'abc', 'null', '')),
+            })
+            .map(
+              ({ k, v }) =>
+                `/cases?${new URLSearchParams({ [k]: k === 'zaakreferentie' ? 'x'.repeat(101) : v })}`,
+            ),
+          badUuid.map((id) => `/cases/${encodeURIComponent(id || 'x')}`),
+          badUuid.map((id) => `/cases/${encodeURIComponent(id || 'x')}/events?limit=5`),
+          fc.constantFrom('-5', '0', '1001', 'x', '1.5').map((l) => `/cases/${caseId}/events?limit=${l}`),
+          fc.string().map((c) => `/feeds/${system.id}/events?after=${encodeURIComponent(c || '!')}`),
+          fc.constantFrom('0', '1001', '-1', 'many').map((l) => `/feeds/${system.id}/events?limit=${l}`),
+          fc.constantFrom('31', '-1', 'forever').map((w) => `/feeds/${system.id}/events?wait=${w}`),
+        ),
+        async (path) => {
+          const token = path.startsWith('/feeds') ? system.token : worker.token;
+          const a = await read(path, token);
+          expectProblem(a, path);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    for (const token of forged) expectProblem(await read(`/cases/${caseId}`, token), 'forged token', false);
+    // Another organisation's ids: a case it does not take part in is a 404, not a 403.
+    const other = await json<{ token: string }>(
+      await admin('/dev/tokens', {
+        oin: exampleOrganisations.zorgaanbieder.oin,
+        sub: 'x',
+        roles: ['zorgaanbieder'],
+      }),
+    );
+    expect((await read(`/cases/${caseId}`, other.token)).status).toBe(404);
+    expect((await read(`/feeds/${randomUUID()}/events`, system.token)).status).toBe(403);
+
+    // ---- registry: hostile registrations (nothing may be created)
+    const systemsBefore = (
+      await json<{ systems: unknown[] }>(
+        await fetch(`${hub.url('registry')}/systems`, {
+          headers: { authorization: `Bearer ${hub.adminToken}` },
+        }),
+      )
+    ).systems.length;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json().map((b) => JSON.parse(b) as unknown),
+          fc.record({
+            oin: badOin,
+            name: fc.oneof(weirdText, fc.constantFrom('Bad Name', '', 'x'.repeat(64))),
+            roles: fc.oneof(fc.constant(['gemeente']), fc.array(weirdText)),
+            domains: fc.oneof(fc.constant(['wmo']), fc.array(weirdText)),
+            publishes: fc.array(weirdText, { maxLength: 3 }),
+          }),
+        ),
+        async (body) => {
+          const a = await call('registry', `${hub.url('registry')}/systems`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          expectProblem(a, JSON.stringify(body).slice(0, 80));
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+    const systemsAfter = (
+      await json<{ systems: unknown[] }>(
+        await fetch(`${hub.url('registry')}/systems`, {
+          headers: { authorization: `Bearer ${hub.adminToken}` },
+        }),
+      )
+    ).systems.length;
+    expect(systemsAfter).toBe(systemsBefore);
+    // Webhook URLs that point into the hub's own network are refused at subscription time.
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'https://10.0.0.1/hook',
+      'https://192.168.1.10/hook',
+      'https://[fd00::1]/hook',
+      'https://[::ffff:169.254.169.254]/hook',
+      'https://[::ffff:10.0.0.1]/hook',
+      'https://user:pw@example.org/hook',
+    ]) {
+      const a = await call('registry', `${hub.url('registry')}/systems/${system.id}/subscriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url }),
+      });
+      expectProblem(a, url);
+    }
+
+    // ---- dispatcher: hostile operator requests
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          badUuid.map((id) => ({ id: id || 'x', body: {} as unknown })),
+          fc.json().map((b) => ({ id: randomUUID(), body: JSON.parse(b) as unknown })),
+        ),
+        async ({ id, body }) => {
+          const a = await call(
+            'dispatcher',
+            `${hub.url('dispatcher')}/subscriptions/${encodeURIComponent(id)}/replays`,
+            {
+              method: 'POST',
+              headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            },
+          );
+          expectProblem(a, `${id} ${JSON.stringify(body).slice(0, 60)}`);
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+    expectProblem(
+      await call('dispatcher', `${hub.url('dispatcher')}/subscriptions`, { headers: {} }),
+      'no token',
+      false,
+    );
+
+    // Nothing of it reached Kafka, and every service still answers.
+    expect(await ends()).toBe(before);
+    for (const name of ['registry', 'gateway', 'projection', 'dispatcher'] as const) {
+      expect((await fetch(`${hub.url(name)}/health/ready`)).status, name).toBe(200);
+    }
+    const lines = [...tally].map(
+      ([api, m]) =>
+        `${api.padEnd(11)} ${[...m.values()].reduce((a, b) => a + b, 0)} requests: ${[...m]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' ')}`,
+    );
+    process.stdout.write(`\nhostile input, per API:\n${lines.join('\n')}\n`);
+    for (const m of tally.values()) for (const s of m.keys()) expect(s).toBeLessThan(500);
+  });
+});
