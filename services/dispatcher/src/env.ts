@@ -79,6 +79,8 @@ export const dispatcherEnv = commonEnv
       .int()
       .min(1_024)
       .default(2 * 1024 * 1024),
+    /** How long a replay job's lease lasts: how soon another instance (or a restart) resumes a crashed one's job. */
+    DISPATCHER_REPLAY_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
     /** How often the sender looks for due deliveries when nothing woke it (other instances' work, retries). */
     DISPATCHER_POLL_MS: z.coerce.number().int().min(10).default(500),
     /** Partition batches of the domain topics handled at once (each in its own transaction). */

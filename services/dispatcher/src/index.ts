@@ -59,6 +59,7 @@ async function main() {
     access: { hubOin: env.DISPATCHER_HUB_OIN },
     onQueued: () => sender?.wake(),
     fetchBytes: env.DISPATCHER_REPLAY_FETCH_BYTES,
+    leaseMs: env.DISPATCHER_REPLAY_LEASE_MS,
   });
   const follower = await followSubscriptions({
     kafka,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type AccessState, applyAccess, emptyAccess } from '@ketenhub/access';
 import { exampleAccessContext, givenCase } from '@ketenhub/access/testing';
@@ -8,6 +9,7 @@ import { createPublisher } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Child, spawnTs } from '@ketenhub/testkit/process';
 import { sql } from 'kysely';
+import { webhookId } from '../src/deliveries/signature';
 import {
   adminToken,
   domainTopics,
@@ -205,6 +207,205 @@ describe('dispatcher crash safety', () => {
       }
       process.stderr.write(
         `[dispatcher crash test] ${total} events, ${receiver.accepted().length} accepted requests (${receiver.accepted().length - total} repeats)\n`,
+      );
+    } finally {
+      for (const c of children)
+        if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+      await Promise.all(children.map((c) => c.exited));
+      await receiver.close();
+      await publisher.close();
+      await registry.close();
+    }
+  });
+});
+
+/** A port free right now, for a child process whose operator API the test calls. */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('replay crash safety', () => {
+  test('a replay killed with SIGKILL and resumed by the next start queues every event of its window once; the receiver sees repeats only under the same webhook-id', async ({
+    kafka,
+    testDb,
+    prefix: testPrefix,
+  }) => {
+    const prefix = `${testPrefix}.`;
+    await resetSchemas(testDb.db);
+    await domainTopics(kafka.client, prefix);
+    const registry = await startRegistry(kafka.client, testDb.db, prefix);
+    const publisher = await createPublisher(kafka.client);
+    const receiver = await startReceiver();
+    const provider = exampleOrganisations.zorgaanbieder;
+    const sub = await registry.subscriber(
+      {
+        oin: provider.oin,
+        name: provider.systeem,
+        roles: ['zorgaanbieder'],
+        consumes: ['nl.wmo.toewijzing-verzonden'],
+      },
+      receiver.url,
+    );
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: testDb.url,
+      KAFKA_BROKERS: kafka.brokers,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '3',
+      KETENHUB_ADMIN_TOKEN: adminToken,
+      KETENHUB_WEBHOOK_KEY: webhookKey,
+      KETENHUB_WEBHOOK_LOCAL_HTTP: 'true',
+      DISPATCHER_PORT: String(port),
+      DISPATCHER_TIMEOUT_MS: '1000',
+      DISPATCHER_RETRY_SCHEDULE: `0,100ms,${Array.from({ length: 30 }, () => '500ms').join(',')}`,
+      DISPATCHER_POLL_MS: '100',
+      DISPATCHER_SESSION_TIMEOUT_MS: '6000',
+      // Small chunks and a short lease: the scan is under way when it is killed, and resumed soon after.
+      DISPATCHER_REPLAY_FETCH_BYTES: '4096',
+      DISPATCHER_REPLAY_LEASE_MS: '3000',
+      LOG_LEVEL: 'warn',
+    };
+    const base = `http://127.0.0.1:${port}`;
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const children: Child[] = [];
+    const start = () => {
+      const child = runDispatcher(env);
+      children.push(child);
+      return child;
+    };
+    try {
+      const from = new Date(Date.now() - 1_000).toISOString();
+      const cases = Array.from({ length: 40 }, () => randomUUID());
+      const events = new Map(
+        cases.map((c) => [
+          c,
+          Array.from(
+            { length: 40 },
+            () =>
+              makeEvent('nl.wmo.toewijzing-verzonden', undefined, {
+                subject: c,
+                id: randomUUID(),
+              }) as KetenEvent,
+          ),
+        ]),
+      );
+      await publishEvents(
+        publisher,
+        prefix,
+        cases.flatMap((c) => [
+          makeEvent('nl.ketens.ketenzaak-geopend', undefined, { subject: c, id: randomUUID() }) as KetenEvent,
+          makeEvent('nl.ketens.deelnemer-aangesloten', undefined, {
+            subject: c,
+            id: randomUUID(),
+          }) as KetenEvent,
+        ]),
+      );
+      for (let i = 0; i < 40; i++)
+        await publishEvents(
+          publisher,
+          prefix,
+          cases.map((c) => events.get(c)?.[i] as KetenEvent),
+        );
+      const total = cases.length * 40;
+      const first = start();
+      await until(
+        () => new Set(receiver.accepted().map((r) => r.event.id)).size >= total,
+        'delivered live',
+        90_000,
+      ).catch((e: unknown) => {
+        throw new Error(`${String(e)}\n${first.output().slice(-2000)}`);
+      });
+      await until(
+        async () => (await api('GET', `/subscriptions/${sub.id}/status`)).body.pending === 0,
+        'settled',
+      );
+
+      // The receiver lost it all; the operator replays from before the first event.
+      receiver.received.length = 0;
+      const started = await api('POST', `/subscriptions/${sub.id}/replays`, { from, dryRun: false });
+      expect(started.status).toBe(202);
+      const path = started.body.location as string;
+      await until(
+        async () => {
+          const p = (await api('GET', path)).body.progress;
+          return p.scanned >= p.total / 4;
+        },
+        'a quarter scanned',
+        60_000,
+      );
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      const killedAt = (
+        await sql<{ scanned: string; total: string }>`
+        select sum(next_offset - start_offset) as scanned, sum(end_offset - start_offset) as total
+        from dispatcher.replay_partitions where replay_id = ${started.body.id}`.execute(testDb.db)
+      ).rows[0];
+      expect(Number(killedAt?.scanned)).toBeLessThan(Number(killedAt?.total));
+
+      const second = start();
+      let job: Record<string, any> = {};
+      await until(
+        async () => {
+          job = (await api('GET', path).catch(() => ({ body: {} }))).body;
+          return job.status === 'done';
+        },
+        'the replay resumed and done',
+        90_000,
+      ).catch((e: unknown) => {
+        throw new Error(`${String(e)} ${JSON.stringify(job)}\n${second.output().slice(-3000)}`);
+      });
+      expect(job.progress).toMatchObject({ matched: total, queued: total });
+      await until(
+        () => new Set(receiver.accepted().map((r) => r.event.id)).size >= total,
+        'replayed',
+        90_000,
+      );
+
+      // The outbox: each event once for the subscription, all delivered.
+      await until(
+        async () => (await api('GET', `/subscriptions/${sub.id}/status`)).body.pending === 0,
+        'replay settled',
+      );
+      const rows = await sql<{ n: string; distinct_ids: string; delivered: string }>`
+        select count(*) as n, count(distinct event_id) as distinct_ids,
+          count(*) filter (where status = 'delivered') as delivered
+        from dispatcher.deliveries where subscription_id = ${sub.id}`.execute(testDb.db);
+      expect(rows.rows[0]).toEqual({
+        n: String(total),
+        distinct_ids: String(total),
+        delivered: String(total),
+      });
+
+      // What the receiver saw: every event of the window, a repeat only under the webhook-id it had.
+      const byEvent = new Map<string, Set<string>>();
+      for (const r of receiver.accepted()) {
+        const ids = byEvent.get(r.event.id) ?? new Set<string>();
+        ids.add(String(r.headers['webhook-id']));
+        byEvent.set(r.event.id, ids);
+      }
+      expect(byEvent.size).toBe(total);
+      for (const [eventId, ids] of byEvent) {
+        expect([...ids]).toEqual([webhookId(sub.id, exampleOrganisations.gemeente.source, eventId)]);
+      }
+      for (const c of cases) {
+        const firstSeen: string[] = [];
+        for (const r of receiver.accepted())
+          if (r.event.subject === c && !firstSeen.includes(r.event.id)) firstSeen.push(r.event.id);
+        expect(firstSeen, `order of ${c}`).toEqual(events.get(c)?.map((e) => e.id));
+      }
+      process.stderr.write(
+        `[replay crash test] ${total} events replayed, killed at ${killedAt?.scanned}/${killedAt?.total} scanned, ${receiver.accepted().length - total} repeats\n`,
       );
     } finally {
       for (const c of children)
