@@ -308,4 +308,37 @@ describe('dispatcher', () => {
     expect(await hub.outbox(sub.id)).toHaveLength(1);
     expect(await hub.outbox(gem.id)).toHaveLength(1);
   });
+
+  test('the rate a receiver allowed in the handshake is a throttle: no more than that per minute', async ({
+    hub,
+  }) => {
+    // 300 per minute: 5 a second, a burst of 5.
+    const receiver = await hub.receiver(undefined, 300);
+    const sub = await hub.registry.subscriber(zorgSpec, receiver.url, ['nl.wmo.toewijzing-verzonden']);
+    const dispatcher = await hub.dispatcher();
+    expect(await dispatcher.status(sub.id)).toMatchObject({ allowedRate: 300 });
+    const cases = Array.from({ length: 5 }, () => randomUUID());
+    await hub.publish(cases.flatMap((c) => joinedCase(c)));
+    await hub.publish(
+      cases.flatMap((c) => [
+        ev('nl.wmo.toewijzing-verzonden', c),
+        ev('nl.wmo.toewijzing-verzonden', c),
+        ev('nl.wmo.toewijzing-verzonden', c),
+      ]),
+    );
+    await until(() => receiver.accepted().length >= 15, 'all delivered', 30_000);
+    const times = receiver.accepted().map((r) => r.at);
+    const span = (times.at(-1) ?? 0) - (times[0] ?? 0);
+    // 15 at 5/s with a burst of 5: at least two seconds, not all at once.
+    expect(span).toBeGreaterThanOrEqual(1_800);
+    // A token bucket: in any stretch, at most the burst plus the rate times its length (one of slack).
+    for (let i = 0; i < times.length; i++) {
+      for (let j = i + 1; j < times.length; j++) {
+        const seconds = ((times[j] ?? 0) - (times[i] ?? 0)) / 1000;
+        expect(j - i + 1, `deliveries ${i}..${j} in ${seconds} s`).toBeLessThanOrEqual(5 + 5 * seconds + 1);
+      }
+    }
+    const metrics = await (await fetch(`${dispatcher.url}/metrics`)).text();
+    expect(metrics).toMatch(/ketenhub_webhook_throttled_total\{why="allowed-rate"[^}]*\} [1-9]/);
+  });
 });
