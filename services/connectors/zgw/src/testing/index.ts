@@ -1,4 +1,12 @@
 /** Test helpers of the ZGW connector: a ZGW installation over https, and Open Zaak's notifications. */
+
+export {
+  type VoorbeeldCatalogus,
+  type VoorbeeldOptions,
+  voorbeeldCatalogus,
+  voorbeeldConfig,
+  voorbeeldPublishes,
+} from './config';
 export {
   aanmaakdatum,
   besluitNotificatie,
