@@ -25,13 +25,21 @@ export interface ConnectorDeps {
 /** The connector's HTTP app, without listening (tests mount it; src/index.ts listens). */
 export function createServer(deps: ConnectorDeps): Express {
   const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness ?? {} });
-  const hashes = new Map([...deps.bronnen.values()].map((b) => [b.config.callbackAuthSha256, b.config.id]));
+  const bronnen = [...deps.bronnen.values()].map((b) => b.config);
+  const afzenderOf = createCallbackAuth({
+    abonnementen: new Map(bronnen.map((b) => [b.callbackAuthSha256, b.id])),
+    publicerendeClients: new Map(
+      bronnen.flatMap((b) =>
+        b.openZaak ? [[b.openZaak.clientId, { secret: b.openZaak.secret, bron: b.id }]] : [],
+      ),
+    ),
+  });
   app.use(
     intakeRouter({
       db: deps.db,
       logger: deps.logger,
       metrics: deps.metrics,
-      bronOf: createCallbackAuth(hashes),
+      afzenderOf,
       onStored: deps.wakeWorker,
     }),
   );

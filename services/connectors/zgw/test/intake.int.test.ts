@@ -11,6 +11,7 @@ import {
   zgwUuid,
 } from '../src/testing';
 import { voorbeeldCatalogus, voorbeeldConfig } from '../src/testing/config';
+import { zgwToken } from '../src/zgw/jwt';
 import { type Json, startConnector, startGatewayStandIn, until } from './harness';
 
 /**
@@ -22,6 +23,7 @@ const callbackAuth = 'Bearer on-abonnement-9f4c1d2e7a3b';
 const hubToken = 'khs_int_test_token';
 const operatorToken = 'o'.repeat(40);
 const bsn = '999993653';
+const openZaakSecret = 'open-zaak-notificaties-secret';
 
 interface Setup {
   zgw: Awaited<ReturnType<typeof startZgwServer>>;
@@ -45,6 +47,7 @@ const test = base.extend<{ setup: Setup }>({
           secret: 'zgw-geheim-int',
           callbackAuth,
           hub: { oin: '00000099100000001000', systeem: 'openzaak', token: hubToken },
+          openZaak: { clientId: 'openzaak-voorbeeldstad', secret: openZaakSecret },
         },
         catalogus,
       );
@@ -133,6 +136,35 @@ describe('callback endpoint', () => {
       'hoofdObject required',
     ]);
     expect(await notificatieRows(setup, String(zaak.url))).toEqual([]);
+  });
+});
+
+describe('Open Zaak straight to the connector', () => {
+  test('takes notifications with a ZGW JWT at /api/v1/notificaties, answered like the Notificaties API', async ({
+    setup,
+  }) => {
+    const zaak = wmoZaak(setup, 'ZAAK-DIRECT-1');
+    const body = zaakNotificatie(zaak, 'create');
+    const jwt = (secret: string, clientId = 'openzaak-voorbeeldstad') =>
+      zgwToken({ clientId, secret, userId: 'openzaak', userRepresentation: 'Open Zaak' });
+    const post = async (auth: string) =>
+      fetch(`${setup.connector.url}/api/v1/notificaties`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const ok = await post(`Bearer ${await jwt(openZaakSecret)}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual(body);
+    expect((await post(`Bearer ${await jwt('not-the-secret')}`)).status).toBe(401);
+    expect((await post(`Bearer ${await jwt(openZaakSecret, 'another-client')}`)).status).toBe(401);
+    const stale = await zgwToken(
+      { clientId: 'openzaak-voorbeeldstad', secret: openZaakSecret, userId: 'x', userRepresentation: 'x' },
+      new Date(Date.now() - 2 * 3600_000),
+    );
+    expect((await post(`Bearer ${stale}`)).status).toBe(401);
+    const [row] = await settled(setup, String(zaak.url));
+    expect(row).toMatchObject({ bron: 'openzaak-voorbeeldstad', status: 'verwerkt' });
   });
 });
 

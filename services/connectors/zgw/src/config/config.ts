@@ -102,6 +102,12 @@ const bronSchema = z.strictObject({
   callbackAuthSha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lower-case hex characters (SHA-256)' }),
+  /**
+   * Open Zaak sending its notifications straight to the connector (its Notificaties API service
+   * pointing at `<connector>/api/v1`) instead of through Open Notificaties: the ZGW client Open Zaak
+   * signs its JWT with for that service.
+   */
+  openZaak: z.strictObject({ clientId: z.string().min(1), secret: z.string().min(1) }).optional(),
   hub: z.strictObject({
     oin: oinSchema,
     systeem: systeemSchema,
@@ -143,6 +149,7 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const ids = new Set<string>();
     const hashes = new Set<string>();
+    const clients = new Set<string>();
     config.bronnen.forEach((bron, b) => {
       const at = (...path: PropertyKey[]) => ['bronnen', b, ...path];
       if (ids.has(bron.id)) ctx.addIssue({ code: 'custom', path: at('id'), message: 'is used twice' });
@@ -155,6 +162,16 @@ export const configSchema = z
         });
       }
       hashes.add(bron.callbackAuthSha256);
+      if (bron.openZaak) {
+        if (clients.has(bron.openZaak.clientId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: at('openZaak', 'clientId'),
+            message: 'is used by another source',
+          });
+        }
+        clients.add(bron.openZaak.clientId);
+      }
       const zaaktypen = new Set<string>();
       bron.zaaktypen.forEach((zt, zi) => {
         const ztAt = (...path: PropertyKey[]) => at('zaaktypen', zi, ...path);

@@ -2,6 +2,7 @@ import { toViolations } from '@ketenhub/events';
 import { AppError, type Logger } from '@ketenhub/service';
 import express, { Router } from 'express';
 import type { Kysely } from 'kysely';
+import type { Afzender } from '../auth/callback';
 import type { ConnectorDatabase } from '../db';
 import type { ConnectorMetrics } from '../metrics';
 import { notificatieSchema, testKanaal } from './notificatie';
@@ -12,14 +13,15 @@ export interface IntakeDeps {
   logger: Logger;
   metrics: ConnectorMetrics;
   /** The source of a callback by its Authorization header; throws 401 otherwise. */
-  bronOf: (req: express.Request) => string;
+  afzenderOf: (req: express.Request) => Promise<Afzender>;
   /** A notification was stored: wake the worker. */
   onStored: () => void;
 }
 
 /**
- * `POST /notificaties`: the callbackUrl of an abonnement in Open Notificaties (or of Open Zaak's own
- * notifications). Checks in this order: the abonnement's Authorization header (401), the content type
+ * `POST /notificaties`: the callbackUrl of an abonnement in Open Notificaties. `POST
+ * /api/v1/notificaties` is the same for Open Zaak pointed straight at the connector as its
+ * Notificaties API (it posts to `<api root>/notificaties`). Checks in this order: the abonnement's Authorization header (401), the content type
  * (415), the body against Notificaties API 1.0 (400 naming field and rule). Then the notification is
  * stored and answered 204, before anything is fetched or published: Open Notificaties waits for the
  * answer and retries on anything but 2xx, so the slow work happens afterwards, from the database.
@@ -28,9 +30,10 @@ export interface IntakeDeps {
 export function intakeRouter(deps: IntakeDeps): Router {
   const router = Router();
   router.post(
-    '/notificaties',
-    (req, res, next) => {
-      res.locals.bron = deps.bronOf(req);
+    ['/notificaties', '/api/v1/notificaties'],
+    async (req, res, next) => {
+      const afzender = await deps.afzenderOf(req);
+      res.locals.afzender = afzender;
       if (!req.is('application/json')) {
         throw new AppError('unsupported-media-type', 'a notification is sent as application/json');
       }
@@ -38,7 +41,10 @@ export function intakeRouter(deps: IntakeDeps): Router {
     },
     express.json({ limit: '64kb', type: () => true }),
     async (req, res) => {
-      const bron = res.locals.bron as string;
+      const { bron, via } = res.locals.afzender as Afzender;
+      // Open Notificaties checks for 204 on a callback; a publisher gets the Notificaties API's 200
+      // with the notification, as from Open Notificaties itself.
+      const answer = (n: unknown) => (via === 'zgw-jwt' ? res.status(200).json(n) : res.status(204).end());
       const parsed = notificatieSchema.safeParse(req.body);
       if (!parsed.success) {
         throw new AppError('invalid-request', 'the body is not a Notificaties API 1.0 notification', {
@@ -75,7 +81,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
         dubbel: stored ? 'false' : 'true',
       });
       if (stored) deps.onStored();
-      res.status(204).end();
+      answer(n);
     },
   );
   return router;

@@ -16,6 +16,8 @@ export interface VoorbeeldOptions {
   callbackAuth: string;
   hub: { oin: string; systeem: string; token: string };
   bron?: string;
+  /** Open Zaak posting straight to the connector with this ZGW client. */
+  openZaak?: { clientId: string; secret: string };
 }
 
 export function voorbeeldCatalogus(zgw: ZgwServer) {
@@ -56,6 +58,7 @@ export function voorbeeldConfig(options: VoorbeeldOptions, catalogus: VoorbeeldC
       {
         id: options.bron ?? 'openzaak-voorbeeldstad',
         callbackAuthSha256: hashCallbackAuth(options.callbackAuth),
+        ...(options.openZaak ? { openZaak: options.openZaak } : {}),
         hub: { ...options.hub, rol: 'gemeente' },
         zgw: {
           clientId: options.clientId,
