@@ -439,14 +439,6 @@ describe('document', () => {
     expect(mediatypeOf('PDF-bestand')).toBe('application/octet-stream');
     expect(mediatypeOf(undefined)).toBe('application/octet-stream');
   });
-
-  it('is not mapped for a zaaktype with documenten: false', () => {
-    expect(
-      documentEvent(ctx({}, { ...wmo, documenten: false }), zio, eio(), '2026-03-10T09:15:01Z'),
-    ).toMatchObject({
-      reden: 'documenten-uit',
-    });
-  });
 });
 
 describe('links', () => {
