@@ -11,6 +11,9 @@ export {
   type ProducerLibrary,
   parseBrokers,
   type RetrySettings,
+  type SaslMechanism,
+  type SaslSettings,
+  type TlsSettings,
 } from './client';
 export {
   ack,
@@ -22,6 +25,14 @@ export {
   runConsumer,
   stop,
 } from './consumer';
+export {
+  checkKafkaSecurityEnv,
+  KafkaEnvError,
+  type KafkaSecurityEnv,
+  kafkaSecurityEnv,
+  kafkaSettingsFromEnv,
+} from './env';
+export { isKafkaAccessDenied, kafkaErrorCode, type RefusalCode } from './errors';
 export { decodeAllRecords, decodeOnlyRecordsWith } from './kafkajs-records';
 export {
   createPublisher,

@@ -1,9 +1,18 @@
 import type { KafkaClient } from './client';
+import { isKafkaAccessDenied, kafkaErrorCode } from './errors';
 
 export interface TopicSpec {
   name: string;
   partitions: number;
-  /** Broker-side configs, e.g. `{ 'retention.ms': '-1' }`. */
+  /**
+   * Replicas per partition; the client's {@link KafkaSettings.replicationFactor} when unset (and
+   * the broker's default when that is unset too).
+   */
+  replicationFactor?: number;
+  /**
+   * Broker-side configs, e.g. `{ 'retention.ms': '-1' }`. `min.insync.replicas` comes from the
+   * client's {@link KafkaSettings.minInsyncReplicas} unless set here.
+   */
   configs?: Record<string, string>;
 }
 
@@ -57,11 +66,14 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
 
 /**
  * Creates the topics that do not exist yet and leaves existing ones alone (their partition count
- * is not changed: adding partitions would move keys and break per-case order).
+ * is not changed: adding partitions would move keys and break per-case order; nor is their
+ * replication, which Kafka only changes by reassignment: a warning names such topics).
  *
  * createTopics fails in several transient ways on a broker that has just started (no controller
- * yet, metadata not propagated, "topic already exists" races between instances), so this retries
- * until every topic is visible in the metadata or the timeout passes.
+ * yet, metadata not propagated, fewer brokers registered than the replication factor, "topic
+ * already exists" races between instances), so this retries until every topic is visible in the
+ * metadata or the timeout passes. A refusal by the broker's ACLs or SASL ends it at once: waiting
+ * does not grant a permission.
  */
 export async function ensureTopics(
   client: KafkaClient,
@@ -79,18 +91,27 @@ export async function ensureTopics(
       try {
         const existing = new Set(await admin.listTopics());
         const missing = topics.filter((t) => !existing.has(t.name));
-        if (missing.length === 0) return;
+        if (missing.length === 0) {
+          await warnAboutReplication(client, admin, topics);
+          return;
+        }
         await admin.createTopics({
           waitForLeaders: true,
           timeout: 30_000,
           topics: missing.map((t) => ({
             topic: t.name,
             numPartitions: t.partitions,
-            replicationFactor: -1,
-            configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+            replicationFactor: replicationOf(client, t),
+            configEntries: Object.entries(configsOf(client, t)).map(([name, value]) => ({ name, value })),
           })),
         });
       } catch (error) {
+        if (isKafkaAccessDenied(error)) {
+          throw new Error(
+            `Kafka refused to create or describe topics (${kafkaErrorCode(error)}) as ${client.settings.sasl?.username ?? 'an anonymous client'}: ${topics.map((t) => t.name).join(', ')}`,
+            { cause: error },
+          );
+        }
         lastError = error;
       }
       await sleep(backoff);
@@ -99,6 +120,43 @@ export async function ensureTopics(
     throw new Error(`topics not ready after ${options.timeoutMs ?? 60_000} ms: ${String(lastError)}`);
   } finally {
     await admin.disconnect();
+  }
+}
+
+const replicationOf = (client: KafkaClient, t: TopicSpec): number =>
+  t.replicationFactor ?? client.settings.replicationFactor ?? -1;
+
+function configsOf(client: KafkaClient, t: TopicSpec): Record<string, string> {
+  const minInsync = client.settings.minInsyncReplicas;
+  return {
+    ...(minInsync === undefined ? {} : { 'min.insync.replicas': String(minInsync) }),
+    ...t.configs,
+  };
+}
+
+/** Existing topics with fewer replicas than asked for (made on a single broker, say) keep them. */
+async function warnAboutReplication(
+  client: KafkaClient,
+  admin: ReturnType<KafkaClient['kafka']['admin']>,
+  topics: TopicSpec[],
+): Promise<void> {
+  const log = client.settings.logger;
+  const wanted = new Map(topics.map((t) => [t.name, replicationOf(client, t)]));
+  if (!log || [...wanted.values()].every((n) => n < 0)) return;
+  try {
+    const { topics: described } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    for (const t of described) {
+      const replicas = Math.min(...t.partitions.map((p) => p.replicas.length));
+      const want = wanted.get(t.name) ?? -1;
+      if (want > 0 && replicas < want) {
+        log.warn(
+          { topic: t.name, replicas, replicationFactor: want },
+          'topic has fewer replicas than the settings ask for; Kafka keeps them until partitions are reassigned',
+        );
+      }
+    }
+  } catch {
+    // Only a warning: the topics exist, which is what the caller waits for.
   }
 }
 
