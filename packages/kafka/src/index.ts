@@ -41,6 +41,7 @@ export {
   type PublishedRecord,
   type Publisher,
   type PublisherOptions,
+  PublishRefusedError,
   PublishTimeoutError,
 } from './publisher';
 export { followStateTopic, type StateTopicFollower } from './state-topic';

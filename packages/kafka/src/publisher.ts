@@ -2,10 +2,15 @@
 import './kafkajs-records';
 import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaClient, ProducerLibrary } from './client';
-import { createPlatformaticPublisher } from './platformatic-publisher';
-import { withTimeout } from './publish-timeout';
+import {
+  createPlatformaticPublisher,
+  MAX_SEND_BACKOFF_MS,
+  PRODUCE_ACK_TIMEOUT_MS,
+} from './platformatic-publisher';
+import type { PublishRefusedError } from './publish-timeout';
+import { Refusals, withTimeout } from './publish-timeout';
 
-export { PublishTimeoutError } from './publish-timeout';
+export { PublishRefusedError, PublishTimeoutError } from './publish-timeout';
 
 /** One record to write; headers are strings because every hub header is text (ce_type, ...). */
 export interface OutgoingRecord {
@@ -30,10 +35,18 @@ export interface Publisher {
    * is durable on the in-sync replicas. Records with the same key keep their order.
    *
    * With `timeoutMs`, rejects with {@link PublishTimeoutError} when Kafka did not confirm in
-   * time. The outcome is then unknown (the producer keeps retrying and the write may still
-   * land), so callers must treat it as "not accepted, retry with the same event id".
+   * time, and sooner with {@link PublishRefusedError} when the broker refuses the write (or the
+   * one ahead of it) for lack of in-sync replicas. The outcome is then unknown (the producer keeps
+   * retrying and the write may still land), so callers must treat it as "not accepted, retry
+   * with the same event id". Without `timeoutMs` the promise settles only with the write.
    */
   publish(records: OutgoingRecord[], options?: { timeoutMs?: number }): Promise<PublishedRecord[]>;
+  /**
+   * The broker's latest refusal of a write that is still being retried, until a write is confirmed
+   * again; undefined while writes go through. For callers that wait for the write themselves
+   * (without `timeoutMs`) and want to answer "not accepted" before their own timeout.
+   */
+  refusal(): PublishRefusedError | undefined;
   close(): Promise<void>;
 }
 
@@ -76,15 +89,20 @@ async function createKafkajsPublisher(client: KafkaClient, options: PublisherOpt
     // The idempotent producer must retry until it succeeds: giving up mid-sequence lets a later
     // batch be written before a retried earlier one (kafkajs warns about exactly that). The
     // client-level retry count would otherwise apply here, so it is overridden; the backoff stays.
-    // A bounded wait is the caller's choice through `timeoutMs`.
+    // A bounded wait is the caller's choice through `timeoutMs`. The backoff is capped lower than
+    // the client's: after a broker failover the next attempt should come within seconds (with a
+    // 30 s cap, writes resumed 34 s after the leader was killed on the three-broker cluster).
     retry: {
       initialRetryTime: client.settings.retry?.initialRetryTimeMs ?? 300,
-      maxRetryTime: client.settings.retry?.maxRetryTimeMs ?? 30_000,
+      maxRetryTime: Math.min(client.settings.retry?.maxRetryTimeMs ?? 30_000, MAX_SEND_BACKOFF_MS),
       retries: Number.MAX_SAFE_INTEGER,
     },
   });
   await producer.connect();
   const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const refusals = new Refusals();
+  const onRefused = (code: Parameters<Refusals['report']>[0]) => refusals.report(code);
+  client.onProduceRefused.add(onRefused);
 
   let closed = false;
   // One sendBatch at a time: two in flight may be written in either order (measured: the order
@@ -104,6 +122,7 @@ async function createKafkajsPublisher(client: KafkaClient, options: PublisherOpt
         .then(() =>
           producer.sendBatch({
             acks: -1,
+            timeout: PRODUCE_ACK_TIMEOUT_MS,
             compression,
             topicMessages: [...byTopic].map(([topic, list]) => ({
               topic,
@@ -116,15 +135,22 @@ async function createKafkajsPublisher(client: KafkaClient, options: PublisherOpt
             })),
           }),
         )
-        .then((meta) =>
-          meta.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset ?? '-1' })),
-        );
+        .then((meta) => {
+          refusals.confirmed();
+          return meta.map((m) => ({
+            topic: m.topicName,
+            partition: m.partition,
+            baseOffset: m.baseOffset ?? '-1',
+          }));
+        });
       tail = send.catch(() => undefined);
-      return withTimeout(send, publishOptions.timeoutMs);
+      return withTimeout(send, publishOptions.timeoutMs, refusals);
     },
+    refusal: () => refusals.current(),
     async close() {
       if (closed) return;
       closed = true;
+      client.onProduceRefused.delete(onRefused);
       await producer.disconnect();
     },
   };
