@@ -17,12 +17,36 @@ export interface ProvisionedKafka {
 /** The repo's own broker script (infra/kafka/kafka.sh). */
 export const kafkaScript = fileURLToPath(new URL('../../../../infra/kafka/kafka.sh', import.meta.url));
 
-/** Runs the repo's kafka.sh with extra environment (port, data dir); used by tests of the script itself. */
-export async function kafkaSh(
-  command: 'start' | 'stop' | 'status' | 'fetch',
-  env: Record<string, string> = {},
-) {
-  return run('bash', [kafkaScript, command], { env: { ...process.env, ...env }, timeout: 240_000 });
+/**
+ * Runs the repo's kafka.sh with extra environment (port, data dir, security); used by tests of the
+ * script itself and of the cluster. `command` is one word (`start`) or the words after the script
+ * name (`['cluster', 'kill', '2']`).
+ */
+export async function kafkaSh(command: string | readonly string[], env: Record<string, string> = {}) {
+  const args = typeof command === 'string' ? [command] : [...command];
+  return run('bash', [kafkaScript, ...args], {
+    env: { ...process.env, ...env },
+    timeout: 300_000,
+    maxBuffer: 4 * 1024 * 1024,
+  });
+}
+
+/**
+ * What `kafka.sh [cluster] env USER` prints, parsed: the KAFKA_* variables a service of that
+ * deployment is started with (brokers, replication, SASL credentials of USER, the CA file).
+ */
+export async function kafkaShEnv(
+  env: Record<string, string>,
+  options: { cluster?: boolean; user?: string } = {},
+): Promise<Record<string, string>> {
+  const words = [...(options.cluster ? ['cluster'] : []), 'env', ...(options.user ? [options.user] : [])];
+  const { stdout } = await kafkaSh(words, env);
+  const vars: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) vars[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return vars;
 }
 
 /**
