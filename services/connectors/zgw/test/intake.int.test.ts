@@ -302,6 +302,42 @@ describe('zaken become chain-case events', () => {
   });
 });
 
+describe('links', () => {
+  test('a zaak whose hoofdzaak is linked joins that chain case instead of opening one', async ({ setup }) => {
+    const melding = wmoZaak(setup, 'ZAAK-2026-0000606');
+    await expect204(await send(setup, zaakNotificatie(melding, 'create')));
+    await settled(setup, String(melding.url));
+    const opening = await until(
+      () => setup.gateway.accepted().find((e) => e.data?.zaakreferentie === 'ZAAK-2026-0000606'),
+      'the melding opened its chain case',
+    );
+    // The aanvraag is a zaak of its own (a deelzaak of the melding), as many municipalities model it.
+    const aanvraagZaak = setup.zgw.zaak(String(setup.catalogus.wmo.zaaktype.url), {
+      identificatie: 'ZAAK-2026-0000607',
+      registratiedatum: '2026-03-20',
+      hoofdzaak: melding.url,
+    });
+    const aanvraag = setup.zgw.status(aanvraagZaak, setup.catalogus.wmo.aanvraag, '2026-03-20T10:00:00Z');
+    await expect204(await send(setup, zaakResourceNotificatie(aanvraagZaak, 'status', String(aanvraag.url))));
+    await expect204(await send(setup, zaakNotificatie(aanvraagZaak, 'create')));
+    await settled(setup, String(aanvraag.url));
+    await settled(setup, String(aanvraagZaak.url));
+    await until(
+      () => (eventsOf(setup, opening.subject).length >= 2 ? true : undefined),
+      'the aanvraag on the case',
+    );
+    expect(eventsOf(setup, opening.subject).map((e) => e.type)).toEqual([
+      'nl.ketens.ketenzaak-geopend',
+      'nl.wmo.aanvraag-ontvangen',
+    ]);
+    expect(setup.gateway.accepted().some((e) => e.data?.zaakreferentie === 'ZAAK-2026-0000607')).toBe(false);
+    const link = await setup.connector.operator('GET', `/links/${aanvraagZaak.uuid}`);
+    expect(link.body).toMatchObject({ ketenzaakId: opening.subject, herkomst: 'hoofdzaak' });
+    const [create] = await notificatieRows(setup, String(aanvraagZaak.url));
+    expect(create).toMatchObject({ status: 'genegeerd', reden: 'al-gekoppeld' });
+  });
+});
+
 describe('order', () => {
   test('notifications in reverse order still give the zaak lifecycle in its own order', async ({ setup }) => {
     const zaak = setup.zgw.zaak(String(setup.catalogus.ow.zaaktype.url), {
