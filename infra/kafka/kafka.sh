@@ -665,11 +665,11 @@ apply_access() {
     [[ "${f[0]}" == \#* ]] && continue
     case "${f[0]}" in
       scram)
-        cli_tool kafka-configs kafka.admin.ConfigCommand --bootstrap-server "$bootstrap" --command-config "$props" \
+        cli_tool kafka-configs org.apache.kafka.tools.ConfigCommand --bootstrap-server "$bootstrap" --command-config "$props" \
           --alter --entity-type users --entity-name "${f[1]}" --add-config "SCRAM-SHA-512=[iterations=4096,password=${f[2]}]"
         ;;
       unscram)
-        cli_tool kafka-configs kafka.admin.ConfigCommand --bootstrap-server "$bootstrap" --command-config "$props" \
+        cli_tool kafka-configs org.apache.kafka.tools.ConfigCommand --bootstrap-server "$bootstrap" --command-config "$props" \
           --alter --entity-type users --entity-name "${f[1]}" --delete-config SCRAM-SHA-512 || true
         ;;
       allow | disallow)
@@ -718,7 +718,8 @@ acl() {
     resolve_security
     secured || die "$root runs without security (KAFKA_SECURITY=none): there are no principals to set up"
   fi
-  fetch
+  # With KAFKA_HOME (the apache/kafka image) its tools are used; nothing to fetch.
+  [[ -n "${KAFKA_HOME:-}" ]] || fetch
   case "$sub" in
     setup)
       {
