@@ -52,7 +52,13 @@ describe('@ketenhub/client', () => {
     topic,
     groupId,
   }) => {
-    const gw = await startGateway({ kafka: kafka.client, db: testDb.db, prefix, topic });
+    const gw = await startGateway({
+      kafka: kafka.client,
+      db: testDb.db,
+      databaseUrl: testDb.url,
+      prefix,
+      topic,
+    });
     try {
       const system = registerGemeente(gw);
       const hub = createClient({ baseUrl: gw.url, token: system.token, source: system.source });
@@ -88,6 +94,7 @@ describe('@ketenhub/client', () => {
     const gw = await startGateway({
       kafka: kafka.client,
       db: testDb.db,
+      databaseUrl: testDb.url,
       prefix,
       topic,
       ratePerS: 1,
@@ -186,7 +193,14 @@ describe('@ketenhub/client', () => {
       expect(errors.length).toBeGreaterThan(0);
 
       // The hub comes up, with this system registered under the token the integrator already has.
-      gw = await startGateway({ kafka: kafka.client, db: testDb.db, prefix, topic, port });
+      gw = await startGateway({
+        kafka: kafka.client,
+        db: testDb.db,
+        databaseUrl: testDb.url,
+        prefix,
+        topic,
+        port,
+      });
       const system = registerGemeente(gw);
       gw.directory.apply({ ...system.record, tokenSha256: createHash('sha256').update(token).digest('hex') });
 
