@@ -1,9 +1,11 @@
+import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
 import { authEnv, commonEnv } from '@ketenhub/service';
 import { z } from 'zod';
 
 /** The gateway's configuration, parsed once in src/index.ts. */
 export const gatewayEnv = commonEnv
   .extend(authEnv.shape)
+  .extend(kafkaSecurityEnv.shape)
   .extend({
     /** HTTP port of the ingest API. */
     GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -75,6 +77,7 @@ export const gatewayEnv = commonEnv
     GATEWAY_DB_POOL: z.coerce.number().int().min(2).default(8),
   })
   .superRefine((env, ctx) => {
+    checkKafkaSecurityEnv(env, ctx);
     if (env.GATEWAY_RATE_LIMIT_BURST < env.GATEWAY_MAX_BATCH_EVENTS) {
       ctx.addIssue({
         code: 'custom',

@@ -7,6 +7,7 @@ import {
   createKafkaClient,
   createPublisher,
   ensureTopics,
+  kafkaSettingsFromEnv,
   parseBrokers,
 } from '@ketenhub/kafka';
 import {
@@ -49,8 +50,12 @@ async function main() {
   });
   logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
 
+  // SASL/TLS and replication from the environment (docs/kafka.md); plain data, so the cases
+  // worker thread gets the same.
+  const kafkaSecurity = kafkaSettingsFromEnv(env);
   const kafka = createKafkaClient({
     brokers: parseBrokers(env.KAFKA_BROKERS),
+    ...kafkaSecurity,
     clientId: 'ketenhub-gateway',
     logger,
     ...(env.GATEWAY_KAFKA_PRODUCER ? { producer: env.GATEWAY_KAFKA_PRODUCER } : {}),
@@ -88,6 +93,7 @@ async function main() {
     config: {
       databaseUrl: env.DATABASE_URL,
       brokers: env.KAFKA_BROKERS,
+      kafkaSecurity,
       topics: caseDomains.map(domainTopic),
       // Not `gateway-cases` (the group of the case book before access events): a group Kafka has no
       // offsets of reads from the beginning, which is what refills case_access_events (migrations.ts).

@@ -1,9 +1,11 @@
+import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
 import { authEnv, commonEnv, loadEnv } from '@ketenhub/service';
 import { z } from 'zod';
 
 /** The projection's configuration, parsed once in src/index.ts (STYLE.md #7). */
 export const projectionEnv = commonEnv
   .extend(authEnv.shape)
+  .extend(kafkaSecurityEnv.shape)
   .extend({
     /** Port of the read API. */
     PROJECTION_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
@@ -57,6 +59,7 @@ export const projectionEnv = commonEnv
     PROJECTION_VERSION_POLL_MS: z.coerce.number().int().min(100).default(5_000),
   })
   .superRefine((env, ctx) => {
+    checkKafkaSecurityEnv(env, ctx);
     if (!env.PROJECTION_PSEUDONYM_KEY && !env.KETENHUB_DEV_TOKENS) {
       ctx.addIssue({
         code: 'custom',

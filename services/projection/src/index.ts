@@ -6,6 +6,7 @@ import {
   createKafkaClient,
   createPublisher,
   ensureTopics,
+  kafkaSettingsFromEnv,
   parseBrokers,
 } from '@ketenhub/kafka';
 import {
@@ -49,6 +50,7 @@ async function main() {
 
   const kafka = createKafkaClient({
     brokers: parseBrokers(env.KAFKA_BROKERS),
+    ...kafkaSettingsFromEnv(env),
     clientId: 'ketenhub-projection',
     logger,
   });

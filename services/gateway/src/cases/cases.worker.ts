@@ -4,6 +4,7 @@ import { createDatabase } from '@ketenhub/db';
 import {
   createKafkaClient,
   decodeOnlyRecordsWith,
+  type KafkaSettings,
   parseBrokers,
   type RunningConsumer,
 } from '@ketenhub/kafka';
@@ -23,6 +24,8 @@ import { startCasesConsumer } from './cases.consumer';
 export interface CasesWorkerConfig {
   databaseUrl: string;
   brokers: string;
+  /** SASL/TLS and replication settings (kafkaSettingsFromEnv: plain data, posted to the thread). */
+  kafkaSecurity?: Pick<KafkaSettings, 'sasl' | 'tls' | 'replicationFactor' | 'minInsyncReplicas'>;
   topics: string[];
   groupId: string;
   logLevel: string;
@@ -153,6 +156,7 @@ async function runWorker(config: CasesWorkerConfig) {
   decodeOnlyRecordsWith('ce_type', accessTypes);
   const kafka = createKafkaClient({
     brokers: parseBrokers(config.brokers),
+    ...config.kafkaSecurity,
     clientId: 'ketenhub-gateway-cases',
     logger,
   });

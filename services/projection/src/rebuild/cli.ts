@@ -1,5 +1,5 @@
 import { createDatabase, ensureDatabase } from '@ketenhub/db';
-import { createKafkaClient, parseBrokers } from '@ketenhub/kafka';
+import { createKafkaClient, kafkaSettingsFromEnv, parseBrokers } from '@ketenhub/kafka';
 import { createLogger } from '@ketenhub/service';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
@@ -35,6 +35,7 @@ const db = createDatabase<unknown>({
 });
 const kafka = createKafkaClient({
   brokers: parseBrokers(env.KAFKA_BROKERS),
+  ...kafkaSettingsFromEnv(env),
   clientId: 'ketenhub-projection-rebuild',
 });
 const bar = new SingleBar(
