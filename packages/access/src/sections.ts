@@ -74,6 +74,11 @@ export const sectiesPerRol: Readonly<Record<ParticipantRole, readonly Sectie[]>>
   adviseur: ['ow-aanvraag', 'ow-advies-eigen', 'ow-besluit', 'klokken-ow'],
 };
 
+/** The table as sets, built once: resolving a viewer's access runs for every event and receiver. */
+const sectieSets = Object.fromEntries(
+  Object.entries(sectiesPerRol).map(([rol, secties]) => [rol, new Set(secties)]),
+) as unknown as Readonly<Record<ParticipantRole, ReadonlySet<Sectie>>>;
+
 /** An organisation's access to one case, resolved from the case's access state. */
 export interface CaseAccess {
   oin: string;
@@ -99,7 +104,8 @@ export function resolveAccess(viewer: Viewer, state: AccessState | null | undefi
     oin: viewer.oin,
     rollen,
     toegang: deelnames.some((d) => d.toegang === 'volledig') ? 'volledig' : 'beperkt',
-    secties: new Set<Sectie>(rollen.flatMap((r) => sectiesPerRol[r])),
+    secties:
+      rollen.length === 1 ? sectieSets[rollen[0]!] : new Set<Sectie>(rollen.flatMap((r) => sectiesPerRol[r])),
     eigenaar: isEigenaar(state, viewer.oin),
     sinds: Math.min(...deelnames.map((d) => d.sinds)),
   };

@@ -98,6 +98,14 @@ export class CopyRows {
     return this;
   }
 
+  /** SQL NULL (`\N`). */
+  nul(): this {
+    this.room(2);
+    this.buf[this.at++] = BACKSLASH;
+    this.buf[this.at++] = 0x4e;
+    return this;
+  }
+
   /** Ends a field (tab) or a row (newline). */
   sep(row: boolean): this {
     this.room(1);

@@ -288,7 +288,7 @@ export async function projectRecords(
     }
   }
 
-  await feed.write(trx, options.schema);
+  await feed.write(trx, options.schema, options.client, options.copyMinRecords);
   lap('write');
   if (options.notify?.() ?? true) {
     const payloads = notifyPayloads(options.schema, ids);

@@ -193,7 +193,7 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
     const before = new Map<string, number>();
     if (firsts.size > 0) {
       const counts = await sql<{ case_id: string; n: string }>`
-        select f.case_id, count(distinct (f.topic, f.partitie, f.kafka_offset)) as n
+        select f.case_id, count(distinct f.positie) as n
         from ${view('feed')} f
         join jsonb_to_recordset(${JSON.stringify([...firsts].map(([case_id, positie]) => ({ case_id, positie })))}::jsonb)
           as x(case_id uuid, positie integer) on x.case_id = f.case_id

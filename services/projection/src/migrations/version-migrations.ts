@@ -102,11 +102,8 @@ export function versionMigrations(schema: string): Migrations {
           data jsonb,
           primary key (ontvanger, topic, partitie, kafka_offset)
         )`.execute(db);
-        await sql`create index feed_order_idx on ${t('feed')} (ontvanger, kafka_offset, topic, partitie)`.execute(
-          db,
-        );
         // Numbering a page counts a reader's earlier rows per case: an index-only scan with this.
-        await sql`create index feed_case_idx on ${t('feed')} (case_id, ontvanger, positie) include (type, topic, partitie, kafka_offset)`.execute(
+        await sql`create index feed_case_idx on ${t('feed')} (case_id, ontvanger, positie) include (type)`.execute(
           db,
         );
       },
