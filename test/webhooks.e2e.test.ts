@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhook } from '@ketenhub/client';
+import { verifyWebhook, webhookHandshake } from '@ketenhub/client';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import { eventually, type HubProcesses, json, publishAccepted, runHub } from './support/hub';
@@ -26,13 +26,23 @@ interface Delivery {
   body: string;
 }
 
-/** A case system's webhook endpoint: records every delivery and answers 204. */
+/**
+ * A case system's webhook endpoint: consents in the CloudEvents handshake (the registry asks before
+ * it makes the subscription), records every delivery and answers 204.
+ */
 async function receiver() {
   const deliveries: Delivery[] = [];
+  const handshakes: http.IncomingHttpHeaders[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const consent = webhookHandshake(req.method, req.headers);
+      if (consent) {
+        handshakes.push(req.headers);
+        res.writeHead(200, consent).end();
+        return;
+      }
       deliveries.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       res.statusCode = 204;
       res.end();
@@ -43,6 +53,7 @@ async function receiver() {
   return {
     url: `http://127.0.0.1:${port}/ketenhub`,
     deliveries,
+    handshakes,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -92,6 +103,10 @@ describe('webhooks end to end', () => {
       expect(subscribed.status).toBe(201);
       const subscription = await json<{ id: string; secret: string; types: string[] }>(subscribed);
       expect(subscription.types).toEqual(['nl.wmo.toewijzing-verzonden']);
+      // The registry asked the receiver's consent first (CloudEvents webhook handshake).
+      expect(endpoint.handshakes).toHaveLength(1);
+      expect(endpoint.handshakes[0]?.['webhook-request-origin']).toBeTruthy();
+      expect(subscription.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
 
       const publish = async (token: string, event: unknown) => {
         const res = await fetch(`${hub.url('gateway')}/events`, {
@@ -154,7 +169,8 @@ describe('webhooks end to end', () => {
           headers: delivery.headers as Record<string, string>,
           body: delivery.body,
         }),
-      ).toEqual({ ok: true });
+      ).toMatchObject({ ok: true, scheme: 'standard-webhooks', webhookId: delivery.headers['webhook-id'] });
+
       expect(
         verifyWebhook({
           secret: 'not-the-secret',

@@ -29,12 +29,12 @@ export const dispatcherEnv = commonEnv
      * Webhook requests in flight at once, per instance. A receiver that hangs holds at most
      * DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT of them (fewer once it failed), so there is room for the rest.
      */
-    DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(128),
+    DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(256),
     /**
      * Most requests in flight to one subscription (at most DISPATCHER_CONCURRENCY); its limit adapts
      * below this (+1 per success, halved per failure).
      */
-    DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(32),
+    DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1024).default(96),
     /** Time a receiver has to answer one delivery (Standard Webhooks recommends 15 to 30 s). */
     DISPATCHER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     /**

@@ -272,4 +272,28 @@ export const dispatcherMigrations: Migrations = {
         (subscription_id, case_id, id) where status = 'pending'`.execute(db);
     },
   },
+  '2026-12-10T1300_waiting_for_head': {
+    async up(db: Kysely<unknown>) {
+      // Rows a claim found behind their case's head are set aside until the head leaves the queue
+      // (outbox.claimDue): the claim then looks at each subscription's first due rows only.
+      await db.schema
+        .withSchema(dispatcherSchema)
+        .alterTable('deliveries')
+        .addColumn('waiting_for_head', 'boolean', (c) => c.notNull().defaultTo(false))
+        .execute();
+      await sql`drop index if exists ${sql.table(`${dispatcherSchema}.deliveries_pending_due`)}`.execute(db);
+      await sql`create index deliveries_pending_due on ${sql.table(`${dispatcherSchema}.deliveries`)}
+        (subscription_id, next_attempt_at, id) where status = 'pending'`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop index ${sql.table(`${dispatcherSchema}.deliveries_pending_due`)}`.execute(db);
+      await sql`create index deliveries_pending_due on ${sql.table(`${dispatcherSchema}.deliveries`)}
+        (next_attempt_at, id) where status = 'pending'`.execute(db);
+      await db.schema
+        .withSchema(dispatcherSchema)
+        .alterTable('deliveries')
+        .dropColumn('waiting_for_head')
+        .execute();
+    },
+  },
 };

@@ -323,8 +323,22 @@ describe('replay crash safety', () => {
         () => new Set(receiver.accepted().map((r) => r.event.id)).size >= total,
         'delivered live',
         90_000,
-      ).catch((e: unknown) => {
-        throw new Error(`${String(e)}\n${first.output().slice(-2000)}`);
+      ).catch(async (e: unknown) => {
+        const queue = await sql`select status, waiting_for_head, next_attempt_at > now() as later, attempts,
+            count(*)::int as n from dispatcher.deliveries group by 1, 2, 3, 4 order by 1, 2, 3, 4`.execute(
+          testDb.db,
+        );
+        const stuck = await sql`with p as (select subscription_id, case_id from dispatcher.deliveries
+            where status = 'pending' and waiting_for_head limit 1)
+          select d.id, d.status, d.waiting_for_head as w, d.log_offset as o, d.attempts as a,
+            to_char(d.next_attempt_at, 'MI:SS.MS') as next, to_char(d.delivered_at, 'MI:SS.MS') as done,
+            to_char(d.last_attempt_at, 'MI:SS.MS') as tried
+          from dispatcher.deliveries d join p using (subscription_id, case_id) order by d.log_offset limit 12`.execute(
+          testDb.db,
+        );
+        throw new Error(
+          `${String(e)} ${JSON.stringify(queue.rows)} ${JSON.stringify(stuck.rows)}\n${first.output().slice(-2000)}`,
+        );
       });
       await until(
         async () => (await api('GET', `/subscriptions/${sub.id}/status`)).body.pending === 0,

@@ -27,6 +27,8 @@ export interface DeliveriesTable {
   log_offset: ColumnType<string, string | number | undefined, string | number>;
   /** The replay or backfill that queued (or re-opened) the row; null for live fan-out. */
   replay_id: string | null;
+  /** Set aside by a claim behind the row before it in its case (outbox.claimDue). */
+  waiting_for_head: Generated<boolean>;
 }
 
 export type DeliveryRow = Selectable<DeliveriesTable>;

@@ -100,27 +100,43 @@ export interface ClaimedDelivery {
   allowedRate: number | null;
 }
 
+/** How many rows a claim may take per subscription (the sender's estimate of its demand, within its free slots). */
+export interface ClaimCapacity {
+  /** Subscriptions with a window of their own; 0 skips one. */
+  perSubscription: ReadonlyMap<string, number>;
+  /** For subscriptions not in the map. */
+  otherwise: number;
+}
+
 /**
  * Claims up to `limit` deliveries that are due and at the head of their (subscription, chain case)
  * queue: no pending delivery of the same subscription and case comes before it in the log,
  * whether it waits for a retry, is being sent by another instance right now, or was queued later by
  * a replay. That keeps per-case order whatever queued the rows. Also held back: rows of a
  * subscription a running replay or backfill may still queue older events before (its partition
- * not scanned up to the row yet; dispatcher.replay_partitions), and subscriptions in `skip` (this
- * instance's per-subscription limits and throttles).
+ * not scanned up to the row yet; dispatcher.replay_partitions).
+ *
+ * Per sendable subscription it looks at its first few due rows (index order, as many as the
+ * sender's `capacity` says), round robin across subscriptions: one receiver's backlog neither
+ * starves the others nor makes the claim scan it.
+ * A looked-at row that is not a head is set aside (`waiting_for_head`, due again in 10 minutes as a
+ * safety net): the row before it is in flight or waits for a retry, and when that one leaves the
+ * queue, settling it brings the rows of its case forward again (settleMany). Without that, a busy
+ * case's later rows would stay first in line and every claim would look at them again.
  *
  * The claim is a lease, not a held transaction: `next_attempt_at` moves `leaseMs` ahead, so no
  * instance (this or another) claims the row again while it is being sent, and a crashed sender's
  * rows become due again when the lease ends (at least once). FOR UPDATE SKIP LOCKED keeps two
- * instances claiming at the same moment off each other's rows; a row another instance has just
- * leased no longer matches `next_attempt_at <= now()` when re-checked after its lock.
+ * instances claiming at the same moment off each other's rows.
  */
 export async function claimDue(
   db: Db,
   limit: number,
   leaseMs: number,
-  skip: readonly string[] = [],
+  capacity: ClaimCapacity = { perSubscription: new Map(), otherwise: limit },
 ): Promise<ClaimedDelivery[]> {
+  const ids = [...capacity.perSubscription.keys()];
+  const ks = ids.map((id) => capacity.perSubscription.get(id) ?? 0);
   const rows = await sql<{
     id: string;
     subscription_id: string;
@@ -137,34 +153,86 @@ export async function claimDue(
     previous_secret_valid_until: Date | null;
     allowed_rate: number | null;
   }>`
-    with heads as (
-      select d.id
-      from dispatcher.deliveries d
-      join dispatcher.subscriptions s on s.id = d.subscription_id
-      where d.status = 'pending' and d.next_attempt_at <= now()
-        and s.status = 'active' and not s.system_revoked and s.stopped_at is null
+    with subs as (
+      select s.id, s.url, s.secret_version, s.previous_secret_valid_until, s.allowed_rate,
+        least(coalesce(x.k, ${capacity.otherwise}), ${limit}) as k
+      from dispatcher.subscriptions s
+      left join unnest(${ids}::uuid[], ${ks}::int[]) as x(id, k) on x.id = s.id
+      where s.status = 'active' and not s.system_revoked and s.stopped_at is null
         and (s.backoff_until is null or s.backoff_until <= now())
-        and d.subscription_id <> all(${[...skip]}::uuid[])
-        and not exists (
+    ),
+    candidates as (
+      select c.*, subs.k from subs cross join lateral (
+        select d.id, d.subscription_id, d.case_id, d.log_topic, d.log_partition, d.log_offset, d.next_attempt_at
+        from dispatcher.deliveries d
+        where d.subscription_id = subs.id and d.status = 'pending' and d.next_attempt_at <= now()
+        order by d.next_attempt_at, d.id
+        -- As many again to spare for rows that turn out not to be heads (they are set aside).
+        limit subs.k * 2 + 2
+        for update of d skip locked
+      ) c
+      where subs.k > 0
+    ),
+    judged as (
+      select c.*, (
+        not exists (
           select 1 from dispatcher.deliveries e
-          where e.subscription_id = d.subscription_id and e.case_id = d.case_id
-            and e.status = 'pending' and (e.log_offset, e.id) < (d.log_offset, d.id))
+          where e.subscription_id = c.subscription_id and e.case_id = c.case_id
+            and e.status = 'pending' and (e.log_offset, e.id) < (c.log_offset, c.id))
         and not exists (
           select 1 from dispatcher.replay_partitions b
-          where b.subscription_id = d.subscription_id and b.topic = d.log_topic
-            and b.partition = d.log_partition and b.next_offset < b.end_offset
-            and b.next_offset <= d.log_offset and (b.cases is null or d.case_id = any(b.cases)))
-      order by d.next_attempt_at, d.id
-      limit ${limit}
-      for update of d skip locked
+          join dispatcher.replays r on r.id = b.replay_id and r.status = 'running'
+          where b.subscription_id = c.subscription_id and b.topic = c.log_topic
+            and b.partition = c.log_partition and b.next_offset < b.end_offset
+            and b.next_offset <= c.log_offset and (b.cases is null or c.case_id = any(b.cases)))
+      ) as head
+      from candidates c
+    ),
+    ranked as (
+      select id, k, next_attempt_at,
+        row_number() over (partition by subscription_id order by next_attempt_at, id) as rank
+      from judged where head
+    ),
+    picked as (
+      select id from ranked where rank <= k order by rank, next_attempt_at, id limit ${limit}
+    ),
+    -- The rows before the non-heads, locked: a row is set aside only behind a head whose
+    -- settlement has to wait for this claim to commit, and so comes after it and brings the row
+    -- forward again. A head being settled right now (locked) is skipped, not waited for (waiting
+    -- would deadlock with a settlement of several rows), and the row behind it stays due: the
+    -- next claim looks at it again. Without the lock the two could cross and leave the row aside
+    -- with nothing to wake it but the safety net.
+    before_them as (
+      -- Per row one lookup in the (subscription, case, log position) index: a plan that joined
+      -- the whole outbox would cost more than everything else of the claim.
+      select b.* from judged j cross join lateral (
+        select e.subscription_id, e.case_id, e.log_offset, e.id
+        from dispatcher.deliveries e
+        where e.subscription_id = j.subscription_id and e.case_id = j.case_id
+          and e.status = 'pending' and (e.log_offset, e.id) < (j.log_offset, j.id)
+        order by e.log_offset, e.id
+        limit 1
+        for share of e skip locked
+      ) b
+      where not j.head
+    ),
+    aside as (
+      update dispatcher.deliveries d
+      set waiting_for_head = true, next_attempt_at = now() + interval '10 minutes'
+      from judged j
+      where d.id = j.id and not j.head and exists (
+        select 1 from before_them b
+        where b.subscription_id = j.subscription_id and b.case_id = j.case_id
+          and (b.log_offset, b.id) < (j.log_offset, j.id))
+      returning d.id
     )
     update dispatcher.deliveries d
-    set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond'
-    from heads, dispatcher.subscriptions s
-    where d.id = heads.id and s.id = d.subscription_id
+    set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond', waiting_for_head = false
+    from picked, subs
+    where d.id = picked.id and subs.id = d.subscription_id
     returning d.id, d.subscription_id, d.case_id, d.event_source, d.event_id, d.event_type, d.body,
       d.traceparent, d.attempts, coalesce(d.requeued_at, d.created_at) as queued_at,
-      s.url, s.secret_version, s.previous_secret_valid_until, s.allowed_rate`.execute(db);
+      subs.url, subs.secret_version, subs.previous_secret_valid_until, subs.allowed_rate`.execute(db);
   return rows.rows
     .map((r) => ({
       id: String(r.id),
@@ -183,6 +251,37 @@ export async function claimDue(
       allowedRate: r.allowed_rate,
     }))
     .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+}
+
+/**
+ * Brings the rows set aside behind a head forward again (claimDue): the head left the queue, or a
+ * replay's barrier on them was lifted.
+ */
+/**
+ * A row brought forward is due from when it was queued (or re-queued), not from now: in the claim's
+ * order (next_attempt_at, id) it goes before rows queued after it, instead of behind every row that
+ * came due meanwhile, which would each be looked at, and set aside, before it.
+ */
+const dueAgain = sql`least(now(), coalesce(d.requeued_at, d.created_at))`;
+
+export async function bringForward(
+  db: Db,
+  where: { pairs?: readonly { subscriptionId: string; caseId: string }[]; subscriptionId?: string },
+): Promise<void> {
+  if (where.pairs && where.pairs.length > 0) {
+    await sql`update dispatcher.deliveries d set waiting_for_head = false, next_attempt_at = ${dueAgain}
+      from unnest(${where.pairs.map((p) => p.subscriptionId)}::uuid[], ${where.pairs.map((p) => p.caseId)}::text[])
+        as x(s, c)
+      where d.subscription_id = x.s and d.case_id = x.c and d.status = 'pending' and d.waiting_for_head`.execute(
+      db,
+    );
+  }
+  if (where.subscriptionId) {
+    await sql`update dispatcher.deliveries d set waiting_for_head = false, next_attempt_at = ${dueAgain}
+      where subscription_id = ${where.subscriptionId} and status = 'pending' and waiting_for_head`.execute(
+      db,
+    );
+  }
 }
 
 /**
@@ -229,14 +328,23 @@ export async function settleMany(
           ${delivered.map((a) => a.at)}::timestamptz[]) as x(id, status, at)
         where d.id = x.id and d.status = 'pending'`.execute(trx);
       const subscriptions = [...new Set(delivered.map((a) => a.delivery.subscriptionId))].sort();
+      // At most once a second per subscription: under load every settlement would rewrite the same
+      // rows otherwise, for a timestamp nobody reads that precisely.
       await sql`update dispatcher.subscriptions set last_success_at = now(), backoff_until = null
-        where id = any(${subscriptions}::uuid[])`.execute(trx);
+        where id = any(${subscriptions}::uuid[])
+          and (last_success_at is null or last_success_at < now() - interval '1 second'
+            or backoff_until is not null)`.execute(trx);
     }
     for (const a of attempts) {
       if (a.settlement.kind === 'delivered') continue;
       const reason = await settleOne(trx, a);
       if (reason) stopped.push({ subscriptionId: a.delivery.subscriptionId, reason });
     }
+    // The rows set aside behind these heads are next in line now.
+    const left = attempts.filter((a) => a.settlement.kind === 'delivered' || a.settlement.kind === 'failed');
+    await bringForward(trx, {
+      pairs: left.map((a) => ({ subscriptionId: a.delivery.subscriptionId, caseId: a.delivery.caseId })),
+    });
   });
   return { stopped };
 }

@@ -6,7 +6,7 @@ import { AppError, type Logger, type Violation } from '@ketenhub/service';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { accessStatesBefore, storeAccessEvents } from '../cases/case-access.repository';
 import type { DispatcherDatabase } from '../db';
-import { type NewDelivery, queueBackfilled, queueReplayed } from '../deliveries/outbox';
+import { bringForward, type NewDelivery, queueBackfilled, queueReplayed } from '../deliveries/outbox';
 import { dispatcherSchema } from '../migrations';
 import type { KnownSubscription } from '../subscriptions/subscription-record';
 import {
@@ -514,6 +514,7 @@ export function createJobs(deps: JobsDeps) {
             return n;
           });
           next.set(key, to);
+          await liftBarrier(job, window, topic, partition, to);
           if (queued > 0) deps.onQueued(queued);
           return alive() ? 'continue' : 'stop';
         }),
@@ -557,11 +558,27 @@ export function createJobs(deps: JobsDeps) {
           return n;
         });
         next.set(key, to);
+        await liftBarrier(job, window, topic, partition, to);
         if (queued > 0) deps.onQueued(queued);
         return alive() ? 'continue' : 'stop';
       }),
       { groupPrefix: deps.groupPrefix, alive, maxBytesPerPartition: deps.fetchBytes },
     );
+  }
+
+  /** A partition read to its end holds nothing back any more: the rows set aside behind it come forward. */
+  async function liftBarrier(
+    job: { subscription_id: string | null },
+    window: readonly WindowPartition[],
+    topic: string,
+    partition: number,
+    to: bigint,
+  ) {
+    const w = window.find((x) => x.topic === topic && x.partition === partition);
+    if (job.subscription_id && w && to >= w.end) {
+      await bringForward(db, { subscriptionId: job.subscription_id });
+      deps.onQueued(0);
+    }
   }
 
   async function renew(jobId: string) {
@@ -572,9 +589,13 @@ export function createJobs(deps: JobsDeps) {
   }
 
   async function finish(jobId: string, status: ReplayStatus, error?: string) {
-    await sql`update dispatcher.replays set status = ${status}, phase = null, finished_at = now(), updated_at = now(),
+    const r = await sql<{ subscription_id: string | null }>`update dispatcher.replays
+      set status = ${status}, phase = null, finished_at = now(), updated_at = now(),
         error = ${error ?? null}, lease_owner = null, lease_until = null
-      where id = ${jobId} and status = 'running' and lease_owner = ${instance}`.execute(db);
+      where id = ${jobId} and status = 'running' and lease_owner = ${instance}
+      returning subscription_id`.execute(db);
+    const subscriptionId = r.rows[0]?.subscription_id;
+    if (subscriptionId) await bringForward(db, { subscriptionId });
   }
 
   /** Takes one runnable job: new, or its owner's lease ran out (a crashed or stopped instance). */
@@ -868,6 +889,7 @@ export function createJobs(deps: JobsDeps) {
           .where('replay_id', '=', jobId)
           .where('status', '=', 'pending')
           .executeTakeFirst();
+        await bringForward(trx, { subscriptionId });
         return { changed: true, withdrawn: Number(withdrawn.numUpdatedRows) };
       });
       if (!result) return undefined;
