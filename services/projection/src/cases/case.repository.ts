@@ -64,7 +64,7 @@ export async function listCases(db: Kysely<unknown>, base: string, f: CaseFilter
   const r = await sql<CaseListRow>`
     select * from (
       select id, domein, procedure, fase, geopend_op, gesloten_op, ${visible}::text as volgende_deadline,
-        deelnemer_rollen, bsn
+        deelnemer_rollen, state->'client'->>'bsn' as bsn
       from ${sql.table(`${base}.cases`)}
       where deelnemer_oins @> array[${f.oin}]::text[]
         and deelnemer_rollen && ${f.keys}::text[]

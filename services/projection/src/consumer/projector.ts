@@ -99,6 +99,7 @@ export const projectorStats = {
   load: 0,
   fold: 0,
   write: 0,
+  feed: 0,
   notify: 0,
   batches: 0,
   records: 0,
@@ -111,7 +112,7 @@ export async function projectRecords(
 ): Promise<BatchResult> {
   const table = (name: string) => sql.table(`${options.schema}.${name}`);
   let t = performance.now();
-  const lap = (phase: 'parse' | 'timeline' | 'load' | 'fold' | 'write' | 'notify') => {
+  const lap = (phase: 'parse' | 'timeline' | 'load' | 'fold' | 'write' | 'feed' | 'notify') => {
     const now = performance.now();
     projectorStats[phase] += now - t;
     t = now;
@@ -288,8 +289,9 @@ export async function projectRecords(
     }
   }
 
-  await feed.write(trx, options.schema, options.client, options.copyMinRecords);
   lap('write');
+  await feed.write(trx, options.schema, options.client, options.copyMinRecords);
+  lap('feed');
   if (options.notify?.() ?? true) {
     const payloads = notifyPayloads(options.schema, ids);
     await sql`select pg_notify(${casesChannel}, p) from unnest(${payloads}::text[]) as p`.execute(trx);

@@ -62,3 +62,13 @@ export function advance(
   }
   return next;
 }
+
+/** The cursor moved to `offsets` (partition key `topic NUL partition` → offset) where they are further. */
+export function advanceTo(cursor: Cursor, offsets: ReadonlyMap<string, number>): Cursor {
+  const next: Cursor = new Map(cursor);
+  for (const [key, offset] of offsets) {
+    const [topic, partitie] = key.split('\u0000') as [string, string];
+    if ((next.get(key)?.offset ?? -1) < offset) next.set(key, { topic, partitie: Number(partitie), offset });
+  }
+  return next;
+}

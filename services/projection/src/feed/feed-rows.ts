@@ -7,13 +7,14 @@ import type { CaseState, Plaats } from '../cases/state';
 import { CopyRows } from '../consumer/copy-rows';
 
 /**
- * The catch-up feed's index, written with the joined case in the projector's transaction: one row
- * per (event, organisation:role that receives it), decided by the one access rule with the case's
- * access state just after the event — the same decision the dispatcher makes for a webhook. A pull
- * consumer then reads its rows by an index instead of judging every event at read time.
+ * The catch-up feed's index, written with the joined case in the projector's transaction: per
+ * event, the organisation-roles (`<oin>:<rol>`) that receive it, decided by the one access rule with
+ * the case's access state just after the event — the decision the dispatcher makes for a webhook.
+ * One narrow row per event (not one per receiver, which cost as much to write as the timeline
+ * itself); events nobody receives (conflicts) get none. A reader scans its partitions in offset
+ * order and keeps the rows that name it.
  */
 export interface FeedRow {
-  ontvanger: string;
   topic: string;
   partitie: number;
   kafka_offset: number;
@@ -22,9 +23,9 @@ export interface FeedRow {
   type: string;
   source: string;
   event_id: string;
-  /** Set when the receiver sees a redacted copy: its name and the redacted data. */
-  redactie: string | null;
-  data: Record<string, unknown> | null;
+  ontvangers: string[];
+  /** Per receiver that sees a redacted copy: the redaction's name and the redacted data. */
+  redacties: Record<string, { redactie: string; data: Record<string, unknown> }> | null;
 }
 
 export class FeedRows {
@@ -40,21 +41,26 @@ export class FeedRows {
     return (event: KetenEvent, state: CaseState, verdict: Verdict, index: number) => {
       const plaats = plaatsen?.[index];
       if (!plaats) return;
-      for (const o of ontvangers(state.access, event, verdict)) {
-        list.push({
-          ontvanger: `${o.oin}:${o.rol}`,
-          topic: plaats.topic,
-          partitie: plaats.partitie,
-          kafka_offset: plaats.offset,
-          case_id: caseId,
-          positie: state.aantalEvents,
-          type: event.type,
-          source: event.source,
-          event_id: event.id,
-          redactie: o.zicht.zicht === 'beperkt' ? o.zicht.redactie : null,
-          data: o.zicht.zicht === 'beperkt' ? o.zicht.data : null,
-        });
+      const receivers = ontvangers(state.access, event, verdict);
+      if (receivers.length === 0) return;
+      let redacties: FeedRow['redacties'] = null;
+      for (const o of receivers) {
+        if (o.zicht.zicht !== 'beperkt') continue;
+        redacties ??= {};
+        redacties[`${o.oin}:${o.rol}`] = { redactie: o.zicht.redactie, data: o.zicht.data };
       }
+      list.push({
+        topic: plaats.topic,
+        partitie: plaats.partitie,
+        kafka_offset: plaats.offset,
+        case_id: caseId,
+        positie: state.aantalEvents,
+        type: event.type,
+        source: event.source,
+        event_id: event.id,
+        ontvangers: receivers.map((o) => `${o.oin}:${o.rol}`),
+        redacties,
+      });
     };
   }
 
@@ -87,29 +93,28 @@ export class FeedRows {
       }
     }
     // One JSON parameter expanded in PostgreSQL, as the projector writes cases (see writeCases).
-    await sql`insert into ${table} (ontvanger, topic, partitie, kafka_offset, case_id, positie, type, source,
-        event_id, redactie, data)
-      select * from jsonb_to_recordset(${JSON.stringify(all)}::jsonb) as v(ontvanger text, topic text,
-        partitie integer, kafka_offset bigint, case_id uuid, positie integer, type text, source text,
-        event_id text, redactie text, data jsonb)
+    await sql`insert into ${table} (topic, partitie, kafka_offset, case_id, positie, type, source, event_id,
+        ontvangers, redacties)
+      select * from jsonb_to_recordset(${JSON.stringify(all)}::jsonb) as v(topic text, partitie integer,
+        kafka_offset bigint, case_id uuid, positie integer, type text, source text, event_id text,
+        ontvangers text[], redacties jsonb)
       on conflict do nothing`.execute(trx);
   }
 }
 
 const FEED_COPY_COLUMNS =
-  'ontvanger, topic, partitie, kafka_offset, case_id, positie, type, source, event_id, redactie, data';
+  'topic, partitie, kafka_offset, case_id, positie, type, source, event_id, ontvangers, redacties';
 
 function copyFeed(client: pg.PoolClient, table: string, rows: readonly FeedRow[]): Promise<void> {
   const out = new CopyRows(rows.length * 200);
   for (const r of rows) {
-    out.text(r.ontvanger).sep(false).ascii(r.topic).sep(false).ascii(String(r.partitie)).sep(false);
-    out.ascii(String(r.kafka_offset)).sep(false).ascii(r.case_id).sep(false).ascii(String(r.positie));
-    out.sep(false).text(r.type).sep(false).text(r.source).sep(false).text(r.event_id).sep(false);
-    if (r.redactie === null) out.nul();
-    else out.text(r.redactie);
-    out.sep(false);
-    if (r.data === null) out.nul();
-    else out.text(JSON.stringify(r.data));
+    out.ascii(r.topic).sep(false).ascii(String(r.partitie)).sep(false).ascii(String(r.kafka_offset));
+    out.sep(false).ascii(r.case_id).sep(false).ascii(String(r.positie)).sep(false).text(r.type).sep(false);
+    out.text(r.source).sep(false).text(r.event_id).sep(false);
+    // An array literal: the elements are `<20 digits>:<role>`, nothing that needs quoting.
+    out.ascii(`{${r.ontvangers.join(',')}}`).sep(false);
+    if (r.redacties === null) out.nul();
+    else out.text(JSON.stringify(r.redacties));
     out.sep(true);
   }
   const data = out.done();

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseParams } from '../api/query';
 import { type ProcessingLog, pseudonymise, verwerkingsactiviteiten } from '../processing-log/processing-log';
 import type { StreamHub } from '../stream/hub';
-import { advance, decodeCursor, encodeCursor } from './cursor';
+import { advance, advanceTo, decodeCursor, encodeCursor } from './cursor';
 
 /** A registered system as the feed needs it (from the registry's systems topic). */
 export type FeedSystem = Pick<KnownSystem, 'id' | 'oin' | 'roles' | 'consumes'>;
@@ -44,6 +44,8 @@ const query = z.strictObject({
     .transform((t) => (t === undefined || t === '' ? undefined : t.split(','))),
   wait: z.coerce.number().int().min(0).max(MAX_WAIT_S).default(0),
 });
+
+type FeedRowRedacties = Record<string, { redactie: string; data: Record<string, unknown> }> | null;
 
 interface Row {
   topic: string;
@@ -101,72 +103,123 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
       .map((r) => `${system.oin}:${r}`);
     const cursor = decodeCursor(q.after);
 
-    const read = async (): Promise<Row[]> => {
-      if (keys.length === 0 || types.length === 0) return [];
+    /**
+     * One page: per partition from its cursor, in offset order, the rows that name one of the
+     * reader's roles (off the primary key), merged by offset so partitions interleave, cut to
+     * `limit`. Read with each partition's highest offset in the same statement (one snapshot): a
+     * partition read to its end moves the cursor there, so a reader that receives little does not
+     * scan the same rows again.
+     */
+    const read = async (): Promise<{ rows: Row[]; tops: Map<string, number> }> => {
+      if (keys.length === 0 || types.length === 0) return { rows: [], tops: new Map() };
       const positions = JSON.stringify(
         [...cursor.values()].map((c) => ({ topic: c.topic, partitie: c.partitie, kafka_offset: c.offset })),
       );
-      // Per partition from its cursor (the primary key's index), then merged by offset so that
-      // partitions interleave. A partition's rows commit in offset order, so nothing at or below its
-      // cursor can still appear. An event a system receives in several roles has a row per role.
-      // Rows per (partition, role) straight off the primary key's order, merged and cut to the
-      // page before anything is joined: an event has at most one row per role, so the first
-      // `limit` events are complete within `limit × roles` rows.
-      const rowsWanted = q.limit * keys.length;
-      const r = await sql<Omit<Row, 'rollen'> & { rol: string }>`
-        with bounds as (
-          select p.topic, p.partition as partitie, coalesce(c.kafka_offset, -1) as after
-          from (select distinct topic, partition from ${view('consumer_positions')}) p
-          left join jsonb_to_recordset(${positions}::jsonb) as c(topic text, partitie integer, kafka_offset bigint)
-            on c.topic = p.topic and c.partitie = p.partition
-        ),
-        page as (
-          select f.* from bounds b
-          cross join unnest(${keys}::text[]) as k(ontvanger)
-          cross join lateral (
-            select * from ${view('feed')} f
-            where f.ontvanger = k.ontvanger and f.topic = b.topic and f.partitie = b.partitie
-              and f.kafka_offset > b.after and f.type = any(${types}::text[])
-            order by f.kafka_offset
-            limit ${q.limit}
-          ) f
-          order by f.kafka_offset, f.topic, f.partitie, f.ontvanger
-          limit ${rowsWanted}
-        )
-        select f.topic, f.partitie, f.kafka_offset::text as kafka_offset, f.case_id, f.positie,
-          split_part(f.ontvanger, ':', 2) as rol, f.redactie, f.data, t.event::text as event, c.bsn
-        from page f
-        join ${view('timeline')} t on t.source = f.source and t.event_id = f.event_id
-        left join ${view('cases')} c on c.id = f.case_id
-        order by f.kafka_offset, f.topic, f.partitie, f.ontvanger`.execute(deps.db);
-      // One item per event, with the roles it is received in; the first `limit` events.
-      const out: Row[] = [];
-      for (const row of r.rows) {
-        const last = out[out.length - 1];
-        if (
-          last &&
-          last.topic === row.topic &&
-          last.partitie === row.partitie &&
-          last.kafka_offset === row.kafka_offset
-        ) {
-          last.rollen.push(row.rol);
-          continue;
-        }
-        if (out.length === q.limit) break;
-        const { rol, ...rest } = row;
-        out.push({ ...rest, rollen: [rol] });
+      // One statement, so the rows and each partition's highest offset come from one snapshot.
+      const r = await sql<{
+        topic: string;
+        partitie: number;
+        kafka_offset: string;
+        case_id: string;
+        positie: number;
+        source: string;
+        event_id: string;
+        ontvangers: string[];
+        redacties: FeedRowRedacties;
+        top: string | null;
+      }>`
+            with bounds as (
+              select p.topic, p.partition as partitie, coalesce(c.kafka_offset, -1) as after
+              from (select distinct topic, partition from ${view('consumer_positions')}) p
+              left join jsonb_to_recordset(${positions}::jsonb) as c(topic text, partitie integer, kafka_offset bigint)
+                on c.topic = p.topic and c.partitie = p.partition
+            )
+            select b.topic, b.partitie, f.kafka_offset::text as kafka_offset, f.case_id, f.positie, f.source,
+              f.event_id, f.ontvangers, f.redacties, top.kafka_offset::text as top
+            from bounds b
+            left join lateral (
+              select * from ${view('feed')} f
+              where f.topic = b.topic and f.partitie = b.partitie and f.kafka_offset > b.after
+                and f.ontvangers && ${keys}::text[] and f.type = any(${types}::text[])
+              order by f.kafka_offset
+              limit ${q.limit}
+            ) f on true
+            left join lateral (
+              select kafka_offset from ${view('feed')} h
+              where h.topic = b.topic and h.partitie = b.partitie
+              order by h.kafka_offset desc limit 1
+            ) top on true`.execute(deps.db);
+      const tops = new Map<string, number>();
+      for (const x of r.rows) if (x.top !== null) tops.set(`${x.topic}\u0000${x.partitie}`, Number(x.top));
+      const candidates = r.rows.filter((x) => x.kafka_offset !== null);
+      candidates.sort((a, b) =>
+        Number(a.kafka_offset) !== Number(b.kafka_offset)
+          ? Number(a.kafka_offset) - Number(b.kafka_offset)
+          : a.topic !== b.topic
+            ? a.topic < b.topic
+              ? -1
+              : 1
+            : a.partitie - b.partitie,
+      );
+      const taken = candidates.slice(0, q.limit);
+      // A partition whose every candidate was taken, with fewer than `limit` of them, was read to
+      // its end in this snapshot: its cursor may move to its highest offset.
+      const perPartition = new Map<string, { fetched: number; taken: number }>();
+      for (const c of candidates) {
+        const k = `${c.topic}\u0000${c.partitie}`;
+        const e = perPartition.get(k) ?? { fetched: 0, taken: 0 };
+        e.fetched++;
+        perPartition.set(k, e);
       }
-      return out;
+      for (const c of taken) {
+        const e = perPartition.get(`${c.topic}\u0000${c.partitie}`);
+        if (e) e.taken++;
+      }
+      const complete = new Map<string, number>();
+      for (const [k, top] of tops) {
+        const e = perPartition.get(k) ?? { fetched: 0, taken: 0 };
+        if (e.fetched === e.taken && e.fetched < q.limit) complete.set(k, top);
+      }
+      if (taken.length === 0) return { rows: [], tops: complete };
+      const events = await sql<{ source: string; event_id: string; event: string; bsn: string | null }>`
+        select t.source, t.event_id, t.event::text as event, c.state->'client'->>'bsn' as bsn
+        from unnest(${taken.map((x) => x.source)}::text[], ${taken.map((x) => x.event_id)}::text[]) as k(source, event_id)
+        join ${view('timeline')} t on t.source = k.source and t.event_id = k.event_id
+        left join ${view('cases')} c on c.id = t.case_id`.execute(deps.db);
+      const byKey = new Map(events.rows.map((e) => [`${e.source}\u0000${e.event_id}`, e]));
+      const rows: Row[] = [];
+      for (const x of taken) {
+        const e = byKey.get(`${x.source}\u0000${x.event_id}`);
+        if (!e) continue;
+        const mine = x.ontvangers.filter((o) => keys.includes(o));
+        // Seen in full under one of the reader's roles: the full event; else its redacted copy.
+        const full = mine.some((o) => !x.redacties?.[o]);
+        const redactie = full ? undefined : x.redacties?.[mine[0] ?? ''];
+        rows.push({
+          topic: x.topic,
+          partitie: x.partitie,
+          kafka_offset: x.kafka_offset,
+          case_id: x.case_id,
+          positie: x.positie,
+          rollen: mine.map((o) => o.slice(o.indexOf(':') + 1)),
+          redactie: redactie?.redactie ?? null,
+          data: redactie?.data ?? null,
+          event: e.event,
+          bsn: e.bsn,
+        });
+      }
+      return { rows, tops: complete };
     };
 
-    let rows = await read();
-    if (rows.length === 0 && q.wait > 0) {
-      rows = await waitForChange(
+    let page = await read();
+    if (page.rows.length === 0 && q.wait > 0) {
+      page = await waitForChange(
         deps.streamHub,
         Math.min(q.wait, deps.maxWaitS ?? MAX_WAIT_S) * 1000,
         req,
       ).then(() => read());
     }
+    const rows = page.rows;
 
     // The processing log is written while the page is numbered: the answer waits for both.
     const logged = deps.processingLog.write(
@@ -193,11 +246,11 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
     const before = new Map<string, number>();
     if (firsts.size > 0) {
       const counts = await sql<{ case_id: string; n: string }>`
-        select f.case_id, count(distinct f.positie) as n
-        from ${view('feed')} f
-        join jsonb_to_recordset(${JSON.stringify([...firsts].map(([case_id, positie]) => ({ case_id, positie })))}::jsonb)
-          as x(case_id uuid, positie integer) on x.case_id = f.case_id
-        where f.ontvanger = any(${keys}::text[]) and f.type = any(${types}::text[]) and f.positie < x.positie
+        select f.case_id, count(*) as n
+        from jsonb_to_recordset(${JSON.stringify([...firsts].map(([case_id, positie]) => ({ case_id, positie })))}::jsonb)
+          as x(case_id uuid, positie integer)
+        join ${view('feed')} f on f.case_id = x.case_id and f.positie < x.positie
+        where f.ontvangers && ${keys}::text[] and f.type = any(${types}::text[])
         group by f.case_id`.execute(deps.db);
       for (const c of counts.rows) before.set(c.case_id, Number(c.n));
     }
@@ -215,7 +268,7 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
     res
       .type('application/json')
       .send(
-        `{"items":[${items.join(',')}],"cursor":${JSON.stringify(encodeCursor(advance(cursor, rows)))},"more":${rows.length === q.limit}}`,
+        `{"items":[${items.join(',')}],"cursor":${JSON.stringify(encodeCursor(advanceTo(advance(cursor, rows), page.tops)))},"more":${rows.length === q.limit}}`,
       );
   });
 

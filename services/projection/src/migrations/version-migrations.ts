@@ -123,5 +123,33 @@ export function versionMigrations(schema: string): Migrations {
         await sql`alter table ${t('cases')} drop column bsn`.execute(db);
       },
     },
+    '2026-12-03T1400_feed_per_event': {
+      async up(db: Kysely<unknown>) {
+        // The feed as one narrow row per event with its receivers (feed-rows.ts): a row per
+        // receiver and its case index cost the catch-up about as much as the timeline. And the
+        // case's BSN for the processing log is read from the state again: a generated column was
+        // computed from the whole state JSON on every case write.
+        await sql`drop table if exists ${t('feed')}`.execute(db);
+        await sql`create table ${t('feed')} (
+          topic text not null,
+          partitie integer not null,
+          kafka_offset bigint not null,
+          case_id uuid not null,
+          positie integer not null,
+          type text not null,
+          source text not null,
+          event_id text not null,
+          ontvangers text[] not null,
+          redacties jsonb,
+          primary key (topic, partitie, kafka_offset)
+        )`.execute(db);
+        // Numbering a page counts a reader's earlier events per case.
+        await sql`create index feed_case_idx on ${t('feed')} (case_id, positie)`.execute(db);
+        await sql`alter table ${t('cases')} drop column if exists bsn`.execute(db);
+      },
+      async down(db: Kysely<unknown>) {
+        await sql`drop table if exists ${t('feed')}`.execute(db);
+      },
+    },
   };
 }

@@ -26,8 +26,8 @@ export async function projectionChecksum(
             order by source, event_id)
           from ${sql.table(`${schema}.timeline`)}), '')
         || '#' ||
-        coalesce((select string_agg(concat_ws('|', ontvanger, case_id, positie, source, event_id, redactie,
-            data::text), E'\n' order by ontvanger, source, event_id)
+        coalesce((select string_agg(concat_ws('|', case_id, positie, source, event_id, ontvangers::text,
+            redacties::text), E'\n' order by source, event_id)
           from ${sql.table(`${schema}.feed`)}), '')
       ) as checksum`.execute(db);
   const row = r.rows[0];
