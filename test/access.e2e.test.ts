@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { givenCase } from '@ketenhub/access/testing';
+import { webhookHandshake } from '@ketenhub/client';
 import {
   type CaseDomain,
   definitionOf,
@@ -88,6 +89,12 @@ interface Received {
 async function receiver() {
   const byPath = new Map<string, Received[]>();
   const server = http.createServer((req, res) => {
+    // The CloudEvents webhook handshake the registry makes when a subscription is created.
+    const consent = webhookHandshake(req.method, req.headers);
+    if (consent) {
+      res.writeHead(200, consent).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
