@@ -1,10 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { serviceNodeFlags } from './node-flags';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const services = readdirSync(`${root}services`);
+// The hub's services (docker-compose runs each); connectors (services/connectors/*) are optional
+// parts an integrator adds, so they have a start script but no compose block of their own.
+const services = readdirSync(`${root}services`).filter((s) =>
+  existsSync(`${root}services/${s}/package.json`),
+);
+const connectors = readdirSync(`${root}services/connectors`).map((c) => `connectors/${c}`);
 
 // The flags are repeated as literals where no TypeScript runs (npm scripts, docker-compose); this
 // keeps those copies from drifting away from the constant `npm start` and the benchmarks use.
@@ -15,7 +20,7 @@ describe('service node flags', () => {
 
   test("each service's npm start script passes exactly its flags", () => {
     expect(services.length).toBeGreaterThan(2);
-    for (const service of services) {
+    for (const service of [...services, ...connectors]) {
       const pkg = JSON.parse(readFileSync(`${root}services/${service}/package.json`, 'utf8')) as {
         scripts?: { start?: string };
       };

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 
 /**
  * Where a webhook may go (SSRF guard). A receiver's URL names a host; what counts is the address
@@ -113,8 +113,14 @@ type Lookup = (
   callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
 ) => void;
 
+/** Why a webhook host may not be used: it resolves to a refused address, or it does not resolve. */
+export interface HostVerdict {
+  kind: 'refused' | 'unresolved';
+  reason: string;
+}
+
 /**
- * Resolves `host` and checks every address it resolves to; the reason for a refusal, or undefined.
+ * Resolves `host` and checks every address it resolves to; undefined when all may receive webhooks.
  * Every address must pass: a resolver that answers one public and one private address would let a
  * connection pick the private one.
  */
@@ -122,18 +128,23 @@ export async function checkWebhookHost(
   host: string,
   policy: TargetPolicy,
   lookup: Lookup = dnsLookup as unknown as Lookup,
-): Promise<string | undefined> {
+): Promise<HostVerdict | undefined> {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (isIP(bare)) return refusedAddress(bare, policy);
+  if (isIP(bare)) {
+    const why = refusedAddress(bare, policy);
+    return why ? { kind: 'refused', reason: why } : undefined;
+  }
   const addresses = await new Promise<LookupAddress[] | Error>((resolve) =>
     lookup(bare, { all: true }, (error, found) => resolve(error ?? found)),
   );
-  if (addresses instanceof Error)
-    return `does not resolve (${(addresses as NodeJS.ErrnoException).code ?? addresses.message})`;
-  if (addresses.length === 0) return 'does not resolve';
+  if (addresses instanceof Error) {
+    const code = (addresses as NodeJS.ErrnoException).code ?? addresses.message;
+    return { kind: 'unresolved', reason: `does not resolve (${code})` };
+  }
+  if (addresses.length === 0) return { kind: 'unresolved', reason: 'does not resolve' };
   for (const a of addresses) {
     const why = refusedAddress(a.address, policy);
-    if (why) return why;
+    if (why) return { kind: 'refused', reason: why };
   }
   return undefined;
 }
@@ -142,10 +153,13 @@ export async function checkWebhookHost(
  * A `lookup` for node:http/https requests that refuses disallowed addresses at connect time, so the
  * address checked is the address connected to (no window between a check and the connection).
  */
-export function guardedLookup(policy: TargetPolicy, lookup: Lookup = dnsLookup as unknown as Lookup) {
+export function guardedLookup(
+  policy: TargetPolicy,
+  lookup: Lookup = dnsLookup as unknown as Lookup,
+): LookupFunction {
   return (
     hostname: string,
-    options: { all?: boolean; family?: number },
+    options: { all?: boolean },
     callback: (
       error: NodeJS.ErrnoException | null,
       address: string | LookupAddress[],

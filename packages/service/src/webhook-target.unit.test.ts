@@ -56,13 +56,18 @@ describe('webhook targets (SSRF)', () => {
       'mixed.example': ['93.184.216.34', '10.0.0.5'],
     });
     expect(await checkWebhookHost('ok.example', { allowLoopback: false }, lookup)).toBeUndefined();
-    expect(await checkWebhookHost('mixed.example', { allowLoopback: false }, lookup)).toMatch(
-      /10\.0\.0\.5.*private/,
-    );
-    expect(await checkWebhookHost('nowhere.example', { allowLoopback: false }, lookup)).toMatch(
-      /does not resolve/,
-    );
-    expect(await checkWebhookHost('[::ffff:127.0.0.1]', { allowLoopback: false })).toMatch(/loopback/);
+    expect(await checkWebhookHost('mixed.example', { allowLoopback: false }, lookup)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/10\.0\.0\.5.*private/),
+    });
+    expect(await checkWebhookHost('nowhere.example', { allowLoopback: false }, lookup)).toMatchObject({
+      kind: 'unresolved',
+      reason: expect.stringMatching(/does not resolve/),
+    });
+    expect(await checkWebhookHost('[::ffff:127.0.0.1]', { allowLoopback: false })).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/loopback/),
+    });
     expect(await checkWebhookHost('127.0.0.1', { allowLoopback: true })).toBeUndefined();
   });
 

@@ -72,6 +72,14 @@ describe('webhook subscriptions in the registry', () => {
       expect(plainHttp.body.errors).toEqual([expect.objectContaining({ field: 'url', rule: 'url-scheme' })]);
       const metadata = await registry.call('POST', base, { url: 'https://169.254.169.254/latest' });
       expect(metadata.body.errors).toEqual([expect.objectContaining({ field: 'url', rule: 'url-host' })]);
+      // Private and unique-local addresses (SSRF into the operator's network), by address.
+      for (const url of ['https://10.1.2.3/hooks', 'https://192.168.0.10/hooks', 'https://[fd00::1]/hooks']) {
+        const inside = await registry.call('POST', base, { url });
+        expect(inside.status, url).toBe(400);
+        expect(inside.body.errors, url).toEqual([
+          expect.objectContaining({ field: 'url', rule: 'url-target' }),
+        ]);
+      }
       const extra = await registry.call('POST', base, { url: 'https://ecd.example/hooks', secret: 'mine' });
       expect(extra.status).toBe(400);
 

@@ -1,6 +1,21 @@
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
+import { guardedLookup, refusedAddress, type TargetPolicy } from '@ketenhub/service';
 import type { AttemptResult } from './outcome';
+
+/**
+ * Where deliveries may connect (SSRF): checked on the address actually connected to, at every
+ * delivery, because DNS can change after the registry checked the URL (docs/dispatcher.md).
+ */
+let targets: TargetPolicy = { allowLoopback: false };
+let lookup = guardedLookup(targets);
+
+/** Set once by the composition root (`KETENHUB_WEBHOOK_LOCAL_HTTP` allows loopback). */
+export function configureWebhookTargets(policy: TargetPolicy): void {
+  targets = policy;
+  lookup = guardedLookup(policy);
+}
 
 /**
  * Keep-alive agents shared by every delivery: a receiver's connections are reused across its
@@ -33,9 +48,17 @@ export function postOnce(
       resolve(result);
     };
     const secure = url.protocol === 'https:';
+    // An address in the URL is never looked up: it is checked here instead.
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const refused = isIP(host) ? refusedAddress(host, targets) : undefined;
+    if (refused) {
+      resolve({ kind: 'unreachable', reason: `EKETENHUBTARGET: webhook host ${refused}` });
+      return;
+    }
     const req = (secure ? https : http).request(url, {
       method: 'POST',
       agent: secure ? agents.https : agents.http,
+      lookup,
       headers: { ...headers, 'content-length': String(body.length) },
     });
     const timer = setTimeout(() => {
@@ -43,7 +66,14 @@ export function postOnce(
       req.destroy();
     }, timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) =>
-      done({ kind: 'unreachable', reason: error.code ?? error.message }),
+      done({
+        kind: 'unreachable',
+        // A refused target says why (the address and its class); a network error its code.
+        reason:
+          error.code === 'EKETENHUBTARGET'
+            ? `EKETENHUBTARGET: ${error.message}`
+            : (error.code ?? error.message),
+      }),
     );
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;

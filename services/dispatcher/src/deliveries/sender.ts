@@ -2,7 +2,7 @@ import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { DispatcherDatabase } from '../db';
 import { signingSecrets } from '../subscriptions/signing-secret';
-import { postOnce } from './http-post';
+import { configureWebhookTargets, postOnce } from './http-post';
 import type { DeliveryMetrics } from './metrics';
 import {
   type ClaimCapacity,
@@ -110,7 +110,10 @@ export class Sender {
   /** Where the sender's time goes (the benchmark prints it): claims and settlement writes. */
   readonly stats = { claims: 0, claimed: 0, claimMs: 0, flushes: 0, flushed: 0, flushMs: 0, released: 0 };
 
-  constructor(private readonly o: SenderOptions) {}
+  constructor(private readonly o: SenderOptions) {
+    // Loopback only with local http (development, tests); never private or link-local addresses.
+    configureWebhookTargets({ allowLoopback: o.allowLocalHttp });
+  }
 
   /**
    * The lease must outlast the request and the write of its verdict, so no instance takes a

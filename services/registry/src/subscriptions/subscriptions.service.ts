@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Publisher, PublishTimeoutError } from '@ketenhub/kafka';
-import { AppError, deriveSigningSecret } from '@ketenhub/service';
+import { AppError, checkWebhookHost, deriveSigningSecret } from '@ketenhub/service';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { findSystem } from '../systems/systems.repository';
@@ -124,6 +124,18 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
           rule: 'consumes',
           message: 'types: the system consumes no types; register what it consumes first',
         });
+      }
+      if (violations.length === 0) {
+        // What the host resolves to, before the registry itself sends anything there (the
+        // handshake): no private, link-local or loopback receivers (SSRF). A name that does not
+        // resolve yet is not refused here (the handshake, when on, fails on it); the dispatcher
+        // checks the address it connects to at every delivery, because DNS can change.
+        const verdict = await checkWebhookHost(new URL(request.url).hostname, {
+          allowLoopback: deps.allowLocalHttp,
+        });
+        if (verdict?.kind === 'refused') {
+          violations.push({ field: 'url', rule: 'url-target', message: `url: the host ${verdict.reason}` });
+        }
       }
       if (violations.length > 0) {
         throw new AppError('invalid-request', 'the subscription is not valid', { violations });
