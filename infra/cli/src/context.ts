@@ -1,6 +1,6 @@
 import { createDatabase } from '@ketenhub/db';
 import { caseDomains } from '@ketenhub/events';
-import { createKafkaClient, type KafkaClient, parseBrokers } from '@ketenhub/kafka';
+import { createKafkaClient, type KafkaClient, kafkaSettingsFromEnv, parseBrokers } from '@ketenhub/kafka';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { CliEnv } from './env';
@@ -40,6 +40,7 @@ export class Context {
   get kafka(): KafkaClient {
     this.client ??= createKafkaClient({
       brokers: parseBrokers(this.env.KAFKA_BROKERS),
+      ...kafkaSettingsFromEnv(this.env),
       clientId: 'ketenhub-cli',
       // An operator waits at the prompt: say the broker is gone after a few tries, not minutes.
       retry: { retries: 3, initialRetryTimeMs: 300, maxRetryTimeMs: 3_000 },

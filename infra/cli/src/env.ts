@@ -1,3 +1,4 @@
+import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
 import { commonEnv, loadEnv } from '@ketenhub/service';
 import { z } from 'zod';
 
@@ -9,40 +10,43 @@ const serviceUrl = (port: number) => z.url({ error: 'must be a URL' }).default(`
  * own env modules are not imported, because each requires what only that service needs (the
  * dispatcher's webhook key, the projection's pseudonym key).
  */
-export const cliEnv = commonEnv.extend({
-  /** Below the services' `info`: the CLI's own output is its report, logs are for trouble. */
-  LOG_LEVEL: commonEnv.shape.LOG_LEVEL.unwrap().default('warn'),
-  /**
-   * Operator token of the registry and the dispatcher (`/systems`, `/subscriptions/*`). Optional
-   * here: commands that only read PostgreSQL and Kafka work without it, the others say it is missing.
-   */
-  KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
-  /** Where each service answers; `status` asks every one of them for `/health/ready`. */
-  KETENHUB_REGISTRY_URL: serviceUrl(8082),
-  KETENHUB_GATEWAY_URL: serviceUrl(8080),
-  KETENHUB_PROJECTION_URL: serviceUrl(8081),
-  KETENHUB_DISPATCHER_URL: serviceUrl(8083),
-  /** How long one HTTP call to a service may take before the CLI reports it unreachable. */
-  KETENHUB_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** The projection's base schema (its `versions` table says which version serves and consumes). */
-  PROJECTION_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and underscore')
-    .default('projection'),
-  /** The projection's consumer group prefix: a rebuilt version N consumes as `<prefix>-v<N>`. */
-  PROJECTION_GROUP_ID: z.string().min(1).default('ketenhub-projection'),
-  /** The hub's OIN, which a rebuild folds the hub's own events with (the projection's default). */
-  PROJECTION_HUB_OIN: z
-    .string()
-    .regex(/^\d{20}$/, 'must be a 20-digit OIN')
-    .default('00000099900000009000'),
-  /** Partition batches a rebuild hands to the projector at once (the projection's default). */
-  PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(16),
-  /** Consumer session timeout of a rebuild (the projection's default). */
-  PROJECTION_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
-  /** The dispatcher's consumer group of the domain topics, after KAFKA_TOPIC_PREFIX. */
-  DISPATCHER_GROUP_ID: z.string().min(1).default('ketenhub-dispatcher'),
-});
+export const cliEnv = commonEnv
+  .extend(kafkaSecurityEnv.shape)
+  .extend({
+    /** Below the services' `info`: the CLI's own output is its report, logs are for trouble. */
+    LOG_LEVEL: commonEnv.shape.LOG_LEVEL.unwrap().default('warn'),
+    /**
+     * Operator token of the registry and the dispatcher (`/systems`, `/subscriptions/*`). Optional
+     * here: commands that only read PostgreSQL and Kafka work without it, the others say it is missing.
+     */
+    KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+    /** Where each service answers; `status` asks every one of them for `/health/ready`. */
+    KETENHUB_REGISTRY_URL: serviceUrl(8082),
+    KETENHUB_GATEWAY_URL: serviceUrl(8080),
+    KETENHUB_PROJECTION_URL: serviceUrl(8081),
+    KETENHUB_DISPATCHER_URL: serviceUrl(8083),
+    /** How long one HTTP call to a service may take before the CLI reports it unreachable. */
+    KETENHUB_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** The projection's base schema (its `versions` table says which version serves and consumes). */
+    PROJECTION_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and underscore')
+      .default('projection'),
+    /** The projection's consumer group prefix: a rebuilt version N consumes as `<prefix>-v<N>`. */
+    PROJECTION_GROUP_ID: z.string().min(1).default('ketenhub-projection'),
+    /** The hub's OIN, which a rebuild folds the hub's own events with (the projection's default). */
+    PROJECTION_HUB_OIN: z
+      .string()
+      .regex(/^\d{20}$/, 'must be a 20-digit OIN')
+      .default('00000099900000009000'),
+    /** Partition batches a rebuild hands to the projector at once (the projection's default). */
+    PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(16),
+    /** Consumer session timeout of a rebuild (the projection's default). */
+    PROJECTION_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    /** The dispatcher's consumer group of the domain topics, after KAFKA_TOPIC_PREFIX. */
+    DISPATCHER_GROUP_ID: z.string().min(1).default('ketenhub-dispatcher'),
+  })
+  .superRefine(checkKafkaSecurityEnv);
 export type CliEnv = z.infer<typeof cliEnv>;
 
 export function loadCliEnv(source: Record<string, string | undefined> = process.env): CliEnv {

@@ -1,9 +1,11 @@
+import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
 import { authEnv, checkWebhookKey, commonEnv, envFlag, webhookEnv, withWebhookKey } from '@ketenhub/service';
 import { z } from 'zod';
 import { parseSchedule, standardRetrySchedule } from './deliveries/outcome';
 
 /** The dispatcher's configuration, parsed once in src/index.ts. */
 export const dispatcherEnv = commonEnv
+  .extend(kafkaSecurityEnv.shape)
   .extend(webhookEnv.shape)
   .extend({
     /** HTTP port of the operator API, health and metrics. */
@@ -98,6 +100,7 @@ export const dispatcherEnv = commonEnv
   })
   .superRefine((env, ctx) => {
     checkWebhookKey(env, ctx);
+    checkKafkaSecurityEnv(env, ctx);
   })
   .transform(withWebhookKey);
 export type DispatcherEnv = z.infer<typeof dispatcherEnv>;

@@ -1,6 +1,12 @@
 import { isDatabaseReachable, openServiceDatabase, redactUrl } from '@ketenhub/db';
 import { caseDomains } from '@ketenhub/events';
-import { caseEventTopic, createKafkaClient, ensureTopics, parseBrokers } from '@ketenhub/kafka';
+import {
+  caseEventTopic,
+  createKafkaClient,
+  ensureTopics,
+  kafkaSettingsFromEnv,
+  parseBrokers,
+} from '@ketenhub/kafka';
 import { closeServer, createLogger, createMetrics, listen, loadEnv, onShutdown } from '@ketenhub/service';
 import { createServer } from './app';
 import type { DispatcherDatabase } from './db';
@@ -32,6 +38,7 @@ async function main() {
 
   const kafka = createKafkaClient({
     brokers: parseBrokers(env.KAFKA_BROKERS),
+    ...kafkaSettingsFromEnv(env),
     clientId: 'ketenhub-dispatcher',
     logger,
   });

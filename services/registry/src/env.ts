@@ -1,8 +1,10 @@
+import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
 import { authEnv, checkWebhookKey, commonEnv, webhookEnv, withWebhookKey } from '@ketenhub/service';
 import { z } from 'zod';
 
 /** The registry's configuration, parsed once in src/index.ts. */
 export const registryEnv = commonEnv
+  .extend(kafkaSecurityEnv.shape)
   .extend(authEnv.shape)
   .extend(webhookEnv.shape)
   .extend({
@@ -38,6 +40,9 @@ export const registryEnv = commonEnv
      */
     KETENHUB_WEBHOOK_ORIGIN: z.string().min(1).default('ketenhub.local'),
   })
-  .superRefine(checkWebhookKey)
+  .superRefine((env, ctx) => {
+    checkWebhookKey(env, ctx);
+    checkKafkaSecurityEnv(env, ctx);
+  })
   .transform(withWebhookKey);
 export type RegistryEnv = z.infer<typeof registryEnv>;

@@ -1,5 +1,11 @@
 import { isDatabaseReachable, openServiceDatabase, redactUrl } from '@ketenhub/db';
-import { createKafkaClient, createPublisher, ensureTopics, parseBrokers } from '@ketenhub/kafka';
+import {
+  createKafkaClient,
+  createPublisher,
+  ensureTopics,
+  kafkaSettingsFromEnv,
+  parseBrokers,
+} from '@ketenhub/kafka';
 import { closeServer, createLogger, createMetrics, listen, loadEnv, onShutdown } from '@ketenhub/service';
 import { createServer } from './app';
 import { registryEnv } from './env';
@@ -29,6 +35,7 @@ async function main() {
 
   const kafka = createKafkaClient({
     brokers: parseBrokers(env.KAFKA_BROKERS),
+    ...kafkaSettingsFromEnv(env),
     clientId: 'ketenhub-registry',
     logger,
   });
