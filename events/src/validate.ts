@@ -159,6 +159,7 @@ export function validateEnvelope(
  * (envelope and data together) and never throws.
  */
 /** U+0000, or a surrogate without its other half: neither is text, and jsonb refuses both. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what this must find.
 const BROKEN_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** True when some string (or key) holds U+0000 or an unpaired surrogate; allocates nothing. */

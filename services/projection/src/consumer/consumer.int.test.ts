@@ -149,7 +149,7 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     }>`select state from ${sql.table(`${shuffled.schema}.cases`)} where id = ${owCases[2]}`.execute(
       testDb.db,
     );
-    const { laatste, ...stored } = row.rows[0]?.state as Record<string, unknown>;
+    const { laatste, ...stored } = (row.rows[0]?.state ?? {}) as Record<string, unknown>;
     expect(laatste).toMatchObject({ topic: owTopicB });
     const { laatste: _none, ...pure } = JSON.parse(
       JSON.stringify(fold(owCases[2] as string, omgevingswetLifecycle(owCases[2] as string), testContext)),
