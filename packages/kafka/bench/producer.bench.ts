@@ -22,7 +22,7 @@ import {
   parseBrokers,
   topicOffsets,
 } from '../src/index';
-import { producerPerformance } from '../src/testing/index';
+import { type BenchFigure, producerPerformance, reportBench } from '../src/testing/index';
 
 const brokers = parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092');
 const recordsPerRound = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -118,14 +118,23 @@ async function main() {
       }
     }
     console.log('\nresults (median of rounds)');
+    const figures: BenchFigure[] = [];
     for (const library of libraries) {
       const rs = results.get(library) ?? [];
       const perS = median(rs.map((r) => r.perS));
+      figures.push({
+        figure: `publish, ${library}${library === 'platformatic' ? ' (the adapter default)' : ''}`,
+        value: perS,
+        unit: 'records/s',
+        better: 'higher',
+        baseline: { name: 'Kafka ProducerPerformance', value: base, unit: 'records/s' },
+      });
       const inKafka = (await topicOffsets(admin, topics[library])).reduce((s, o) => s + Number(o.high), 0);
       console.log(
         `  ${library.padEnd(24)} ${String(Math.round(perS)).padStart(7)} records/s  ${((perS / base) * 100).toFixed(0).padStart(4)}% of baseline  ${median(rs.map((r) => r.cpuUsPerRecord)).toFixed(1)} µs CPU/record  in Kafka ${inKafka}/${written.get(library)}`,
       );
     }
+    reportBench('producer', figures);
   } finally {
     await deleteTopics(admin, Object.values(topics)).catch(() => undefined);
   }

@@ -37,7 +37,7 @@ import {
   parseBrokers,
   topicOffsets,
 } from '@ketenhub/kafka';
-import { producerPerformance } from '@ketenhub/kafka/testing';
+import { producerPerformance, reportBench } from '@ketenhub/kafka/testing';
 import { serviceNodeFlags } from '@ketenhub/service';
 import { settleHeap } from '@ketenhub/testkit/heap';
 import autocannon from 'autocannon';
@@ -513,6 +513,27 @@ async function main() {
     console.log(
       `  batch target ${batchMet ? 'met' : 'NOT met'}; single-event target ${singleMet ? 'met' : 'NOT met'}`,
     );
+    const baseline = { name: 'Kafka ProducerPerformance', value: base.eventsPerS, unit: 'records/s' };
+    reportBench('ingest', [
+      {
+        figure: 'batch ingest (500 per request)',
+        value: batch.eventsPerS,
+        unit: 'events/s',
+        better: 'higher',
+        baseline,
+        target: 20_000,
+        ratioTarget: 0.25,
+      },
+      {
+        figure: 'single-event POSTs',
+        value: single.requestsPerS,
+        unit: 'req/s',
+        better: 'higher',
+        target: 3_000,
+      },
+      { figure: 'single-event POSTs, p99', value: single.p99, unit: 'ms', better: 'lower', target: 25 },
+      { figure: 'every 202 in Kafka once', value: durable ? 1 : 0, unit: '', better: 'higher', target: 1 },
+    ]);
     if (!durable) process.exitCode = 1;
   } finally {
     if (gateway && gateway.exitCode === null) {

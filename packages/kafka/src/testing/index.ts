@@ -135,3 +135,5 @@ export async function producerPerformance(options: {
   const m = /([\d.]+) records\/sec/.exec(line);
   return { recordsPerSecond: m ? Number(m[1]) : Number.NaN, line };
 }
+
+export { type BenchFigure, type BenchReport, reportBench } from './bench-report';
