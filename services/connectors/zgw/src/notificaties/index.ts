@@ -1,6 +1,13 @@
 /**
- * Notificaties API 1.0 bodies: the schema of what the intake accepts, and a hub event as such a body
- * (for ZGW-format deliveries). Pure code; no I/O.
+ * Notificaties API 1.0 bodies: the schema of what the intake accepts, and a hub event as such a
+ * body. Both live in @ketenhub/zgw-notificaties (shared with the registry's façade and the
+ * dispatcher); re-exported here for the connector's existing importers.
  */
-export { type Notificatie, notificatieSchema, testKanaal } from './notificatie';
-export { type HubEventKop, naarNotificatie, type UitHubOptions } from './uit-hub';
+export {
+  type HubEventKop,
+  type Notificatie,
+  naarNotificatie,
+  notificatieSchema,
+  testKanaal,
+  type UitHubOptions,
+} from '@ketenhub/zgw-notificaties';

@@ -1,11 +1,11 @@
 import { toViolations } from '@ketenhub/events';
 import { AppError, type Logger } from '@ketenhub/service';
+import { notificatieSchema, testKanaal } from '@ketenhub/zgw-notificaties';
 import express, { Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { Afzender } from '../auth/callback';
 import type { ConnectorDatabase } from '../db';
 import type { ConnectorMetrics } from '../metrics';
-import { notificatieSchema, testKanaal } from './notificatie';
 import { insertNotificatie } from './notificaties.repository';
 
 export interface IntakeDeps {

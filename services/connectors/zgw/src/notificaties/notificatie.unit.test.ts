@@ -1,8 +1,7 @@
 import { toViolations } from '@ketenhub/events';
+import { notificatieSchema } from '@ketenhub/zgw-notificaties';
 import { describe, expect, it } from 'vitest';
 import { openNotificatiesTest, zaakResourceNotificatie } from '../testing/notificaties';
-import { notificatieSchema } from './notificatie';
-import { naarNotificatie } from './uit-hub';
 
 const zaak = {
   url: 'https://openzaak.voorbeeldstad.nl/zaken/api/v1/zaken/1b2c3d4e-aaaa-4bbb-8ccc-0d0e0f101112',
@@ -47,47 +46,5 @@ describe('Notificaties API 1.0 body', () => {
       'kenmerken.bronorganisatie type',
     ]);
     expect(violations({ ...status, extra: true })).toEqual(['extra unknown-field']);
-  });
-});
-
-describe('a hub event as a Notificaties 1.0 body (for ZGW-format deliveries)', () => {
-  const event = {
-    id: '0b4e2f7c-1d2e-4f3a-8b9c-0d1e2f3a4b5c',
-    type: 'nl.wmo.melding-ontvangen',
-    source: 'urn:nld:oin:00000099100000001000:systeem:zaaksysteem',
-    subject: '3f9e8d7c-6b5a-4e3d-9c2b-1a0f9e8d7c6b',
-    time: '2026-03-02T09:05:00Z',
-  };
-
-  it('is a valid notification about the chain case, with type, organisation and case number as kenmerken', () => {
-    const body = naarNotificatie(event, {
-      domein: 'wmo',
-      projectieUrl: 'https://hub.example.nl/',
-      zaakreferentie: 'CL-88231',
-    });
-    expect(violations(body)).toEqual([]);
-    expect(body).toEqual({
-      kanaal: 'wmo',
-      hoofdObject: `https://hub.example.nl/cases/${event.subject}`,
-      resource: 'melding-ontvangen',
-      resourceUrl: `https://hub.example.nl/cases/${event.subject}/events/${event.id}`,
-      actie: 'create',
-      aanmaakdatum: '2026-03-02T09:05:00Z',
-      kenmerken: {
-        type: 'nl.wmo.melding-ontvangen',
-        bron: event.source,
-        bronorganisatie: '00000099100000001000',
-        zaakreferentie: 'CL-88231',
-      },
-    });
-  });
-
-  it('puts a chain-level event on its case domain', () => {
-    const body = naarNotificatie(
-      { ...event, type: 'nl.ketens.document-toegevoegd' },
-      { domein: 'omgevingswet', projectieUrl: 'https://hub.example.nl' },
-    );
-    expect(body).toMatchObject({ kanaal: 'omgevingswet', resource: 'document-toegevoegd' });
-    expect(violations(body)).toEqual([]);
   });
 });

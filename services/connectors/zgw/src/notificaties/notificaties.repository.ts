@@ -1,6 +1,6 @@
+import type { Notificatie } from '@ketenhub/zgw-notificaties';
 import { type Kysely, sql } from 'kysely';
 import type { ConnectorDatabase, Db } from '../db';
-import type { Notificatie } from './notificatie';
 import type { NotificatieRow, NotificatieStatus } from './notificaties.table';
 
 const table = 'connector_zgw.notificaties' as const;

@@ -1,4 +1,4 @@
-import type { Notificatie } from '../notificaties/notificatie';
+import type { Notificatie } from '@ketenhub/zgw-notificaties';
 
 /**
  * Notifications as Open Zaak publishes them (vng-api-common's NotificationMixin: the viewset action as
