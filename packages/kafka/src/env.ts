@@ -28,6 +28,7 @@ export const kafkaSecurityEnv = z.object({
   ),
   /** The service's principal, e.g. `gateway` (User:gateway in the ACLs). */
   KAFKA_SASL_USERNAME: optional(z.string().min(1)),
+  /** The principal's password (or KAFKA_SASL_PASSWORD_FILE). */
   KAFKA_SASL_PASSWORD: optional(z.string().min(1)),
   /** A file holding the password instead (a container secret); one trailing newline is ignored. */
   KAFKA_SASL_PASSWORD_FILE: optional(z.string().min(1)),
