@@ -40,6 +40,7 @@ export { serviceNodeFlags } from './node-flags';
 export { type Closer, onShutdown } from './shutdown';
 export { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';
 export { startTsWorker } from './ts-worker';
+export { openWebhookAuth, sealWebhookAuth } from './webhook-auth';
 export {
   checkWebhookKey,
   deriveSigningSecret,
