@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { event, omgevingswetLifecycle, orgs, testContext, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { createDatabase, dropDatabase, ensureDatabase, migrateToLatest } from '@ketenhub/db';
 import { type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import {
@@ -42,7 +43,6 @@ import { Command } from 'commander';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { event, omgevingswetLifecycle, orgs, testContext, wmoLifecycle } from '../src/cases/testing';
 import { startProjectionConsumer } from '../src/consumer/consumer';
 import { projectBatch, projectorStats } from '../src/consumer/projector';
 import { versionMigrations } from '../src/migrations/version-migrations';

@@ -12,12 +12,12 @@
  * Local Kafka and PostgreSQL only; the database and topics are removed at the end.
  */
 import { cpus } from 'node:os';
+import { newCaseId, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { createDatabase, dropDatabase, ensureDatabase } from '@ketenhub/db';
 import { eventTypes, type KetenEvent, mayConsume } from '@ketenhub/events';
 import { createKafkaClient, createPublisher, deleteTopics, parseBrokers } from '@ketenhub/kafka';
 import { Command } from 'commander';
 import { sql } from 'kysely';
-import { newCaseId, wmoLifecycle } from '../src/cases/testing';
 import { startProjection } from '../test/harness';
 import { publishEvents } from '../test/helpers';
 

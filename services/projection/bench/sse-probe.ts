@@ -8,11 +8,12 @@
  * case at `rate` per second (acks=all), and measures from Kafka's ack to the case's push on the
  * stream. 127.0.0.1 only; bounded by the number of cases and a 15 s drain.
  */
+
+import { event } from '@ketenhub/case-model/testing';
 import { toKafkaRecord } from '@ketenhub/events';
 import { createKafkaClient, createPublisher, type OutgoingRecord, parseBrokers } from '@ketenhub/kafka';
 import { runJsonCli } from '@ketenhub/testkit/json-cli';
 import { percentile } from '@ketenhub/testkit/paced-load';
-import { event } from '../src/cases/testing';
 
 export interface SseProbeSpec {
   url: string;

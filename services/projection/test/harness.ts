@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { orgs, testContext } from '@ketenhub/case-model/testing';
 import { SystemDirectory } from '@ketenhub/directory';
 import { type KetenEvent, sourceFor } from '@ketenhub/events';
 import {
@@ -22,7 +23,6 @@ import {
 } from '@ketenhub/service';
 import { type Kysely, sql } from 'kysely';
 import { createServer } from '../src/app';
-import { orgs, testContext } from '../src/cases/testing';
 import { startProjectionConsumer } from '../src/consumer/consumer';
 import { createProcessingLog } from '../src/processing-log/processing-log';
 import { startLiveCases } from '../src/stream/live-cases';

@@ -1,7 +1,14 @@
+import {
+  event,
+  newCaseId,
+  omgevingswetLifecycle,
+  orgs,
+  testBsn,
+  wmoLifecycle,
+} from '@ketenhub/case-model/testing';
 import { signDevToken } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { devSecret, type Json, readSse, startProjection } from '../../test/harness';
-import { event, newCaseId, omgevingswetLifecycle, orgs, testBsn, wmoLifecycle } from '../cases/testing';
 
 /**
  * Issue 12's attacks against every read route of the projection, with the events written to

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import {
+  event,
+  newCaseId,
+  omgevingswetLifecycle,
+  orgs,
+  testBsn,
+  wmoLifecycle,
+} from '@ketenhub/case-model/testing';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { adminToken, type Json, pseudonymKey, readSse, startProjection } from '../../test/harness';
-import { event, newCaseId, omgevingswetLifecycle, orgs, testBsn, wmoLifecycle } from '../cases/testing';
 import { pseudonymise } from '../processing-log/processing-log';
 
 describe('read API over real Kafka and PostgreSQL', () => {

@@ -1,5 +1,5 @@
+import { fasen } from '@ketenhub/case-model';
 import { caseDomains, participantRoles } from '@ketenhub/events';
-import { fasen } from '../cases/state';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const auth = [{ caseWorker: [] }];

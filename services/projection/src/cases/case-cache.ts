@@ -1,4 +1,4 @@
-import type { CaseState } from './state';
+import type { CaseState } from '@ketenhub/case-model';
 
 /**
  * Joined cases by id, for reads. A read-through cache in front of the active version's `cases`

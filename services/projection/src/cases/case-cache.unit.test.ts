@@ -1,8 +1,7 @@
+import { type CaseState, fold } from '@ketenhub/case-model';
+import { newCaseId, testContext, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { describe, expect, test } from 'vitest';
 import { createCaseCache } from './case-cache';
-import { fold } from './evolve';
-import type { CaseState } from './state';
-import { newCaseId, testContext, wmoLifecycle } from './testing';
 
 /** A fake `cases` table whose reads can be held, to put a change in the middle of a load. */
 function table() {

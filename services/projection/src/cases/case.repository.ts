@@ -1,5 +1,5 @@
+import type { CaseState } from '@ketenhub/case-model';
 import { type Kysely, sql } from 'kysely';
-import type { CaseState } from './state';
 
 /**
  * Reads of the active projection version, through the views `<base>.cases` / `<base>.timeline`

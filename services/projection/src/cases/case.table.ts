@@ -1,5 +1,5 @@
+import type { CaseState } from '@ketenhub/case-model';
 import type { ColumnType, Selectable } from 'kysely';
-import type { CaseState } from './state';
 
 /**
  * Tables of one projection version (schema `projection_v<N>`; reads go through the views in

@@ -1,19 +1,22 @@
+import {
+  amsterdamDate,
+  type CaseAccess,
+  type CaseState,
+  deadlineKeys,
+  fasen,
+  filterCase,
+  filterTimelineEntry,
+  listKeys,
+  resolveAccess,
+  toView,
+} from '@ketenhub/case-model';
 import { caseDomains, participantRoles } from '@ketenhub/events';
 import { AppError, type CaseWorker, type Logger } from '@ketenhub/service';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import {
-  type CaseAccess,
-  deadlineKeys,
-  filterCase,
-  filterTimelineEntry,
-  listKeys,
-  resolveAccess,
-} from '../access/access';
 import { caseWorkerOf } from '../api/auth';
 import { parseParams } from '../api/query';
-import { amsterdamDate } from '../clocks';
 import {
   type ProcessingLog,
   type ProcessingLogEntry,
@@ -23,8 +26,6 @@ import {
 import type { StreamHub } from '../stream/hub';
 import { caseTimeline, changedCases, listCases } from './case.repository';
 import type { CaseReader } from './case-cache';
-import { type CaseState, fasen } from './state';
-import { toView } from './view';
 
 export interface CaseRoutesDeps {
   db: Kysely<unknown>;

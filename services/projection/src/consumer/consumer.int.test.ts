@@ -1,3 +1,5 @@
+import { fold } from '@ketenhub/case-model';
+import { newCaseId, omgevingswetLifecycle, testContext, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { createDatabase } from '@ketenhub/db';
 import type { KetenEvent } from '@ketenhub/events';
 import {
@@ -11,8 +13,6 @@ import { createLogger } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
 import { publishEvents, shuffle, until } from '../../test/helpers';
-import { fold } from '../cases/evolve';
-import { newCaseId, omgevingswetLifecycle, testContext, wmoLifecycle } from '../cases/testing';
 import { projectionChecksum } from '../versions/checksum';
 import { createVersion, migrateBase } from '../versions/versions';
 import { type ProjectionConsumerOptions, startProjectionConsumer } from './consumer';

@@ -1,3 +1,4 @@
+import type { EvolveContext } from '@ketenhub/case-model';
 import { loadPositions, withConnection } from '@ketenhub/db';
 import {
   ack,
@@ -9,7 +10,6 @@ import {
 } from '@ketenhub/kafka';
 import type { Logger, Metrics } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
-import type { EvolveContext } from '../cases/evolve';
 import type { VersionInfo } from '../versions/versions';
 import { type BatchResult, projectBatches } from './projector';
 

@@ -1,9 +1,9 @@
+import { newCaseId, testContext, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { withConnection } from '@ketenhub/db';
 import { toKafkaRecord } from '@ketenhub/events';
 import type { ConsumedRecord } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
-import { newCaseId, testContext, wmoLifecycle } from '../cases/testing';
 import { createVersion, migrateBase } from '../versions/versions';
 import { projectBatches } from './projector';
 

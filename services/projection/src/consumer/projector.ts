@@ -1,13 +1,18 @@
 import { isUtf8 } from 'node:buffer';
+import {
+  type CaseState,
+  comparePlaats,
+  type EvolveContext,
+  fold,
+  type Plaats,
+  summarise,
+} from '@ketenhub/case-model';
 import { applyBatchesOnce, applyBatchOnce, type PartitionBatch } from '@ketenhub/db';
 import { type KetenEvent, readKafkaRecord, type Violation } from '@ketenhub/events';
 import type { ConsumedRecord } from '@ketenhub/kafka';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { comparePlaats, type EvolveContext, fold } from '../cases/evolve';
-import type { CaseState, Plaats } from '../cases/state';
-import { summarise } from '../cases/summary';
 import { FeedRows } from '../feed/feed-rows';
 import { TIMELINE_COPY_COLUMNS, type TimelineRow, timelineCopyRows } from './copy-rows';
 

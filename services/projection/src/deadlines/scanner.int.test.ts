@@ -1,10 +1,10 @@
+import { newCaseId, omgevingswetLifecycle, orgs, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { createPublisher, topicOffsets } from '@ketenhub/kafka';
 import { createLogger } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
 import { startProjection } from '../../test/harness';
 import { until } from '../../test/helpers';
-import { newCaseId, omgevingswetLifecycle, orgs, wmoLifecycle } from '../cases/testing';
 import { deadlineEventId, scanDeadlines } from './scanner';
 
 const logger = createLogger({ service: 'scanner-test', level: 'silent' });

@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
+import {
+  amsterdamDate,
+  berekenTermijn,
+  type CaseState,
+  type IsoDate,
+  type Klok,
+  verstrekenKlokken,
+} from '@ketenhub/case-model';
 import { type KetenEvent, sourceFor, toKafkaRecord, validateEvent } from '@ketenhub/events';
 import type { Publisher } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import { type Kysely, sql } from 'kysely';
-import type { CaseState, Klok } from '../cases/state';
-import { verstrekenKlokken } from '../cases/summary';
-import { amsterdamDate, berekenTermijn, type IsoDate } from '../clocks';
 
 /**
  * Deadline events (issue 5 item 6): when a running clock passes its deadline the hub publishes

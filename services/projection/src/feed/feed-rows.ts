@@ -1,9 +1,9 @@
 import { ontvangers, type Verdict } from '@ketenhub/access';
+import type { CaseState, Plaats } from '@ketenhub/case-model';
 import type { KetenEvent } from '@ketenhub/events';
 import { sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { CaseState, Plaats } from '../cases/state';
 import { CopyRows } from '../consumer/copy-rows';
 
 /**

@@ -1,8 +1,8 @@
 import { givenCase } from '@ketenhub/access/testing';
+import { event, newCaseId, omgevingswetLifecycle, orgs, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { eventTypes, type KetenEvent, mayConsume, type ParticipantRole } from '@ketenhub/events';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Json, startProjection } from '../../test/harness';
-import { event, newCaseId, omgevingswetLifecycle, orgs, wmoLifecycle } from '../cases/testing';
 
 /**
  * The catch-up feed on real Kafka and PostgreSQL: a system that cannot receive webhooks pulls

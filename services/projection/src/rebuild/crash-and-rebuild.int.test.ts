@@ -1,9 +1,9 @@
+import { event, newCaseId, omgevingswetLifecycle, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { caseEventTopic, createPublisher, ensureTopics, topicOffsets } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
 import { publishEvents, shuffle, sleep, until } from '../../test/helpers';
 import { type Child, listeningPort, runTs } from '../../test/process';
-import { event, newCaseId, omgevingswetLifecycle, wmoLifecycle } from '../cases/testing';
 import { projectionChecksum } from '../versions/checksum';
 import { activeVersion, listVersions } from '../versions/versions';
 

@@ -1,8 +1,8 @@
+import type { EvolveContext } from '@ketenhub/case-model';
 import { loadPositions } from '@ketenhub/db';
 import { deleteConsumerGroup, type KafkaClient, topicOffsets } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
-import type { EvolveContext } from '../cases/evolve';
 import { startProjectionConsumer } from '../consumer/consumer';
 import { projectionChecksum } from '../versions/checksum';
 import {

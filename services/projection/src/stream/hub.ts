@@ -1,5 +1,5 @@
+import type { CaseState } from '@ketenhub/case-model';
 import type { Logger } from '@ketenhub/service';
-import type { CaseState } from '../cases/state';
 
 /**
  * Fan-out of committed case changes to SSE subscribers. Notifications are handled one at a time

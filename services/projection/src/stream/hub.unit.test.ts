@@ -1,8 +1,7 @@
+import { type CaseState, fold } from '@ketenhub/case-model';
+import { newCaseId, testContext, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { createLogger } from '@ketenhub/service';
 import { describe, expect, test } from 'vitest';
-import { fold } from '../cases/evolve';
-import type { CaseState } from '../cases/state';
-import { newCaseId, testContext, wmoLifecycle } from '../cases/testing';
 import { createStreamHub } from './hub';
 
 const logger = createLogger({ level: 'silent', service: 'hub-test' });

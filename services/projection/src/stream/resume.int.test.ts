@@ -1,6 +1,6 @@
+import { event, newCaseId, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Json, readSse, startProjection } from '../../test/harness';
-import { event, newCaseId, wmoLifecycle } from '../cases/testing';
 
 const later = (caseId: string, n: number) =>
   event(

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { fold } from '../cases/evolve';
-import { omgevingswetLifecycle, orgs, testBsn, testContext, wmoLifecycle } from '../cases/testing';
-import { toView } from '../cases/view';
-import { filterCase, filterTimelineEntry, resolveAccess, type Viewer } from './access';
+import { fold } from './evolve';
+import { omgevingswetLifecycle, orgs, testBsn, testContext, wmoLifecycle } from './testing';
+import { toView } from './view';
+import { filterCase, filterTimelineEntry, resolveAccess, type Viewer } from './viewer';
 
 const wmoId = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
 const owId = '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';

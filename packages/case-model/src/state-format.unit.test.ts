@@ -11,12 +11,12 @@ import {
   wmoLifecycle as wmoChain,
 } from '@ketenhub/events/testing';
 import { expect, test } from 'vitest';
-import { filterCase, filterTimelineEntry, resolveAccess } from '../access/access';
 import { fold } from './evolve';
 import type { Plaats } from './state';
 import { summarise, verstrekenKlokken } from './summary';
 import { omgevingswetLifecycle, testContext, wmoLifecycle } from './testing';
 import { toView } from './view';
+import { filterCase, filterTimelineEntry, resolveAccess } from './viewer';
 
 /**
  * The stored state format (STATE_FORMAT in versions/versions.ts) must not change by accident: a

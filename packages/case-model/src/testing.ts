@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData, EventType, KetenEvent, PublisherRole } from '@ketenhub/events';
-import { expect } from 'vitest';
 import { type EvolveContext, evolve, fold } from './evolve';
 import type { CaseState } from './state';
 

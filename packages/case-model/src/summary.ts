@@ -1,5 +1,5 @@
 import { klokSectie } from '@ketenhub/access';
-import { berekenTermijn, type IsoDate } from '../clocks';
+import { berekenTermijn, type IsoDate } from './clocks';
 import type { CaseState } from './state';
 
 /**

@@ -1,4 +1,4 @@
-import { dwangsomInEuro, type IsoDate, type KlokStand, klokStand } from '../clocks';
+import { dwangsomInEuro, type IsoDate, type KlokStand, klokStand } from './clocks';
 import type { CaseState, Klok } from './state';
 
 /**

@@ -1,6 +1,6 @@
 import { type AccessContext, applyAccess, oinOfSource, type Verdict } from '@ketenhub/access';
 import { assertNever, definitionOf, eventTypes, type KetenEvent, type Termijnsoort } from '@ketenhub/events';
-import type { IsoDate } from '../clocks';
+import type { IsoDate } from './clocks';
 import { type CaseState, type ConflictReden, emptyCase, type Fase, type Klok, type Plaats } from './state';
 
 /**

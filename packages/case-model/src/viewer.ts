@@ -9,8 +9,8 @@ import {
   zichtOpEvent,
 } from '@ketenhub/access';
 import { type ParticipantRole, participantRoles, type Sectie } from '@ketenhub/events';
-import type { CaseState } from '../cases/state';
-import type { CaseView } from '../cases/view';
+import type { CaseState } from './state';
+import type { CaseView } from './view';
 
 /**
  * The projection's side of the hub's one access rule (@ketenhub/access, docs/access.md): it makes

@@ -7,7 +7,7 @@ import type {
   PublisherRole,
   Termijnsoort,
 } from '@ketenhub/events';
-import type { IsoDate, KlokFeiten } from '../clocks';
+import type { IsoDate, KlokFeiten } from './clocks';
 
 /**
  * The joined chain case ("ketenzaak") as the projection keeps it: only facts taken from events, no
