@@ -51,7 +51,9 @@ export {
 } from './webhook-signing';
 export {
   type AddressClass,
+  allowNetworks,
   checkWebhookHost,
+  cidrProblem,
   classifyAddress,
   guardedLookup,
   refusedAddress,

@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { envFlag } from './env';
+import { cidrProblem } from './webhook-target';
 
 /** Recognisable prefix, like the system tokens' `khs_`: secret scanners and people can tell what it is. */
 export const signingSecretPrefix = 'whsec_';
@@ -39,6 +40,25 @@ export const webhookEnv = z.object({
   KETENHUB_WEBHOOK_KEY: z.string().min(32, 'at least 32 characters').optional(),
   /** Allow plain-http webhook URLs to this machine (localhost, 127.0.0.0/8, ::1): development, demo, tests. */
   KETENHUB_WEBHOOK_LOCAL_HTTP: envFlag.default(false),
+  /**
+   * Non-public networks webhooks may go to anyway, comma-separated CIDRs (e.g. `10.20.0.0/16`): a
+   * receiver inside the municipality's network over a VPN. Every other private, loopback and
+   * link-local address stays refused, at subscription and at every delivery.
+   */
+  KETENHUB_WEBHOOK_ALLOW_NETWORKS: z
+    .string()
+    .default('')
+    .transform((raw, ctx) => {
+      const cidrs = raw
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
+      for (const cidr of cidrs) {
+        const problem = cidrProblem(cidr);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+      return cidrs;
+    }),
 });
 
 /** For a service env's superRefine: the key is required outside dev mode. */

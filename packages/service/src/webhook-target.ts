@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
  * Where a webhook may go (SSRF guard). A receiver's URL names a host; what counts is the address
@@ -98,12 +98,59 @@ export function classifyAddress(address: string): AddressClass {
 export interface TargetPolicy {
   /** Loopback allowed (development, the demo, tests: `KETENHUB_WEBHOOK_LOCAL_HTTP`). */
   allowLoopback: boolean;
+  /**
+   * Networks the operator allows although they are not public (`KETENHUB_WEBHOOK_ALLOW_NETWORKS`):
+   * a receiver in the municipality's own network, reached over a VPN. Built by {@link allowNetworks}.
+   */
+  allowed?: BlockList;
+}
+
+/** One CIDR, e.g. `10.20.0.0/16` or `fd12:3456::/48`; the reason when it is not one. */
+export function cidrProblem(cidr: string): string | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr.trim());
+  if (!m) return `${cidr}: not a network in CIDR notation (address/prefix)`;
+  const family = isIP(m[1] ?? '');
+  if (family === 0) return `${cidr}: not an IP address before the prefix`;
+  const prefix = Number(m[2]);
+  if (prefix > (family === 4 ? 32 : 128)) return `${cidr}: prefix longer than the address`;
+  // A whole family opened at once would switch the guard off; name the networks instead.
+  if (prefix < 8) return `${cidr}: prefix shorter than /8 (name the networks the receivers are in)`;
+  if (classifyAddress(m[1] ?? '') === 'unspecified') return `${cidr}: the unspecified address`;
+  return undefined;
+}
+
+/** The allowed networks as a BlockList (used as an allow list); throws on a bad CIDR. */
+export function allowNetworks(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const problem = cidrProblem(cidr);
+    if (problem) throw new Error(problem);
+    const [address = '', prefix = ''] = cidr.trim().split('/');
+    list.addSubnet(address, Number(prefix), isIP(address) === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list;
+}
+
+/** The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:a.b.c.d), so v4 networks match it. */
+function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
+  if (isIP(address) === 4) return { address, family: 'ipv4' };
+  const g = parseIpv6(address);
+  if (g && g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
+    const [hi = 0, lo = 0] = g.slice(6);
+    return { address: `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`, family: 'ipv4' };
+  }
+  return { address, family: 'ipv6' };
 }
 
 /** Why an address may not receive webhooks, or undefined when it may. */
 export function refusedAddress(address: string, policy: TargetPolicy): string | undefined {
-  const c = classifyAddress(address);
+  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const c = classifyAddress(bare);
   if (c === 'public' || (c === 'loopback' && policy.allowLoopback)) return undefined;
+  if (c !== 'unspecified' && policy.allowed) {
+    const { address: a, family } = unmapped(bare);
+    if (policy.allowed.check(a, family)) return undefined;
+  }
   return `resolves to ${address}, a ${c} address`;
 }
 

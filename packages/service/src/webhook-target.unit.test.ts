@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkWebhookHost, classifyAddress, guardedLookup } from './webhook-target';
+import { webhookEnv } from './webhook-signing';
+import {
+  allowNetworks,
+  checkWebhookHost,
+  cidrProblem,
+  classifyAddress,
+  guardedLookup,
+  refusedAddress,
+} from './webhook-target';
 
 describe('webhook targets (SSRF)', () => {
   it.each([
@@ -87,5 +95,39 @@ describe('webhook targets (SSRF)', () => {
     answer = '169.254.169.254';
     const second = await call();
     expect(second.error?.code).toBe('EKETENHUBTARGET');
+  });
+});
+
+describe('networks the operator allows (KETENHUB_WEBHOOK_ALLOW_NETWORKS)', () => {
+  const policy = { allowLoopback: false, allowed: allowNetworks(['10.20.0.0/16', 'fd12:3456::/48']) };
+
+  it('lets addresses in an allowed network through, and only those', () => {
+    expect(refusedAddress('10.20.5.6', policy)).toBeUndefined();
+    expect(refusedAddress('::ffff:10.20.5.6', policy)).toBeUndefined();
+    expect(refusedAddress('fd12:3456:0:1::9', policy)).toBeUndefined();
+    expect(refusedAddress('10.21.0.1', policy)).toMatch(/private/);
+    expect(refusedAddress('192.168.1.1', policy)).toMatch(/private/);
+    expect(refusedAddress('169.254.169.254', policy)).toMatch(/link-local/);
+    expect(refusedAddress('127.0.0.1', policy)).toMatch(/loopback/);
+    expect(refusedAddress('93.184.216.34', policy)).toBeUndefined();
+  });
+
+  it('refuses what is not a network, or would open a whole family', () => {
+    expect(cidrProblem('10.20.0.0/16')).toBeUndefined();
+    expect(cidrProblem('10.20.0.0')).toMatch(/CIDR/);
+    expect(cidrProblem('example.org/24')).toMatch(/not an IP address/);
+    expect(cidrProblem('10.0.0.0/33')).toMatch(/longer than the address/);
+    expect(cidrProblem('0.0.0.0/0')).toMatch(/shorter than \/8/);
+    expect(cidrProblem('::/0')).toMatch(/shorter than \/8/);
+    expect(() => allowNetworks(['10.0.0.0/4'])).toThrow(/shorter/);
+  });
+
+  it('is parsed from the environment, naming a bad entry', () => {
+    const ok = webhookEnv.parse({ KETENHUB_WEBHOOK_ALLOW_NETWORKS: ' 10.20.0.0/16, fd12:3456::/48 ' });
+    expect(ok.KETENHUB_WEBHOOK_ALLOW_NETWORKS).toEqual(['10.20.0.0/16', 'fd12:3456::/48']);
+    expect(webhookEnv.parse({}).KETENHUB_WEBHOOK_ALLOW_NETWORKS).toEqual([]);
+    const bad = webhookEnv.safeParse({ KETENHUB_WEBHOOK_ALLOW_NETWORKS: '10.20.0.0/16,intranet' });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toMatch(/intranet: not a network/);
   });
 });
