@@ -8,12 +8,12 @@
  */
 
 export * from './clocks';
+export { faseVan } from './derived';
 export {
   appliesAfter,
   comparePlaats,
   type EvolveContext,
   evolve,
-  faseVan,
   fold,
   handledTypes,
 } from './evolve';
