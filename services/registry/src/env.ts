@@ -39,6 +39,12 @@ export const registryEnv = commonEnv
      * dispatcher's, which sends it with every delivery.
      */
     KETENHUB_WEBHOOK_ORIGIN: z.string().min(1).default('ketenhub.local'),
+    /**
+     * The registry's public base URL (e.g. `https://registry.hub.example.nl`): the `url` fields and
+     * `Location` of the ZGW façade (/api/v1/abonnement, /api/v1/kanaal). Unset: the request's own
+     * scheme and Host header (right when nothing rewrites them in between).
+     */
+    REGISTRY_PUBLIC_URL: z.url().optional(),
   })
   .superRefine((env, ctx) => {
     checkWebhookKey(env, ctx);

@@ -15,6 +15,7 @@ import { createSubscriptionsService } from './subscriptions/subscriptions.servic
 import { systemsTopicSpec } from './systems/state-topic';
 import { createSystemsService } from './systems/systems.service';
 import type { RegistryDatabase } from './systems/systems.table';
+import { zgwCallbackCheck } from './zgw-api/callback-check';
 
 /** The registry's composition root: env, clients, wiring, listen, graceful shutdown. */
 async function main() {
@@ -62,6 +63,7 @@ async function main() {
           },
         }
       : {}),
+    zgwCallbackCheck: zgwCallbackCheck(env.REGISTRY_WEBHOOK_HANDSHAKE_TIMEOUT_MS),
   });
   const systems = createSystemsService({
     db,
@@ -87,6 +89,7 @@ async function main() {
     adminToken: env.KETENHUB_ADMIN_TOKEN,
     devTokenSecret: env.KETENHUB_DEV_TOKENS ? env.KETENHUB_DEV_TOKEN_SECRET : undefined,
     readiness: { database: () => isDatabaseReachable(db as never) },
+    zgwApi: { db, publicUrl: env.REGISTRY_PUBLIC_URL },
   });
   const { server, port } = await listen(app, env.REGISTRY_PORT, env.REGISTRY_HOST);
   logger.info({ port }, 'registry listening');

@@ -92,4 +92,28 @@ export const registryMigrations: Migrations = {
         .execute();
     },
   },
+  '2026-12-11T1000_subscription_format': {
+    // ZGW-format subscriptions (issue 14): the body a receiver gets (`cloudevents`, every subscription
+    // made before, or `zgw`: a Notificaties API 1.0 body), the Authorization value it registered,
+    // sealed (AES-256-GCM, sealWebhookAuth in packages/service: it is sent back, so it can be neither
+    // derived nor hashed), and the abonnement's kanalen with their filters as it gave them.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .withSchema(registrySchema)
+        .alterTable('subscriptions')
+        .addColumn('format', 'text', (c) => c.notNull().defaultTo('cloudevents'))
+        .addColumn('auth_sealed', 'text')
+        .addColumn('kanalen', 'jsonb')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema
+        .withSchema(registrySchema)
+        .alterTable('subscriptions')
+        .dropColumn('format')
+        .dropColumn('auth_sealed')
+        .dropColumn('kanalen')
+        .execute();
+    },
+  },
 };

@@ -18,6 +18,7 @@ import { createSubscriptionsService } from '../src/subscriptions/subscriptions.s
 import { systemsTopicSpec } from '../src/systems/state-topic';
 import { createSystemsService } from '../src/systems/systems.service';
 import type { RegistryDatabase } from '../src/systems/systems.table';
+import { zgwCallbackCheck } from '../src/zgw-api/callback-check';
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
 export type Json = Record<string, any>;
@@ -54,6 +55,7 @@ export async function startRegistry(options: {
     allowLocalHttp: options.allowLocalHttp ?? true,
     secretGraceS: 3_600,
     ...(options.handshake === false ? {} : { handshake: { origin: 'ketenhub.test', timeoutMs: 2_000 } }),
+    zgwCallbackCheck: zgwCallbackCheck(2_000),
   });
   const systems = createSystemsService({
     db,
@@ -72,6 +74,7 @@ export async function startRegistry(options: {
     subscriptions,
     adminToken: options.adminToken,
     devTokenSecret: options.devTokenSecret,
+    zgwApi: { db },
   });
   const { server, port }: { server: Server; port: number } = await listen(app, 0);
   const url = `http://127.0.0.1:${port}`;

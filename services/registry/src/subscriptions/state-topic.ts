@@ -1,4 +1,5 @@
 import type { OutgoingRecord, TopicSpec } from '@ketenhub/kafka';
+import type { KanaalFilter } from '@ketenhub/zgw-notificaties';
 import { stateTopicSpec } from '../systems/state-topic';
 import type { SystemRow } from '../systems/systems.table';
 import type { SubscriptionRow } from './subscriptions.table';
@@ -53,6 +54,21 @@ export interface SubscriptionStateRecord {
   allowedRate: number | null;
   /** A backfill asked for at creation: the dispatcher starts it once. Null: none. */
   backfill: { from: string | null } | null;
+  /**
+   * What the receiver gets (issue 14): `cloudevents`, or `zgw`, a Notificaties API 1.0 body the
+   * dispatcher builds at send time. Added without a new version, like `roles`: an older dispatcher
+   * ignores it and would send CloudEvents (upgrade the dispatcher with or before the registry's
+   * façade is used).
+   */
+  format: 'cloudevents' | 'zgw';
+  /**
+   * The Authorization value the receiver registered, sealed (AES-256-GCM under a key derived from
+   * KETENHUB_WEBHOOK_KEY, bound to the subscription id): the dispatcher opens it when it sends. Null:
+   * none. Never the value itself, so the topic holds nothing a reader could send.
+   */
+  authSealed: string | null;
+  /** A `zgw` subscription's kanalen and filters (Open Notificaties' semantics); null: none (types only). */
+  kanalen: KanaalFilter[] | null;
   /** Increases with every change; a consumer keeps the record with the highest revision. */
   revision: number;
   updatedAt: string;
@@ -78,6 +94,9 @@ export function subscriptionRecord(row: SubscriptionRow, system: SystemRow): Sub
     previousSecretValidUntil: row.previous_secret_valid_until?.toISOString() ?? null,
     allowedRate: row.allowed_rate,
     backfill: row.backfill,
+    format: row.format,
+    authSealed: row.auth_sealed,
+    kanalen: row.kanalen,
     revision: Number(row.revision),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -20,9 +20,16 @@ export interface Subscription {
   allowedRate: number | null;
   /** The backfill asked for at creation (the dispatcher runs it once); null: none. */
   backfill: { from: string | null } | null;
+  /** `cloudevents`, or `zgw`: a Notificaties API 1.0 body (made through the façade, /api/v1/abonnement). */
+  format: SubscriptionFormat;
+  /** Whether an Authorization value is registered (sent with every delivery); the value is never shown. */
+  authSet: boolean;
   createdAt: string;
   updatedAt: string;
 }
+
+export const subscriptionFormats = ['cloudevents', 'zgw'] as const;
+export type SubscriptionFormat = (typeof subscriptionFormats)[number];
 
 export const subscriptionStatuses = ['active', 'paused', 'deleted'] as const;
 export type SubscriptionStatus = (typeof subscriptionStatuses)[number];

@@ -17,6 +17,8 @@ export function toSubscription(row: SubscriptionRow, now = new Date()): Subscrip
     previousSecretValidUntil: grace && grace > now ? grace.toISOString() : null,
     allowedRate: row.allowed_rate,
     backfill: row.backfill,
+    format: row.format,
+    authSet: row.auth_sealed !== null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -51,7 +53,15 @@ export async function listSubscriptions(db: Db, filter: { systemId?: string; wit
 export async function updateSubscription(
   db: Db,
   id: string,
-  change: { status?: SubscriptionStatus; secret_version?: number; previous_secret_valid_until?: Date | null },
+  change: {
+    status?: SubscriptionStatus;
+    secret_version?: number;
+    previous_secret_valid_until?: Date | null;
+    url?: string;
+    types?: string[];
+    auth_sealed?: string | null;
+    kanalen?: string | null;
+  },
 ) {
   return db
     .updateTable('registry.subscriptions')

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { Violation } from '@ketenhub/events';
 import { type Publisher, PublishTimeoutError } from '@ketenhub/kafka';
-import { AppError, checkWebhookHost, deriveSigningSecret } from '@ketenhub/service';
+import {
+  AppError,
+  checkWebhookHost,
+  deriveSigningSecret,
+  openWebhookAuth,
+  sealWebhookAuth,
+} from '@ketenhub/service';
+import { type KanaalFilter, typesVoorKanalen } from '@ketenhub/zgw-notificaties';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { findSystem } from '../systems/systems.repository';
@@ -38,6 +46,19 @@ export interface SubscriptionsDeps {
   secretGraceS: number;
   /** The CloudEvents handshake at creation; absent: not asked (REGISTRY_WEBHOOK_HANDSHAKE=off). */
   handshake?: { origin: string; timeoutMs: number };
+  /**
+   * The check Open Notificaties makes of a ZGW callback before it stores an abonnement (a test
+   * notification with the auth value); asked instead of the CloudEvents handshake for `zgw`
+   * subscriptions, when the handshake is on. A violation refuses the subscription.
+   */
+  zgwCallbackCheck?: (url: string, auth: string) => Promise<Violation | undefined>;
+}
+
+/** A ZGW-format subscription as the façade gives it (/api/v1/abonnement). */
+export interface ZgwSubscriptionRequest {
+  callbackUrl: string;
+  auth: string;
+  kanalen: KanaalFilter[];
 }
 
 export type SubscriptionsService = ReturnType<typeof createSubscriptionsService>;
@@ -103,6 +124,69 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
     });
     deps.logger.info({ systemId, subscriptionId: id, status }, 'subscription status changed');
     return toSubscription(row);
+  };
+
+  /** URL policy and what the host resolves to (SSRF), before the registry itself sends anything there. */
+  const targetViolations = async (url: string, field: string): Promise<Violation[]> => {
+    const found = urlViolations(url, { allowLocalHttp: deps.allowLocalHttp }).map((v) => ({
+      ...v,
+      field,
+      message: v.message.replace(/^url:/, `${field}:`),
+    }));
+    if (found.length > 0) return found;
+    // A name that does not resolve yet is not refused here (the handshake, when on, fails on it);
+    // the dispatcher checks the address it connects to at every delivery, because DNS can change.
+    const verdict = await checkWebhookHost(new URL(url).hostname, { allowLoopback: deps.allowLocalHttp });
+    return verdict?.kind === 'refused'
+      ? [{ field, rule: 'url-target', message: `${field}: the host ${verdict.reason}` }]
+      : [];
+  };
+
+  /**
+   * The hub types of a ZGW subscription: its kanalen's, narrowed by `type` filters, within what the
+   * system registered it consumes. What it may not have is refused (403), not silently dropped: a
+   * consumer that asks for a kanaal expects its notifications.
+   */
+  const zgwTypes = (system: SystemRow, kanalen: KanaalFilter[]) => {
+    const { types, refused: ofTypes } = typesVoorKanalen(kanalen, system.consumes);
+    // A kanaal is a domain: one the system did not register for is not its to read, even where
+    // it consumes chain-level types (they travel on every domain).
+    const outside = kanalen.flatMap((k, index) =>
+      system.domains.includes(k.naam) ? [] : [{ index, reason: 'consumes' as const }],
+    );
+    const refused = [...outside, ...ofTypes.filter((r) => !outside.some((o) => o.index === r.index))];
+    const unknown = refused.filter((r) => r.reason === 'type-onbekend');
+    if (unknown.length > 0) {
+      throw new AppError('invalid-request', 'the abonnement is not valid', {
+        violations: unknown.map((r) => ({
+          field: `kanalen.${r.index}.filters.type`,
+          rule: 'type-onbekend',
+          message: `kanalen.${r.index}.filters.type: not an event type of kanaal ${kanalen[r.index]?.naam}`,
+        })),
+      });
+    }
+    if (refused.length > 0) {
+      throw new AppError('forbidden', 'the system does not consume what these kanalen ask for', {
+        violations: refused.map((r) => ({
+          field: `kanalen.${r.index}`,
+          rule: 'consumes',
+          message: `kanalen.${r.index}: kanaal ${kanalen[r.index]?.naam}${
+            kanalen[r.index]?.filters.type ? ` with type ${kanalen[r.index]?.filters.type}` : ''
+          } is not in the system's registered consumes`,
+        })),
+      });
+    }
+    return types;
+  };
+
+  const zgwCheck = async (url: string, auth: string) => {
+    if (!deps.handshake || !deps.zgwCallbackCheck) return;
+    const violation = await deps.zgwCallbackCheck(url, auth);
+    if (violation) {
+      throw new AppError('invalid-request', 'the callback did not accept the test notification', {
+        violations: [violation],
+      });
+    }
   };
 
   return {
@@ -177,6 +261,115 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
         'subscription created',
       );
       return { ...toSubscription(row), secret: secretOf(row) };
+    },
+
+    /**
+     * A ZGW-format subscription (the façade's create): the body is a Notificaties API 1.0
+     * notification, sent with the registered Authorization value, which is stored sealed only.
+     * Same URL rules, same records, same order, retries and replay as any subscription.
+     */
+    async createZgw(systemId: string, request: ZgwSubscriptionRequest): Promise<SubscriptionRow> {
+      const known = await findSystem(deps.db, systemId);
+      if (!known || known.revoked_at) throw new AppError('not-found', `no system with id ${systemId}`);
+      const violations = await targetViolations(request.callbackUrl, 'callbackUrl');
+      if (violations.length > 0)
+        throw new AppError('invalid-request', 'the abonnement is not valid', { violations });
+      zgwTypes(known, request.kanalen);
+      await zgwCheck(request.callbackUrl, request.auth);
+      const id = randomUUID();
+      const row = await inTransaction(async (trx) => {
+        const system = await systemOf(trx, systemId, { active: true });
+        const inserted = await insertSubscription(trx, {
+          id,
+          system_id: systemId,
+          url: request.callbackUrl,
+          types: zgwTypes(system, request.kanalen),
+          status: 'active',
+          format: 'zgw',
+          auth_sealed: sealWebhookAuth(deps.webhookKey, id, request.auth),
+          kanalen: JSON.stringify(request.kanalen),
+        });
+        await publish([inserted], system);
+        return inserted;
+      });
+      // Ids and counts only: never the auth value, nor the callback URL's query.
+      deps.logger.info(
+        { systemId, subscriptionId: id, kanalen: request.kanalen.length },
+        'zgw subscription created',
+      );
+      return row;
+    },
+
+    /** Replaces a ZGW subscription's callback, auth and kanalen (the façade's PUT and PATCH). */
+    async replaceZgw(
+      systemId: string,
+      id: string,
+      request: { callbackUrl: string; auth?: string; kanalen: KanaalFilter[] },
+    ) {
+      const current = await findSubscription(deps.db, systemId, id);
+      if (!current || current.status === 'deleted' || current.format !== 'zgw') {
+        throw new AppError('not-found', `no abonnement with id ${id}`);
+      }
+      const known = await findSystem(deps.db, systemId);
+      if (!known || known.revoked_at) throw new AppError('not-found', `no system with id ${systemId}`);
+      if (request.callbackUrl !== current.url) {
+        const violations = await targetViolations(request.callbackUrl, 'callbackUrl');
+        if (violations.length > 0)
+          throw new AppError('invalid-request', 'the abonnement is not valid', { violations });
+      }
+      zgwTypes(known, request.kanalen);
+      if (request.auth !== undefined || request.callbackUrl !== current.url) {
+        // Open Notificaties checks the callback again on every change; so does the hub, with the
+        // value that will be sent (the stored one when the request keeps it).
+        const auth = request.auth ?? (await this.authOf(current));
+        await zgwCheck(request.callbackUrl, auth);
+      }
+      const row = await inTransaction(async (trx) => {
+        const system = await systemOf(trx, systemId, { active: true });
+        await existing(trx, systemId, id);
+        const updated = await updateSubscription(trx, id, {
+          url: request.callbackUrl,
+          types: zgwTypes(system, request.kanalen),
+          kanalen: JSON.stringify(request.kanalen),
+          ...(request.auth !== undefined
+            ? { auth_sealed: sealWebhookAuth(deps.webhookKey, id, request.auth) }
+            : {}),
+        });
+        await publish([updated], system);
+        return updated;
+      });
+      deps.logger.info(
+        { systemId, subscriptionId: id, kanalen: request.kanalen.length },
+        'zgw subscription changed',
+      );
+      return row;
+    },
+
+    /** A ZGW subscription's row (the façade maps it), or undefined. */
+    async findZgw(systemId: string, id: string) {
+      const row = await findSubscription(deps.db, systemId, id);
+      return row && row.status !== 'deleted' && row.format === 'zgw' ? row : undefined;
+    },
+
+    async listZgw(systemId: string) {
+      return (await listSubscriptions(deps.db, { systemId })).filter((r) => r.format === 'zgw');
+    },
+
+    /** The stored value, opened: only for the callback check of a change that keeps it. */
+    async authOf(row: SubscriptionRow): Promise<string> {
+      const value = row.auth_sealed ? openWebhookAuth(deps.webhookKey, row.id, row.auth_sealed) : undefined;
+      if (value === undefined) {
+        throw new AppError(
+          'invalid-request',
+          'the stored auth value cannot be read (the webhook key changed): give auth again',
+          {
+            violations: [
+              { field: 'auth', rule: 'required', message: 'auth: give the Authorization value again' },
+            ],
+          },
+        );
+      }
+      return value;
     },
 
     async list(systemId: string) {

@@ -1,4 +1,6 @@
+import type { KanaalFilter } from '@ketenhub/zgw-notificaties';
 import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { SubscriptionFormat } from './subscription';
 
 /**
  * `registry.subscriptions`: webhook subscriptions of systems. No secret column: signing secrets are
@@ -22,6 +24,15 @@ export interface SubscriptionsTable {
   allowed_rate: ColumnType<number | null, number | null | undefined, number | null>;
   /** `{ from }` when a backfill was asked for at creation. */
   backfill: ColumnType<{ from: string | null } | null, { from: string | null } | null | undefined, never>;
+  /** What the receiver gets: `cloudevents` (the event) or `zgw` (a Notificaties API 1.0 body). */
+  format: ColumnType<SubscriptionFormat, SubscriptionFormat | undefined, SubscriptionFormat>;
+  /**
+   * The Authorization value a ZGW receiver registered (`auth`), sealed with AES-256-GCM
+   * (sealWebhookAuth in packages/service); never the value itself. Null: none.
+   */
+  auth_sealed: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The abonnement's kanalen and filters as given through the façade (`zgw` format); null otherwise. */
+  kanalen: ColumnType<KanaalFilter[] | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }

@@ -62,3 +62,13 @@ export async function markRevoked(db: Db, id: string, at: Date) {
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** The active system a token belongs to (by its SHA-256), for the systems' own APIs (the ZGW façade). */
+export async function findActiveSystemByToken(db: Db, tokenSha256: string) {
+  return db
+    .selectFrom('registry.systems')
+    .selectAll()
+    .where('token_sha256', '=', tokenSha256)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}
