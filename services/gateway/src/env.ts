@@ -73,6 +73,15 @@ export const gatewayEnv = commonEnv
       .string()
       .regex(/^\d{20}$/, 'must be a 20-digit OIN')
       .default('00000099900000009000'),
+    /**
+     * Kafka session timeout of the case-book consumer (group `<prefix>gateway-access`). A gateway
+     * killed with -9 leaves its member behind, and the next instance's join waits until the broker
+     * expires it: the new instance listens only after that (measured by the fault suite, docs/faults.md:
+     * 29-30 s to ready with the former fixed 30 s, 10-12 s with 10 s). Lower means a faster restart
+     * after a crash; the consumer heartbeats every 3 s, and the broker's
+     * group.min.session.timeout.ms (6 s by default) is the floor.
+     */
+    GATEWAY_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
     /** PostgreSQL pool size; the idempotency writes are batched, so few connections suffice. */
     GATEWAY_DB_POOL: z.coerce.number().int().min(2).default(8),
   })

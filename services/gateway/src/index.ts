@@ -98,6 +98,7 @@ async function main() {
       // Not `gateway-cases` (the group of the case book before access events): a group Kafka has no
       // offsets of reads from the beginning, which is what refills case_access_events (migrations.ts).
       groupId: `${prefix}gateway-access`,
+      sessionTimeoutMs: env.GATEWAY_SESSION_TIMEOUT_MS,
       logLevel: env.LOG_LEVEL,
     },
     logger,

@@ -41,6 +41,8 @@ export async function startCasesConsumer(options: {
   db: Kysely<GatewayDatabase>;
   topics: string[];
   groupId: string;
+  /** Kafka session timeout (default the adapter's 30 s). */
+  sessionTimeoutMs?: number;
   logger: Logger;
   onLag?: (topic: string, partition: number, lag: number) => void;
   /** Per batch: records read in full (access records) and records the thread's decoder skipped. */
@@ -55,6 +57,7 @@ export async function startCasesConsumer(options: {
     fromBeginning: true,
     minBytes: 256 * 1024,
     maxWaitTimeMs: 500,
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     loadPositions: async (topic, partitions) => {
       const all = await loadPositions(db as never, gatewaySchema, groupId, topic);
       return new Map([...all].filter(([p]) => partitions.includes(p)));

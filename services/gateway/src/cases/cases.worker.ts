@@ -28,6 +28,8 @@ export interface CasesWorkerConfig {
   kafkaSecurity?: Pick<KafkaSettings, 'sasl' | 'tls' | 'replicationFactor' | 'minInsyncReplicas'>;
   topics: string[];
   groupId: string;
+  /** Kafka session timeout of the consumer (GATEWAY_SESSION_TIMEOUT_MS). */
+  sessionTimeoutMs?: number;
   logLevel: string;
 }
 
@@ -185,6 +187,7 @@ async function runWorker(config: CasesWorkerConfig) {
       db,
       topics: config.topics,
       groupId: config.groupId,
+      ...(config.sessionTimeoutMs ? { sessionTimeoutMs: config.sessionTimeoutMs } : {}),
       logger,
       onLag: (topic, partition, lag) => send({ type: 'lag', topic, partition, lag }),
       onConsumed: (topic, decoded, skipped) => send({ type: 'consumed', topic, decoded, skipped }),
