@@ -38,6 +38,13 @@ const benches: Bench[] = [
     timeoutMin: 10,
   },
   {
+    name: 'consumer',
+    workspace: '@ketenhub/kafka',
+    script: 'bench:consumer',
+    quickEnv: { BENCH_RECORDS: '100000', BENCH_ROUNDS: '1' },
+    timeoutMin: 15,
+  },
+  {
     name: 'ingest',
     workspace: '@ketenhub/gateway',
     script: 'bench:ingest',

@@ -1,5 +1,6 @@
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { assertCheckedVersion } from './library-patches';
 
 /**
  * A leaner record decoder for kafkajs, put in place before kafkajs loads.
@@ -190,9 +191,10 @@ export const originalDecoderFile = join(
 const KAFKAJS_VERSION = '2.2.4';
 const installedVersion = (require('kafkajs/package.json') as { version: string }).version;
 
+// Only for the release it was checked against: on another the service does not start.
+assertCheckedVersion('The record decoder (kafkajs-records.ts)', 'kafkajs', installedVersion, KAFKAJS_VERSION);
 const cache = require.cache as Record<string, unknown>;
-// Only for the release it was checked against: another kafkajs keeps its own decoder.
-if (installedVersion === KAFKAJS_VERSION && cache[originalDecoderFile] === undefined) {
+if (cache[originalDecoderFile] === undefined) {
   const replacement = new Module(originalDecoderFile);
   replacement.filename = originalDecoderFile;
   replacement.exports = decodeRecord;

@@ -8,6 +8,7 @@ import {
   produceV11,
   Writer,
 } from '@platformatic/kafka';
+import { assertCheckedVersion } from './library-patches';
 
 /**
  * A Produce v11 request encoder for @platformatic/kafka 1.34 that writes each request into one
@@ -309,11 +310,18 @@ type ApiCallback = (error: Error | null, api?: unknown) => void;
  * Makes `producer` encode its Produce requests with {@link createProduceRequest}. The producer
  * asks its base client for the Produce API per request (`kGetApi`, exported by the library); this
  * answers with the lean v11 API whenever the library chose its own v11, and leaves every other
- * API and version as they are. Installed only on the library version it was checked against;
- * returns whether it was.
+ * API and version as they are. Only on the library version it was checked against: on another it
+ * throws `LibraryPatchError` (library-patches.ts); returns true.
  */
 export function useLeanProduceEncoder(producer: Producer<Buffer, Buffer, Buffer, Buffer>): boolean {
-  if (libraryVersion !== CHECKED_LIBRARY_VERSION) return false;
+  // On another release the publisher is not created (the service does not start); the library's
+  // own encoder stays one setting away (`produceEncoder: 'library'`).
+  assertCheckedVersion(
+    'The Produce encoder (produce-request.ts)',
+    '@platformatic/kafka',
+    libraryVersion,
+    CHECKED_LIBRARY_VERSION,
+  );
   const target = producer as unknown as Record<typeof kGetApi, (name: string, callback: ApiCallback) => void>;
   const original = target[kGetApi].bind(producer);
   target[kGetApi] = (name, callback) =>
