@@ -21,5 +21,5 @@ describe('library patches fail loudly on an unchecked release', () => {
     expect((require('kafkajs/package.json') as { version: string }).version).toBe('2.2.4');
     // Loading the adapter runs both checks; it would throw here on another release.
     await expect(import('./index')).resolves.toBeDefined();
-  });
+  }, 60_000); // loading both libraries takes seconds on a loaded machine
 });
