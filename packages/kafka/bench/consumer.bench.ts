@@ -15,14 +15,12 @@
  * Settings: BENCH_RECORDS (300000), BENCH_ROUNDS (2), KAFKA_BROKERS. Local broker only; the topic
  * is deleted at the end.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
-import type { OutgoingRecord } from '../src/index';
-import { type BenchFigure, reportBench } from '../src/testing/index';
+import { type BenchFigure, consumerPerformance, gatewayLikeRecords, reportBench } from '../src/testing/index';
 
 // Loaded on use only: loading the adapter replaces kafkajs' record decoder in this process, and the
 // `kafkajs` variant must run with the library's own.
@@ -134,37 +132,6 @@ async function consumeOnce(variant: Variant, topic: string): Promise<Measured> {
   return { perS: count / seconds, cpuUsPerRecord: (cpu.user + cpu.system) / count, count };
 }
 
-const run = promisify(execFile);
-
-async function consumerPerformance(topic: string): Promise<number> {
-  const lib = fileURLToPath(new URL('../../../infra/kafka/lib/', import.meta.url));
-  const log4j = fileURLToPath(new URL('../../../infra/kafka/log4j2-tools.properties', import.meta.url));
-  const { stdout } = await run(
-    'java',
-    [
-      '-Xmx512m',
-      '-cp',
-      `${lib}*`,
-      `-Dlog4j2.configurationFile=${log4j}`,
-      'org.apache.kafka.tools.ConsumerPerformance',
-      '--bootstrap-server',
-      brokers.join(','),
-      '--topic',
-      topic,
-      '--messages',
-      String(total),
-      '--group',
-      `bench-consumer-java-${randomUUID()}`,
-      '--timeout',
-      '60000',
-    ],
-    { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 },
-  );
-  // The data line's last column is fetch.nMsg.sec: records/s without the group join.
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-  return Number(line.split(',').at(-1));
-}
-
 /** Runs one variant in a fresh process: each library (and each decoder) loads on its own. */
 function child(variant: Variant, topic: string): Promise<Measured> {
   return new Promise((resolve, reject) => {
@@ -194,29 +161,14 @@ async function main() {
   await ensureTopics(client, [{ name: topic, partitions: 6 }]);
   try {
     const publisher = await createPublisher(client);
-    const cases = Array.from({ length: 600 }, () => randomUUID());
-    const value = Buffer.alloc(1024, 'x');
-    for (let i = 0; i < total; i += 1000) {
-      const chunk: OutgoingRecord[] = Array.from({ length: Math.min(1000, total - i) }, (_, j) => ({
-        topic,
-        key: cases[(i + j) % cases.length]!,
-        value,
-        headers: {
-          'content-type': 'application/cloudevents+json',
-          ce_specversion: '1.0',
-          ce_id: randomUUID(),
-          ce_source: 'urn:nld:oin:00000001234567890000:systeem:bench',
-          ce_type: 'nl.wmo.beschikkingstermijn-verlengd',
-        },
-      }));
-      await publisher.publish(chunk);
-    }
+    const all = gatewayLikeRecords(topic, total);
+    for (let i = 0; i < total; i += 1000) await publisher.publish(all.slice(i, i + 1000));
     await publisher.close();
     console.log(`consumer benchmark: ${total} records of 1 KiB in 6 partitions, ${rounds} rounds`);
     const base: number[] = [];
     const results = new Map<Variant, Measured[]>();
     for (let round = 0; round < rounds; round++) {
-      base.push(await consumerPerformance(topic));
+      base.push((await consumerPerformance({ brokers, topic, records: total })).recordsPerSecond);
       console.log(
         `  round ${round + 1} ConsumerPerformance (Java)   ${Math.round(base.at(-1) ?? 0)} records/s`,
       );

@@ -12,17 +12,16 @@
  * Settings (environment): BENCH_RECORDS (100000 per library and round), BENCH_ROUNDS (3),
  * BENCH_CHUNK (800 records per publish), BENCH_BASELINE_RECORDS (200000, 0 skips it), KAFKA_BROKERS.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   createKafkaClient,
   createPublisher,
   deleteTopics,
   ensureTopics,
-  type OutgoingRecord,
   parseBrokers,
   topicOffsets,
 } from '../src/index';
-import { type BenchFigure, producerPerformance, reportBench } from '../src/testing/index';
+import { type BenchFigure, gatewayLikeRecords, producerPerformance, reportBench } from '../src/testing/index';
 
 const brokers = parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092');
 const recordsPerRound = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -37,23 +36,7 @@ async function baseline(topic: string): Promise<number> {
   return recordsPerSecond;
 }
 
-/** Records like the gateway's: 600 chain cases as keys, a 1 KiB value, structured-mode headers. */
-function records(topic: string, n: number): OutgoingRecord[] {
-  const cases = Array.from({ length: 600 }, () => randomUUID());
-  const value = Buffer.alloc(1024, 'x');
-  return Array.from({ length: n }, (_, i) => ({
-    topic,
-    key: cases[i % cases.length]!,
-    value,
-    headers: {
-      'content-type': 'application/cloudevents+json',
-      ce_specversion: '1.0',
-      ce_id: randomUUID(),
-      ce_source: 'urn:nld:oin:00000001234567890000:systeem:bench',
-      ce_type: 'nl.wmo.beschikkingstermijn-verlengd',
-    },
-  }));
-}
+const records = gatewayLikeRecords;
 
 /** The publishers compared: a library, and for @platformatic/kafka which Produce encoder. */
 const variants = {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -97,9 +97,21 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 
+/** Runs one of Kafka's own tools (from the repo's broker jars) and returns its last output line. */
+async function kafkaTool(mainClass: string, args: string[]): Promise<string> {
+  const lib = fileURLToPath(new URL('../../../../infra/kafka/lib/', import.meta.url));
+  const log4j = fileURLToPath(new URL('../../../../infra/kafka/log4j2-tools.properties', import.meta.url));
+  const { stdout } = await run(
+    'java',
+    ['-Xmx512m', '-cp', `${lib}*`, `-Dlog4j2.configurationFile=${log4j}`, mainClass, ...args],
+    { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 },
+  );
+  return stdout.trim().split('\n').at(-1) ?? '';
+}
+
 /**
- * Kafka's own `ProducerPerformance` (from the repo's broker jars): the baseline the benchmarks print
- * their ratios against. Sends `records` records of `recordSize` bytes as fast as it can, acks=all.
+ * Kafka's own `ProducerPerformance`: the baseline the benchmarks print their ratios against. Sends
+ * `records` records of `recordSize` bytes as fast as it can, acks=all.
  */
 export async function producerPerformance(options: {
   brokers: readonly string[];
@@ -107,33 +119,69 @@ export async function producerPerformance(options: {
   records: number;
   recordSize?: number;
 }): Promise<{ recordsPerSecond: number; line: string }> {
-  const lib = fileURLToPath(new URL('../../../../infra/kafka/lib/', import.meta.url));
-  const log4j = fileURLToPath(new URL('../../../../infra/kafka/log4j2-tools.properties', import.meta.url));
-  const { stdout } = await run(
-    'java',
-    [
-      '-Xmx512m',
-      '-cp',
-      `${lib}*`,
-      `-Dlog4j2.configurationFile=${log4j}`,
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      options.topic,
-      '--num-records',
-      String(options.records),
-      '--record-size',
-      String(options.recordSize ?? 1024),
-      '--throughput',
-      '-1',
-      '--producer-props',
-      `bootstrap.servers=${options.brokers.join(',')}`,
-      'acks=all',
-    ],
-    { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 },
-  );
-  const line = stdout.trim().split('\n').at(-1) ?? '';
+  const line = await kafkaTool('org.apache.kafka.tools.ProducerPerformance', [
+    '--topic',
+    options.topic,
+    '--num-records',
+    String(options.records),
+    '--record-size',
+    String(options.recordSize ?? 1024),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${options.brokers.join(',')}`,
+    'acks=all',
+  ]);
   const m = /([\d.]+) records\/sec/.exec(line);
   return { recordsPerSecond: m ? Number(m[1]) : Number.NaN, line };
+}
+
+/**
+ * Kafka's own `ConsumerPerformance`: reads `records` records of `topic` from the start in a fresh
+ * group. Records/s as its fetch.nMsg.sec (the last column): without the time of the group join.
+ */
+export async function consumerPerformance(options: {
+  brokers: readonly string[];
+  topic: string;
+  records: number;
+}): Promise<{ recordsPerSecond: number; line: string }> {
+  const line = await kafkaTool('org.apache.kafka.tools.ConsumerPerformance', [
+    '--bootstrap-server',
+    options.brokers.join(','),
+    '--topic',
+    options.topic,
+    '--messages',
+    String(options.records),
+    '--group',
+    uniqueName('bench-consumer-java'),
+    '--timeout',
+    '60000',
+  ]);
+  return { recordsPerSecond: Number(line.split(',').at(-1)), line };
+}
+
+/**
+ * Records like the gateway writes, for benchmarks: 600 chain cases as keys, a 1 KiB value,
+ * structured-mode CloudEvents headers.
+ */
+export function gatewayLikeRecords(
+  topic: string,
+  n: number,
+): { topic: string; key: string; value: Buffer; headers: Record<string, string> }[] {
+  const cases = Array.from({ length: 600 }, () => randomUUID());
+  const value = Buffer.alloc(1024, 'x');
+  return Array.from({ length: n }, (_, i) => ({
+    topic,
+    key: cases[i % cases.length] ?? '',
+    value,
+    headers: {
+      'content-type': 'application/cloudevents+json',
+      ce_specversion: '1.0',
+      ce_id: randomUUID(),
+      ce_source: 'urn:nld:oin:00000001234567890000:systeem:bench',
+      ce_type: 'nl.wmo.beschikkingstermijn-verlengd',
+    },
+  }));
 }
 
 export { type BenchFigure, type BenchReport, reportBench } from './bench-report';
