@@ -21,6 +21,7 @@ import {
   ruleEventOf,
   type ValidEvent,
 } from './checks';
+import { isDatabaseUnavailable } from './unavailable';
 
 /** The outcome for one event of a request (or one ingress record). */
 export type EventOutcome =
@@ -107,7 +108,7 @@ export function createIngest(options: IngestOptions) {
     return decisions;
   }
 
-  return async function ingest(
+  async function ingestChecked(
     system: KnownSystem,
     checked: readonly Checked[],
     traceparent?: string,
@@ -203,6 +204,28 @@ export function createIngest(options: IngestOptions) {
       }
     }
     return outcomes as EventOutcome[];
+  }
+
+  /**
+   * The whole request refused with 503 + Retry-After when PostgreSQL cannot be reached: the case
+   * book and the re-send lookups run before the acceptor, so nothing of the request was accepted
+   * (the acceptor itself answers `unavailable` per event and never throws).
+   */
+  return async function ingest(
+    system: KnownSystem,
+    checked: readonly Checked[],
+    traceparent?: string,
+  ): Promise<EventOutcome[]> {
+    try {
+      return await ingestChecked(system, checked, traceparent);
+    } catch (error) {
+      if (error instanceof AppError || !isDatabaseUnavailable(error)) throw error;
+      throw new AppError(
+        'unavailable',
+        'the gateway cannot reach its database; nothing was accepted, retry with the same id',
+        { retryAfterS: options.retryAfterS },
+      );
+    }
   };
 }
 export type Ingest = ReturnType<typeof createIngest>;
