@@ -155,6 +155,7 @@ async function main(): Promise<number> {
     PROJECTION_DEADLINE_SCAN_MS: '0',
     PROJECTION_SESSION_TIMEOUT_MS: '10000',
     DISPATCHER_SESSION_TIMEOUT_MS: '10000',
+    GATEWAY_SESSION_TIMEOUT_MS: '10000',
     DISPATCHER_RETRY_SCHEDULE: `0,${Array.from({ length: 40 }, () => '2s').join(',')}`,
     DISPATCHER_POLL_MS: '250',
     GATEWAY_PUBLISH_TIMEOUT_MS: '5000',
@@ -548,6 +549,14 @@ async function main(): Promise<number> {
   lines.push(
     `| answers: 202 / 503 / no answer (connection refused, reset, timeout) / other | ${statusCount(202)} / ${statusCount(503)} / ${statusCount(0)} / ${load.answers.length - statusCount(202) - statusCount(503) - statusCount(0)} |`,
   );
+  const histogram = new Map<number, number>();
+  for (const a of load.answers) histogram.set(a.status, (histogram.get(a.status) ?? 0) + 1);
+  lines.push(
+    `| answers by status (0: no answer) | ${[...histogram]
+      .sort(([a], [b]) => a - b)
+      .map(([st, n]) => `${st}: ${n}`)
+      .join(', ')} |`,
+  );
   lines.push(`| **lost** (must be 0) | **${lost}** |`);
   lines.push(`| **duplicated effects** (must be 0) | **${duplicated}** |`);
   lines.push('');
@@ -567,6 +576,7 @@ async function main(): Promise<number> {
   writeFileSync(join(runDir, 'answers.jsonl'), load.answers.map((a) => JSON.stringify(a)).join('\n'));
   const ok = failed.length === 0 && lost === 0 && duplicated === 0;
   log(ok ? 'PASSED: 0 lost, 0 duplicated effects' : `FAILED: ${failed.map((c) => c.name).join('; ')}`);
+  testsLine(checks.length - failed.length, failed.length);
   return ok ? 0 : 1;
 }
 
@@ -688,11 +698,20 @@ async function runRebuild(
   return JSON.parse(line) as { checksum: string; events: number; cases: number };
 }
 
+/**
+ * The checks in the form `.ci/run` sums over every step's log (vitest's "Tests  N passed | M
+ * failed" line), so the suite counts in CI's summary line like the test runs do.
+ */
+function testsLine(passed: number, failed: number) {
+  console.log(`      Tests  ${failed > 0 ? `${failed} failed | ` : ''}${passed} passed (fault-suite checks)`);
+}
+
 let exitCode = 1;
 try {
   exitCode = await main();
 } catch (error) {
   log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  testsLine(0, 1);
   exitCode = 1;
 } finally {
   await cleanup();
