@@ -224,6 +224,7 @@ const sender = new Sender({
   pollMs: 500,
   origin: 'ketenhub.bench',
   legacySignature: true,
+  projectieUrl: 'http://127.0.0.1:8081',
 });
 sender.start();
 const access = { hubOin: org.ketenhub.oin };

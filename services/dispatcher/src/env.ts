@@ -73,6 +73,11 @@ export const dispatcherEnv = commonEnv
      */
     DISPATCHER_LEGACY_SIGNATURE: envFlag.default(true),
     /**
+     * The projection API's base URL as receivers reach it (e.g. `https://hub.example.nl`): a
+     * ZGW-format notification's `hoofdObject` is the chain case there, `<base>/cases/<id>`.
+     */
+    DISPATCHER_PROJECTION_URL: z.url().default('http://127.0.0.1:8081'),
+    /**
      * Bytes a replay or backfill reads per partition at a time: one chunk, one transaction with its
      * progress. Smaller chunks lose less work to a crash and hold rows for less time.
      */

@@ -94,6 +94,7 @@ async function main() {
     pollMs: env.DISPATCHER_POLL_MS,
     origin: env.KETENHUB_WEBHOOK_ORIGIN,
     legacySignature: env.DISPATCHER_LEGACY_SIGNATURE,
+    projectieUrl: env.DISPATCHER_PROJECTION_URL,
   });
   sender = theSender;
   theSender.start();

@@ -296,4 +296,26 @@ export const dispatcherMigrations: Migrations = {
         .execute();
     },
   },
+  '2026-12-11T1000_subscription_format': {
+    // ZGW-format subscriptions (issue 14), from the registry's records: the body format, the sealed
+    // Authorization value, the abonnement's kanalen and filters.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .withSchema(dispatcherSchema)
+        .alterTable('subscriptions')
+        .addColumn('format', 'text', (c) => c.notNull().defaultTo('cloudevents'))
+        .addColumn('auth_sealed', 'text')
+        .addColumn('kanalen', 'jsonb')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema
+        .withSchema(dispatcherSchema)
+        .alterTable('subscriptions')
+        .dropColumn('format')
+        .dropColumn('auth_sealed')
+        .dropColumn('kanalen')
+        .execute();
+    },
+  },
 };

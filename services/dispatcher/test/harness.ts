@@ -51,6 +51,8 @@ async function call(base: string, method: string, path: string, body?: unknown) 
 export async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, prefix: string) {
   const registry = await startTestRegistry({ kafka, db, topicPrefix: prefix, adminToken, webhookKey });
   return {
+    /** The registry's base URL (its systems' own APIs, such as the ZGW façade, take their tokens). */
+    url: registry.url,
     call: (method: string, path: string, body?: unknown) => registry.call(method, path, body),
     /** Registers a system and subscribes it to `url`; returns ids and the signing secret. */
     async subscriber(
@@ -140,6 +142,7 @@ export async function startDispatcher(
     pollMs: 100,
     origin: 'ketenhub.test',
     legacySignature: true,
+    projectieUrl: 'https://hub.test',
     ...sender,
   });
   wakeSender = () => s.wake();

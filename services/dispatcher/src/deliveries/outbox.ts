@@ -98,6 +98,13 @@ export interface ClaimedDelivery {
   previousSecretValidUntil: Date | null;
   /** WebHook-Allowed-Rate of the receiver, requests per minute; null: none. */
   allowedRate: number | null;
+  /** `cloudevents`, or `zgw`: the sender builds a Notificaties API 1.0 body from the stored event. */
+  format: 'cloudevents' | 'zgw';
+  /** The receiver's Authorization value, sealed (opened only to send); null: none. */
+  authSealed: string | null;
+  /** The subscriber's organisation and roles: whose local case number a ZGW body names. */
+  oin: string;
+  roles: readonly string[];
 }
 
 /** How many rows a claim may take per subscription (the sender's estimate of its demand, within its free slots). */
@@ -152,9 +159,14 @@ export async function claimDue(
     secret_version: number;
     previous_secret_valid_until: Date | null;
     allowed_rate: number | null;
+    format: string;
+    auth_sealed: string | null;
+    oin: string;
+    roles: string[] | null;
   }>`
     with subs as (
       select s.id, s.url, s.secret_version, s.previous_secret_valid_until, s.allowed_rate,
+        s.format, s.auth_sealed, s.oin, s.roles,
         least(coalesce(x.k, ${capacity.otherwise}), ${limit}) as k
       from dispatcher.subscriptions s
       left join unnest(${ids}::uuid[], ${ks}::int[]) as x(id, k) on x.id = s.id
@@ -232,7 +244,8 @@ export async function claimDue(
     where d.id = picked.id and subs.id = d.subscription_id
     returning d.id, d.subscription_id, d.case_id, d.event_source, d.event_id, d.event_type, d.body,
       d.traceparent, d.attempts, coalesce(d.requeued_at, d.created_at) as queued_at,
-      subs.url, subs.secret_version, subs.previous_secret_valid_until, subs.allowed_rate`.execute(db);
+      subs.url, subs.secret_version, subs.previous_secret_valid_until, subs.allowed_rate,
+      subs.format, subs.auth_sealed, subs.oin, subs.roles`.execute(db);
   return rows.rows
     .map((r) => ({
       id: String(r.id),
@@ -249,6 +262,10 @@ export async function claimDue(
       secretVersion: r.secret_version,
       previousSecretValidUntil: r.previous_secret_valid_until,
       allowedRate: r.allowed_rate,
+      format: r.format === 'zgw' ? ('zgw' as const) : ('cloudevents' as const),
+      authSealed: r.auth_sealed,
+      oin: r.oin,
+      roles: r.roles ?? [],
     }))
     .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
 }

@@ -1,3 +1,4 @@
+import type { AccessState } from '@ketenhub/access';
 import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { DispatcherDatabase } from '../db';
@@ -15,6 +16,7 @@ import {
 } from './outbox';
 import { type AttemptResult, judge, type RetryPolicy, retryDelayMs } from './outcome';
 import { legacySignatureHeader, standardSignature, webhookId } from './signature';
+import { caseAccessOf, type ZgwRequest, zgwRequest } from './zgw-body';
 
 export interface SenderOptions {
   db: Kysely<DispatcherDatabase>;
@@ -33,6 +35,11 @@ export interface SenderOptions {
   origin: string;
   /** Also send the deprecated `Ketenhub-Signature` header. */
   legacySignature: boolean;
+  /**
+   * `DISPATCHER_PROJECTION_URL`: the projection API's base URL as receivers reach it; a ZGW-format
+   * notification's `hoofdObject` is the chain case there (`<base>/cases/<id>`).
+   */
+  projectieUrl: string;
 }
 
 const loopback = (host: string) =>
@@ -48,27 +55,34 @@ export function mayPost(url: string, allowLocalHttp: boolean): boolean {
   return u.protocol === 'http:' && allowLocalHttp && loopback(u.hostname);
 }
 
-/** The request headers of one attempt: Standard Webhooks, CloudEvents webhook, trace context. */
+/**
+ * The request headers of one attempt: Standard Webhooks, CloudEvents webhook, trace context. A
+ * ZGW-format delivery (`zgw`: its Notificaties body and registered Authorization value) is
+ * `application/json` with that Authorization header, and its signature covers the body sent.
+ */
 export function deliveryHeaders(
   d: ClaimedDelivery,
   options: { webhookKey: string; origin: string; legacySignature: boolean },
   now: Date,
+  zgw?: { body: Buffer; authorization: string | null },
 ): Record<string, string> {
   const secrets = signingSecrets(options.webhookKey, d, now);
   const timestampS = Math.floor(now.getTime() / 1000);
   const id = webhookId(d.subscriptionId, d.eventSource, d.eventId);
+  const body = zgw?.body ?? d.body;
   const headers: Record<string, string> = {
-    'content-type': 'application/cloudevents+json',
+    'content-type': zgw ? 'application/json' : 'application/cloudevents+json',
     'webhook-id': id,
     'webhook-timestamp': String(timestampS),
-    'webhook-signature': standardSignature(secrets, id, timestampS, d.body),
+    'webhook-signature': standardSignature(secrets, id, timestampS, body),
     'webhook-request-origin': options.origin,
     'ketenhub-delivery': d.id,
     'user-agent': 'Ketenhub-Dispatcher/0.2',
   };
   if (options.legacySignature)
-    headers['ketenhub-signature'] = legacySignatureHeader(secrets, d.body, timestampS);
+    headers['ketenhub-signature'] = legacySignatureHeader(secrets, body, timestampS);
   if (d.traceparent) headers.traceparent = d.traceparent;
+  if (zgw?.authorization) headers.authorization = zgw.authorization;
   return headers;
 }
 
@@ -232,6 +246,19 @@ export class Sender {
         } catch (error) {
           this.o.logger.warn({ err: error }, 'could not claim deliveries; retrying');
         }
+        // ZGW-format rows need their case's domain and the receiver's local case number.
+        let access = new Map<string, AccessState>();
+        if (claimed.some((d) => d.format === 'zgw')) {
+          access = await caseAccessOf(this.o.db, claimed).catch((error: unknown) => {
+            this.o.logger.warn({ err: error }, 'could not read case access for ZGW deliveries');
+            return access;
+          });
+        }
+        const zgwRequests = (d: ClaimedDelivery) =>
+          zgwRequest(d, access.get(d.caseId), {
+            projectieUrl: this.o.projectieUrl,
+            webhookKey: this.o.webhookKey,
+          });
         const giveBack = new Map<number, string[]>();
         for (const d of claimed) {
           const n = this.perSubscription.get(d.subscriptionId) ?? 0;
@@ -249,7 +276,7 @@ export class Sender {
             continue;
           }
           this.perSubscription.set(d.subscriptionId, n + 1);
-          const attempt = this.deliver(d).finally(() => {
+          const attempt = this.deliver(d, zgwRequests).finally(() => {
             this.inFlight.delete(attempt);
             const left = (this.perSubscription.get(d.subscriptionId) ?? 1) - 1;
             if (left > 0) this.perSubscription.set(d.subscriptionId, left);
@@ -287,14 +314,25 @@ export class Sender {
       this.limits.set(subscriptionId, Math.max(1, Math.floor(limit / 2)));
   }
 
-  private async deliver(d: ClaimedDelivery): Promise<void> {
+  private async deliver(d: ClaimedDelivery, zgwOf: (d: ClaimedDelivery) => ZgwRequest): Promise<void> {
     const started = process.hrtime.bigint();
     let result: AttemptResult | undefined;
+    let unbuildable: string | undefined;
     if (mayPost(d.url, this.o.allowLocalHttp)) {
-      const headers = deliveryHeaders(d, this.o, new Date());
-      result = await postOnce(new URL(d.url), headers, d.body, this.o.timeoutMs);
+      if (d.format === 'zgw') {
+        const zgw = zgwOf(d);
+        if (zgw.ok) {
+          const headers = deliveryHeaders(d, this.o, new Date(), zgw);
+          result = await postOnce(new URL(d.url), headers, zgw.body, this.o.timeoutMs);
+        } else unbuildable = zgw.reason;
+      } else {
+        const headers = deliveryHeaders(d, this.o, new Date());
+        result = await postOnce(new URL(d.url), headers, d.body, this.o.timeoutMs);
+      }
     }
-    const { settlement, verdict } = this.verdictOf(d, result);
+    const { settlement, verdict } = unbuildable
+      ? { settlement: { kind: 'failed' as const, status: null, reason: unbuildable }, verdict: 'failed' }
+      : this.verdictOf(d, result);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.adapt(d.subscriptionId, verdict);
     this.o.metrics.attempts.inc({ verdict });

@@ -9,7 +9,7 @@ import {
 } from '@ketenhub/access';
 import { type KetenEvent, validateEnvelope } from '@ketenhub/events';
 import type { NewDelivery } from '../deliveries/outbox';
-import type { KnownSubscription } from '../subscriptions/subscription-record';
+import { type KnownSubscription, passesFilters } from '../subscriptions/subscription-record';
 
 /** Queueing subscriptions of one type, by the OIN of their organisation (SubscriptionDirectory). */
 export type SubscriptionsByOin = ReadonlyMap<string, readonly KnownSubscription[]>;
@@ -43,6 +43,7 @@ export function recipients(
   const out: Recipient[] = [];
   for (const oin of oins) {
     for (const subscription of queueing.get(oin) ?? []) {
+      if (!passesFilters(subscription, stateAfter.domein, event)) continue;
       const zicht = zichtOpEvent(
         stateAfter,
         event,

@@ -13,7 +13,7 @@ import type { ConsumedRecord } from '@ketenhub/kafka';
 import { caseKey } from '../cases/case-access.repository';
 import type { NewDelivery } from '../deliveries/outbox';
 import { type BatchEvent, deliveryBody, foldCase } from '../fanout/fanout';
-import type { KnownSubscription } from '../subscriptions/subscription-record';
+import { type KnownSubscription, passesFilters } from '../subscriptions/subscription-record';
 
 /** What one subscription's replay or backfill delivers: its types (narrowed), maybe its cases. */
 export interface Target {
@@ -174,6 +174,7 @@ export function decideBackfill(
       continue;
     }
     if (BigInt(record.offset) < queueFrom || !subscription.queues || !types.has(counted.event.type)) continue;
+    if (!passesFilters(subscription, end.access.domein, counted.event)) continue;
     const zicht = zichtOpEvent(end.access, counted.event, viewer, {
       verdict: counted.verdict,
       uitgang: 'levering',

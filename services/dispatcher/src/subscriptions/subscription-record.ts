@@ -1,3 +1,4 @@
+import { type KanaalFilter, passeert } from '@ketenhub/zgw-notificaties';
 import { z } from 'zod';
 
 /**
@@ -33,6 +34,26 @@ export const subscriptionRecordSchema = z.object({
     .object({ from: z.iso.datetime({ offset: true }).nullable() })
     .nullable()
     .optional(),
+  /**
+   * What the receiver gets: `cloudevents` (absent in records of older registries), or `zgw`, a
+   * Notificaties API 1.0 body built at send time from the stored event (issue 14).
+   */
+  format: z.enum(['cloudevents', 'zgw']).optional(),
+  /**
+   * The Authorization value the receiver registered, sealed (AES-256-GCM, openWebhookAuth in
+   * packages/service with KETENHUB_WEBHOOK_KEY and the subscription id); opened only to send.
+   */
+  authSealed: z.string().nullable().optional(),
+  /** A `zgw` subscription's kanalen and filters (Open Notificaties' semantics); null/absent: types only. */
+  kanalen: z
+    .array(
+      z.object({
+        naam: z.enum(['wmo', 'omgevingswet']),
+        filters: z.record(z.string(), z.string()),
+      }),
+    )
+    .nullable()
+    .optional(),
   systemRevoked: z.boolean(),
   secretVersion: z.number().int().min(1),
   previousSecretValidUntil: z.iso.datetime({ offset: true }).nullable(),
@@ -50,6 +71,11 @@ export interface KnownSubscription {
   roles: readonly string[];
   revision: number;
   /**
+   * The abonnement's kanalen and filters (a `zgw` subscription): an event is queued only when one
+   * of them passes for the case's domain. Undefined: the types decide alone.
+   */
+  kanalen?: readonly KanaalFilter[];
+  /**
    * New events are queued for it: not deleted, its system not revoked, and its roles known. A
    * paused subscription still queues (resume delivers what happened meanwhile); deletion and
    * revocation end it. Without roles the access rule cannot be asked, and guessing would be
@@ -66,7 +92,20 @@ export function toKnownSubscription(record: SubscriptionRecord): KnownSubscripti
     roles: record.roles ?? [],
     revision: record.revision,
     queues: record.status !== 'deleted' && !record.systemRevoked && (record.roles?.length ?? 0) > 0,
+    ...(record.kanalen ? { kanalen: record.kanalen } : {}),
   };
+}
+
+/**
+ * A subscription's own filters beyond its types (an abonnement's kanalen): true when the event,
+ * in a case of `domein`, passes them. The same check for live fan-out, replays and backfills.
+ */
+export function passesFilters(
+  subscription: KnownSubscription,
+  domein: 'wmo' | 'omgevingswet' | null,
+  event: { id: string; type: string; source: string; subject: string; time: string },
+): boolean {
+  return subscription.kanalen === undefined || passeert(subscription.kanalen, domein, event);
 }
 
 /** The registry's subscriptions topic (compacted). */

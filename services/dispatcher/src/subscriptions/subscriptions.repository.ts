@@ -25,6 +25,9 @@ export async function upsertSubscription(db: Kysely<DispatcherDatabase>, r: Subs
       allowed_rate: r.allowedRate ?? null,
       // pg sends a plain object as JSON text, which jsonb takes.
       backfill: r.backfill ?? null,
+      format: r.format ?? 'cloudevents',
+      auth_sealed: r.authSealed ?? null,
+      kanalen: r.kanalen ? JSON.stringify(r.kanalen) : null,
     })
     .onConflict((oc) =>
       oc
@@ -42,6 +45,9 @@ export async function upsertSubscription(db: Kysely<DispatcherDatabase>, r: Subs
           revision: eb.ref('excluded.revision'),
           allowed_rate: eb.ref('excluded.allowed_rate'),
           backfill: eb.ref('excluded.backfill'),
+          format: eb.ref('excluded.format'),
+          auth_sealed: eb.ref('excluded.auth_sealed'),
+          kanalen: eb.ref('excluded.kanalen'),
         }))
         .where(sql`dispatcher.subscriptions.revision`, '<', sql`excluded.revision`),
     )

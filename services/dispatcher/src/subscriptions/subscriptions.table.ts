@@ -24,6 +24,12 @@ export interface SubscriptionsTable {
   last_error: ColumnType<string | null, never, string | null>;
   /** The receiver's WebHook-Allowed-Rate from the registry's handshake, requests per minute; null: none. */
   allowed_rate: number | null;
+  /** `cloudevents` or `zgw` (a Notificaties API 1.0 body); the registry's record. */
+  format: string;
+  /** The receiver's Authorization value, sealed (registry record); null: none. */
+  auth_sealed: string | null;
+  /** A `zgw` subscription's kanalen and filters (registry record); null: none. */
+  kanalen: ColumnType<unknown, string | null, string | null>;
   /** The backfill asked for at creation (registry record); null: none. */
   backfill: { from: string | null } | null;
 }
