@@ -97,6 +97,14 @@ describe('the Open Notificaties-compatible façade (/api/v1)', () => {
       expect(one.body).toEqual(wmo);
       expect((await api('GET', '/kanaal/3f9e8d7c-6b5a-4e3d-9c2b-1a0f9e8d7c6b')).status).toBe(404);
 
+      const notJson = await fetch(`${registry.url}/api/v1/abonnement`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+        body: 'callbackUrl=x',
+      });
+      expect(notJson.status).toBe(415);
+      expect(official.validate('Fout', await notJson.json())).toEqual([]);
+
       // Validation: 400 ValidatieFout with invalidParams naming field and rule.
       const invalid = async (body: unknown, names: string[]) => {
         const answer = await api('POST', '/abonnement', body);

@@ -153,6 +153,15 @@ export function zgwApiRouter(deps: ZgwApiDeps): Router {
     res.status(status).setHeader('API-version', apiVersion).json(body);
 
   router.use(requireSystem(deps.db), express.json({ limit: '64kb' }));
+  // The Notificaties API takes JSON bodies only (its Content-Type parameter): 415 otherwise.
+  router.use((req, _res, next) => {
+    const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+    next(
+      hasBody && !req.is('application/json')
+        ? new AppError('unsupported-media-type', 'the body must be application/json')
+        : undefined,
+    );
+  });
 
   router.get('/kanaal', (req, res) => {
     const naam = typeof req.query.naam === 'string' ? req.query.naam : undefined;
