@@ -45,6 +45,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { startProjectionConsumer } from '../src/consumer/consumer';
 import { projectBatch, projectorStats } from '../src/consumer/projector';
+import { typed } from '../src/database';
 import { versionMigrations } from '../src/migrations/version-migrations';
 import { createVersion, ensureActiveVersion } from '../src/versions/versions';
 import type { SseProbeResult, SseProbeSpec } from './sse-probe';
@@ -267,7 +268,7 @@ async function main() {
     const tc = Date.now();
     const consumer = await startProjectionConsumer({
       client: kafka,
-      db,
+      db: typed(db),
       version,
       topics,
       ctx: testContext,
@@ -391,7 +392,13 @@ async function main() {
           if (naiveCount >= sample) break;
           if (naiveStart === 0) naiveStart = Date.now();
           await projectBatch(
-            { db, schema: naive.schema, group: naive.groupId, ctx: testContext, notify: () => true },
+            {
+              db: typed(db),
+              schema: naive.schema,
+              group: naive.groupId,
+              ctx: testContext,
+              notify: () => true,
+            },
             { topic: batch.topic, partition: batch.partition },
             [record],
           );

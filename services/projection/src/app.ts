@@ -8,11 +8,11 @@ import {
   type ReadinessCheck,
 } from '@ketenhub/service';
 import type { Express } from 'express';
-import type { Kysely } from 'kysely';
 import { requireAdmin, requireCaseWorker } from './api/auth';
 import { openApiDocument } from './api/openapi';
 import type { CaseReader } from './cases/case-cache';
 import { caseRoutes } from './cases/cases.routes';
+import type { ProjectionDb } from './database';
 import { feedRoutes, type SystemLookup } from './feed/feed.routes';
 import { adminRoutes } from './processing-log/admin.routes';
 import type { ProcessingLog } from './processing-log/processing-log';
@@ -20,7 +20,7 @@ import type { StreamHub } from './stream/hub';
 import { uiRoutes } from './ui/ui.routes';
 
 export interface ServerDeps {
-  db: Kysely<unknown>;
+  db: ProjectionDb;
   /** Base schema (its views point at the active projection version). */
   schema: string;
   verifier: CaseWorkerVerifier;

@@ -21,6 +21,7 @@ import {
 import { createServer } from './app';
 import { startProjectionConsumer } from './consumer/consumer';
 import { startConsumerSupervisor } from './consumer/supervisor';
+import { type ProjectionDatabase, untyped } from './database';
 import { startDeadlineScanner } from './deadlines/scanner';
 import { devPseudonymKey, loadProjectionEnv } from './env';
 import { createProcessingLog } from './processing-log/processing-log';
@@ -36,13 +37,13 @@ async function main() {
   onShutdown(logger, closers, env.SHUTDOWN_TIMEOUT_MS);
 
   await ensureDatabase(env.DATABASE_URL);
-  const db = createDatabase<unknown>({
+  const db = createDatabase<ProjectionDatabase>({
     url: env.DATABASE_URL,
     maxConnections: env.PROJECTION_DB_POOL,
     applicationName: 'ketenhub-projection',
   });
   closers.push({ name: 'database', close: () => db.destroy() });
-  const version = await ensureActiveVersion(db, env.PROJECTION_SCHEMA, env.PROJECTION_GROUP_ID);
+  const version = await ensureActiveVersion(untyped(db), env.PROJECTION_SCHEMA, env.PROJECTION_GROUP_ID);
   logger.info(
     { database: redactUrl(env.DATABASE_URL), version: version.versie, schema: version.schema },
     'projection version ready',
@@ -136,7 +137,7 @@ async function main() {
     metrics,
     readiness: {
       consumer: () => supervisor.isReady(),
-      database: () => isDatabaseReachable(db),
+      database: () => isDatabaseReachable(untyped(db)),
       listen: () => listener.isConnected(),
       systems: () => systems.isCaughtUp(),
     },

@@ -24,6 +24,7 @@ import {
 import { type Kysely, sql } from 'kysely';
 import { createServer } from '../src/app';
 import { startProjectionConsumer } from '../src/consumer/consumer';
+import { typed } from '../src/database';
 import { createProcessingLog } from '../src/processing-log/processing-log';
 import { startLiveCases } from '../src/stream/live-cases';
 import { ensureActiveVersion, type VersionInfo } from '../src/versions/versions';
@@ -52,12 +53,13 @@ export async function startProjection(options: {
   const base = `p_${options.prefix.replace(/[^a-z0-9]/g, '_')}`;
   const logger = createLogger({ service: 'projection-test', level: 'silent' });
   const metrics = createMetrics('projection-test');
+  const db = typed(options.db);
   const version: VersionInfo = await ensureActiveVersion(options.db, base, `${options.prefix}-proj`);
   const topics = { wmo: options.topic('wmo'), omgevingswet: options.topic('omgevingswet') };
   await ensureTopics(options.kafka, [caseEventTopic(topics.wmo, 3), caseEventTopic(topics.omgevingswet, 3)]);
   const consumer: RunningConsumer = await startProjectionConsumer({
     client: options.kafka,
-    db: options.db,
+    db,
     version,
     topics: [topics.wmo, topics.omgevingswet],
     ctx: testContext,
@@ -65,19 +67,19 @@ export async function startProjection(options: {
     metrics,
   });
   const { cases, streamHub, listener } = startLiveCases({
-    db: options.db,
+    db,
     schema: base,
     url: options.url,
     logger,
     cacheEntries: 1_000,
   });
   await until(() => listener.isConnected(), 10_000, 'listener connected');
-  const processingLog = createProcessingLog(options.db, base);
+  const processingLog = createProcessingLog(db, base);
   // Systems as the registry's topic would bring them; tests add them directly.
   const directory = new SystemDirectory();
   const now = options.now ?? new Date('2026-05-20T10:00:00Z');
   const app = createServer({
-    db: options.db,
+    db,
     schema: base,
     verifier: createCaseWorkerVerifier([
       { issuer: devIssuer, audience: caseWorkerAudience, secret: devSecret, oinPattern: devIssuerOinPattern },

@@ -1,27 +1,35 @@
 import type { CaseState } from '@ketenhub/case-model';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import type { ProjectionDb } from '../database';
 
 /**
  * Reads of the active projection version, through the views `<base>.cases` / `<base>.timeline`
  * (versions/versions.ts), so a switch to a rebuilt version is atomic for every query.
  */
 
-export async function findCase(db: Kysely<unknown>, base: string, id: string): Promise<CaseState | null> {
-  const r = await sql<{
-    state: CaseState | null;
-  }>`select state from ${sql.table(`${base}.cases`)} where id = ${id}`.execute(db);
-  return r.rows[0]?.state ?? null;
+export async function findCase(db: ProjectionDb, base: string, id: string): Promise<CaseState | null> {
+  const row = await db
+    .withSchema(base)
+    .selectFrom('cases')
+    .select('state')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.state ?? null;
 }
 
 export async function findCases(
-  db: Kysely<unknown>,
+  db: ProjectionDb,
   base: string,
   ids: readonly string[],
 ): Promise<Map<string, CaseState>> {
   if (ids.length === 0) return new Map();
-  const r = await sql<{ id: string; state: CaseState | null }>`
-    select id, state from ${sql.table(`${base}.cases`)} where id = any(${[...ids]}::uuid[])`.execute(db);
-  return new Map(r.rows.filter((x) => x.state !== null).map((x) => [x.id, x.state as CaseState]));
+  const rows = await db
+    .withSchema(base)
+    .selectFrom('cases')
+    .select(['id', 'state'])
+    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+    .execute();
+  return new Map(rows.flatMap((x) => (x.state === null ? [] : [[x.id, x.state] as const])));
 }
 
 export interface CaseFilter {
@@ -54,7 +62,7 @@ export interface CaseListRow {
   bsn: string | null;
 }
 
-export async function listCases(db: Kysely<unknown>, base: string, f: CaseFilter): Promise<CaseListRow[]> {
+export async function listCases(db: ProjectionDb, base: string, f: CaseFilter): Promise<CaseListRow[]> {
   // The next deadline among the clocks this reader sees (least() skips nulls).
   const visible = sql`least(
       case when deelnemer_rollen && ${f.deadlineKeys.wmo}::text[] then volgende_deadline_wmo end,
@@ -92,7 +100,7 @@ export interface TimelineDbRow {
 }
 
 export async function caseTimeline(
-  db: Kysely<unknown>,
+  db: ProjectionDb,
   base: string,
   caseId: string,
   offset: number,
@@ -112,7 +120,7 @@ export async function caseTimeline(
 
 /** Ids of the cases a reader takes part in that changed since `since` (a resumed stream). */
 export async function changedCases(
-  db: Kysely<unknown>,
+  db: ProjectionDb,
   base: string,
   f: { oin: string; keys: string[]; since: Date; limit: number },
 ): Promise<string[]> {

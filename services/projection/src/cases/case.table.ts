@@ -4,7 +4,7 @@ import type { ColumnType, Selectable } from 'kysely';
 /**
  * Tables of one projection version (schema `projection_v<N>`; reads go through the views in
  * schema `projection`, see versions/). The JSON `state` is the joined case; the other columns are
- * derived from it (cases/summary.ts) for filtering and scanning.
+ * derived from it (`summarise` of @ketenhub/case-model) for filtering and scanning.
  */
 export interface CaseTable {
   id: string;
@@ -18,6 +18,10 @@ export interface CaseTable {
   zaakreferenties: string[];
   /** `date` columns: always selected as `::text` (pg would turn a date into a local-midnight Date). */
   volgende_deadline: string | null;
+  /** The same per group of clocks (cases/summary in @ketenhub/case-model): lists show a reader only its own. */
+  volgende_deadline_wmo: string | null;
+  volgende_deadline_ow: string | null;
+  volgende_deadline_ingebrekestelling: string | null;
   te_melden_deadline: string | null;
   aantal_events: number;
   state: CaseState | null;

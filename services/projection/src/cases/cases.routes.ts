@@ -13,10 +13,10 @@ import {
 import { caseDomains, participantRoles } from '@ketenhub/events';
 import { AppError, type CaseWorker, type Logger } from '@ketenhub/service';
 import { type Request, type Response, Router } from 'express';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { caseWorkerOf } from '../api/auth';
 import { parseParams } from '../api/query';
+import type { ProjectionDb } from '../database';
 import {
   type ProcessingLog,
   type ProcessingLogEntry,
@@ -28,7 +28,7 @@ import { caseTimeline, changedCases, listCases } from './case.repository';
 import type { CaseReader } from './case-cache';
 
 export interface CaseRoutesDeps {
-  db: Kysely<unknown>;
+  db: ProjectionDb;
   /** Base schema whose views point at the active version. */
   schema: string;
   cases: CaseReader;

@@ -13,6 +13,7 @@ import { createLogger } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
 import { publishEvents, shuffle, until } from '../../test/helpers';
+import { typed } from '../database';
 import { projectionChecksum } from '../versions/checksum';
 import { createVersion, migrateBase } from '../versions/versions';
 import { type ProjectionConsumerOptions, startProjectionConsumer } from './consumer';
@@ -109,12 +110,12 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     try {
       consumers.push(
         await consume(kafka.client, {
-          db: testDb.db,
+          db: typed(testDb.db),
           version: inOrder,
           topics: [wmoTopic, owTopic],
         }),
         await consume(kafka.client, {
-          db: testDb.db,
+          db: typed(testDb.db),
           version: shuffled,
           topics: [wmoTopicB, owTopicB],
           // Version B loads its timeline with COPY (and its duplicates fall back to the statement).
@@ -208,13 +209,13 @@ describe('projection consumer on real Kafka and PostgreSQL', () => {
     try {
       consumers.push(
         await consume(kafka.client, {
-          db: testDb.db,
+          db: typed(testDb.db),
           version: calm,
           topics: [wmoTopic, owTopic],
           ...small,
         }),
         await consume(kafka.client, {
-          db: cutDb,
+          db: typed(cutDb),
           version: cut,
           topics: [wmoTopic, owTopic],
           onStop,

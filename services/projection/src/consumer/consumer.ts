@@ -9,13 +9,13 @@ import {
   runConsumer,
 } from '@ketenhub/kafka';
 import type { Logger, Metrics } from '@ketenhub/service';
-import type { Kysely } from 'kysely';
+import { type ProjectionDb, typed, untyped } from '../database';
 import type { VersionInfo } from '../versions/versions';
 import { type BatchResult, projectBatches } from './projector';
 
 export interface ProjectionConsumerOptions {
   client: KafkaClient;
-  db: Kysely<unknown>;
+  db: ProjectionDb;
   version: VersionInfo;
   topics: string[];
   ctx: EvolveContext;
@@ -146,10 +146,10 @@ export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<R
       if (failed) return;
       try {
         // One connection for the whole transaction, whose raw client can COPY (see projector.ts).
-        const { perBatch, result } = await withConnection(o.db, (db, client) =>
+        const { perBatch, result } = await withConnection(untyped(o.db), (db, client) =>
           projectBatches(
             {
-              db,
+              db: typed(db),
               client,
               schema: version.schema,
               group: version.groupId,
@@ -274,7 +274,7 @@ export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<R
     maxBytesPerPartition: o.maxBytesPerPartition ?? 2 * 1024 * 1024,
     ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
     loadPositions: async (topic, partitions) => {
-      const all = await loadPositions(o.db, version.schema, version.groupId, topic);
+      const all = await loadPositions(untyped(o.db), version.schema, version.groupId, topic);
       return new Map([...all].filter(([p]) => partitions.includes(p)));
     },
     handleBatch: async (batch) => {

@@ -4,7 +4,8 @@ import { toKafkaRecord } from '@ketenhub/events';
 import type { ConsumedRecord } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
-import { createVersion, migrateBase } from '../versions/versions';
+import { typed } from '../database';
+import { createVersion, migrateBase, type VersionInfo } from '../versions/versions';
 import { projectBatches } from './projector';
 
 /** A projection version of its own for one test (base schema named after the test's prefix). */
@@ -12,6 +13,22 @@ async function freshVersion(db: Kysely<unknown>, prefix: string, name: string) {
   const base = `p_${prefix.replace(/[^a-z0-9]/g, '_')}`;
   await migrateBase(db, base);
   return createVersion(db, base, `${prefix}-${name}`);
+}
+
+/** The projector on one connection of a version, loading the timeline by COPY from 50 new events. */
+function onConnection(
+  version: VersionInfo,
+  db: Kysely<unknown>,
+  client: Parameters<Parameters<typeof withConnection>[1]>[1],
+) {
+  return {
+    db: typed(db),
+    client,
+    schema: version.schema,
+    group: version.groupId,
+    ctx: testContext,
+    copyMinRecords: 50,
+  };
 }
 
 describe('projector timeline loading on a real PostgreSQL', () => {
@@ -41,14 +58,7 @@ describe('projector timeline loading on a real PostgreSQL', () => {
       withConnection(testDb.db, (db, client) => {
         expect(client).not.toBeNull();
         return projectBatches(
-          {
-            db,
-            client,
-            schema: version.schema,
-            group: version.groupId,
-            ctx: testContext,
-            copyMinRecords: 50,
-          },
+          onConnection(version, db, client),
           batches.map((b) => ({ topic: 'wmo', ...b })),
         );
       });
@@ -118,10 +128,7 @@ describe('projector timeline loading on a real PostgreSQL', () => {
       timestampMs: 0,
     }));
     const done = await withConnection(testDb.db, (db, client) =>
-      projectBatches(
-        { db, client, schema: version.schema, group: version.groupId, ctx: testContext, copyMinRecords: 50 },
-        [{ topic: 'wmo', partition: 0, records }],
-      ),
+      projectBatches(onConnection(version, db, client), [{ topic: 'wmo', partition: 0, records }]),
     );
     expect(done.result?.applied).toBe(events.length);
     const stored = await sql<{ event_id: string; event: unknown }>`

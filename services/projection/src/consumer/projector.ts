@@ -10,9 +10,10 @@ import {
 import { applyBatchesOnce, applyBatchOnce, type PartitionBatch } from '@ketenhub/db';
 import { type KetenEvent, readKafkaRecord, type Violation } from '@ketenhub/events';
 import type { ConsumedRecord } from '@ketenhub/kafka';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { type ProjectionDb, untyped } from '../database';
 import { FeedRows } from '../feed/feed-rows';
 import { TIMELINE_COPY_COLUMNS, type TimelineRow, timelineCopyRows } from './copy-rows';
 
@@ -31,7 +32,7 @@ import { TIMELINE_COPY_COLUMNS, type TimelineRow, timelineCopyRows } from './cop
 export const casesChannel = 'projection_cases';
 
 export interface ProjectorOptions {
-  db: Kysely<unknown>;
+  db: ProjectionDb;
   /** Schema of the projection version written to (`projection_v<N>`). */
   schema: string;
   group: string;
@@ -70,8 +71,12 @@ export async function projectBatch(
   key: { topic: string; partition: number },
   records: ConsumedRecord[],
 ): Promise<{ applied: number; skipped: number; result: BatchResult | undefined }> {
-  return applyBatchOnce(options.db, options.schema, { group: options.group, ...key }, records, (trx, fresh) =>
-    projectRecords(trx, options, fresh),
+  return applyBatchOnce(
+    untyped(options.db),
+    options.schema,
+    { group: options.group, ...key },
+    records,
+    (trx, fresh) => projectRecords(trx, options, fresh),
   );
 }
 
@@ -85,7 +90,7 @@ export async function projectBatches(
   batches: readonly PartitionBatch<ConsumedRecord>[],
 ): Promise<{ perBatch: { applied: number; skipped: number }[]; result: BatchResult | undefined }> {
   const { perBatch, result } = await applyBatchesOnce(
-    options.db,
+    untyped(options.db),
     options.schema,
     options.group,
     batches,

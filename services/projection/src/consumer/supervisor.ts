@@ -1,6 +1,6 @@
 import type { RunningConsumer } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
-import type { Kysely } from 'kysely';
+import { type ProjectionDb, untyped } from '../database';
 import { activeVersion, type VersionInfo } from '../versions/versions';
 
 /**
@@ -17,7 +17,7 @@ export interface ConsumerSupervisor {
 }
 
 export async function startConsumerSupervisor(o: {
-  db: Kysely<unknown>;
+  db: ProjectionDb;
   schema: string;
   pollMs: number;
   logger: Logger;
@@ -29,7 +29,7 @@ export async function startConsumerSupervisor(o: {
 
   const ensure = async () => {
     if (stopped) return;
-    const active = await activeVersion(o.db, o.schema);
+    const active = await activeVersion(untyped(o.db), o.schema);
     if (!active || current?.version.versie === active.versie) return;
     if (current) {
       o.logger.info(

@@ -5,6 +5,7 @@ import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
 import { startProjection } from '../../test/harness';
 import { until } from '../../test/helpers';
+import { typed } from '../database';
 import { deadlineEventId, scanDeadlines } from './scanner';
 
 const logger = createLogger({ service: 'scanner-test', level: 'silent' });
@@ -56,7 +57,7 @@ describe('deadline events', () => {
       const before = await records();
       const scan = (i: 0 | 1) =>
         scanDeadlines({
-          db: testDb.db,
+          db: typed(testDb.db),
           schema: p.base,
           publisher: publishers[i] as (typeof publishers)[number],
           topicPrefix: `${prefix}.`,

@@ -10,7 +10,8 @@ import {
 import { type KetenEvent, sourceFor, toKafkaRecord, validateEvent } from '@ketenhub/events';
 import type { Publisher } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import type { ProjectionDb } from '../database';
 
 /**
  * Deadline events (issue 5 item 6): when a running clock passes its deadline the hub publishes
@@ -69,7 +70,7 @@ export function termijnVerstrekenEvent(
 }
 
 export interface ScannerOptions {
-  db: Kysely<unknown>;
+  db: ProjectionDb;
   /** Base schema: reads the active version's view, claims in `<base>.deadline_events`. */
   schema: string;
   publisher: Publisher;

@@ -1,10 +1,11 @@
 import { ontvangers, type Verdict } from '@ketenhub/access';
 import type { CaseState, Plaats } from '@ketenhub/case-model';
 import type { KetenEvent } from '@ketenhub/events';
-import { sql, type Transaction } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CopyRows } from '../consumer/copy-rows';
+import type { FeedTable } from './feed.table';
 
 /**
  * The catch-up feed's index, written with the joined case in the projector's transaction: per
@@ -14,19 +15,8 @@ import { CopyRows } from '../consumer/copy-rows';
  * itself); events nobody receives (conflicts) get none. A reader scans its partitions in offset
  * order and keeps the rows that name it.
  */
-export interface FeedRow {
-  topic: string;
-  partitie: number;
-  kafka_offset: number;
-  case_id: string;
-  positie: number;
-  type: string;
-  source: string;
-  event_id: string;
-  ontvangers: string[];
-  /** Per receiver that sees a redacted copy: the redaction's name and the redacted data. */
-  redacties: Record<string, { redactie: string; data: Record<string, unknown> }> | null;
-}
+/** A row of the feed table as the projector builds it (the offset still a number). */
+export type FeedRow = Omit<Selectable<FeedTable>, 'kafka_offset'> & { kafka_offset: number };
 
 export class FeedRows {
   private readonly rows = new Map<string, FeedRow[]>();

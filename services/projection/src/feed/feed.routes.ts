@@ -2,9 +2,10 @@ import type { KnownSystem } from '@ketenhub/directory';
 import { participantRoles } from '@ketenhub/events';
 import { AppError, bearerToken, type Logger } from '@ketenhub/service';
 import { type Request, Router } from 'express';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { parseParams } from '../api/query';
+import type { ProjectionDb } from '../database';
 import { type ProcessingLog, pseudonymise, verwerkingsactiviteiten } from '../processing-log/processing-log';
 import type { StreamHub } from '../stream/hub';
 import { advance, advanceTo, decodeCursor, encodeCursor } from './cursor';
@@ -18,7 +19,7 @@ export interface SystemLookup {
 }
 
 export interface FeedRoutesDeps {
-  db: Kysely<unknown>;
+  db: ProjectionDb;
   /** Base schema whose views point at the active version. */
   schema: string;
   systems: SystemLookup;

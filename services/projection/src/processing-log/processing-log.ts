@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import type { ProjectionDb } from '../database';
 
 /** Processing activities of the projection (register entries, Logboek Dataverwerkingen). */
 export const verwerkingsactiviteiten = {
@@ -43,7 +44,7 @@ export interface ProcessingLog {
  * request still waits for its own entry to be committed.
  */
 export function createProcessingLog(
-  db: Kysely<unknown>,
+  db: ProjectionDb,
   schema: string,
   maxBatch = 500,
   maxInFlight = 2,

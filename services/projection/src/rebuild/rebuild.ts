@@ -4,6 +4,7 @@ import { deleteConsumerGroup, type KafkaClient, topicOffsets } from '@ketenhub/k
 import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import { startProjectionConsumer } from '../consumer/consumer';
+import { typed } from '../database';
 import { projectionChecksum } from '../versions/checksum';
 import {
   activateVersion,
@@ -96,7 +97,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   let switched = false;
   const consumer = await startProjectionConsumer({
     client: o.kafka,
-    db: o.db,
+    db: typed(o.db),
     version,
     topics: o.topics,
     ctx: o.ctx,

@@ -1,8 +1,8 @@
 import type { Logger } from '@ketenhub/service';
-import type { Kysely } from 'kysely';
 import { findCases } from '../cases/case.repository';
 import { type CaseCache, createCaseCache } from '../cases/case-cache';
 import { casesChannel, parseNotifyPayload } from '../consumer/projector';
+import type { ProjectionDb } from '../database';
 import { versionChannel } from '../versions/versions';
 import { createStreamHub, type StreamHub } from './hub';
 import { type Listener, startListener } from './listener';
@@ -20,7 +20,7 @@ export interface LiveCases {
  * its tests cannot wire it differently.
  */
 export function startLiveCases(options: {
-  db: Kysely<unknown>;
+  db: ProjectionDb;
   /** Base schema (its views point at the active version). */
   schema: string;
   url: string;

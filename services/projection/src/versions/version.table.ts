@@ -9,4 +9,6 @@ export interface VersionTable {
   status: 'bouwen' | 'actief' | 'oud';
   aangemaakt_op: ColumnType<Date, never, never>;
   geactiveerd_op: ColumnType<Date | null, never, string | null>;
+  /** The shape of the joined case the version holds (STATE_FORMAT in versions.ts). */
+  formaat: ColumnType<number, number | undefined, number>;
 }

@@ -11,7 +11,7 @@ export const rolNaam = {
   ketenhub: 'Ketenhub',
 };
 
-// The phases the API knows (services/projection/src/cases/state.ts), in lifecycle order.
+// The phases the API knows (`fasen` in packages/case-model/src/state.ts), in lifecycle order.
 export const faseNaam = {
   onvolledig: 'onvolledig',
   geopend: 'geopend',
