@@ -63,7 +63,7 @@ const profile = long
   : {
       killsPerService: 2,
       pgDownS: [10, 14],
-      gapS: [2, 5],
+      gapS: [1, 4],
       rate: 20,
       workers: 6,
       hardLimitS: 300,
@@ -121,8 +121,12 @@ interface FaultRow {
   downS: number;
   /** Injection to every service answering ready again. */
   readyS?: number;
-  /** Injection to the backlog caught up: everything sent before the recovery accepted and delivered. */
-  caughtUpS?: number;
+  /** Injection to every event sent before the recovery accepted (2xx). */
+  acceptedS?: number;
+  /** … and read by the feed reader (the projection caught up). */
+  feedS?: number;
+  /** … and delivered to the webhook receiver (the dispatcher caught up). */
+  webhooksS?: number;
   note?: string;
 }
 const faults: FaultRow[] = [];
@@ -153,9 +157,12 @@ async function main(): Promise<number> {
     LOG_LEVEL: 'warn',
     // No deadline events of the hub's own: the log holds only what the load generator sent.
     PROJECTION_DEADLINE_SCAN_MS: '0',
-    PROJECTION_SESSION_TIMEOUT_MS: '10000',
-    DISPATCHER_SESSION_TIMEOUT_MS: '10000',
-    GATEWAY_SESSION_TIMEOUT_MS: '10000',
+    // Short sessions and leases: after a kill -9 the next instance's join waits for the dead
+    // member's session, and a delivery in flight waits for its lease (2 × timeout + 5 s).
+    PROJECTION_SESSION_TIMEOUT_MS: '8000',
+    DISPATCHER_SESSION_TIMEOUT_MS: '8000',
+    DISPATCHER_TIMEOUT_MS: '3000',
+    GATEWAY_SESSION_TIMEOUT_MS: '8000',
     DISPATCHER_RETRY_SCHEDULE: `0,${Array.from({ length: 40 }, () => '2s').join(',')}`,
     DISPATCHER_POLL_MS: '250',
     GATEWAY_PUBLISH_TIMEOUT_MS: '5000',
@@ -260,40 +267,60 @@ async function main(): Promise<number> {
     ...(long ? [{ kind: 'brokers' as const }] : []),
   ]);
   log(`plan: ${plan.map((p) => (p.kind === 'service' ? p.name : p.kind)).join(', ')}`);
-  const caughtUpWaits: Promise<void>[] = [];
   const subscribedAcceptedBy = (t: number) =>
     load.accepted().filter((e) => e.type === subscribedType && (e.acceptedAt ?? 0) <= t);
   const has = (list: { eventId: string }[]) => {
     const ids = new Set(list.map((r) => r.eventId));
     return (events: { id: string }[]) => events.every((e) => ids.has(e.id));
   };
-  /** Time from `at` until the hub caught up with everything sent before `recoveredAt`. */
-  const measureCatchUp = (row: FaultRow, recoveredAt: number) => {
-    caughtUpWaits.push(
-      (async () => {
-        const deadline = Date.now() + 180_000;
-        while (Date.now() < deadline) {
-          const due = subscribedAcceptedBy(recoveredAt);
-          if (
-            load.pendingSince(recoveredAt) === 0 &&
-            has(receiver?.received ?? [])(due) &&
-            has(feed.received)(due)
-          ) {
-            row.caughtUpS = (Date.now() - row.at) / 1000;
-            return;
-          }
-          await sleep(250);
-        }
-        row.note = `${row.note ? `${row.note}; ` : ''}not caught up in 180 s`;
-      })(),
-    );
+  /** A service that exited by itself is logged (a finding, checked below) and started again. */
+  const supervise = () => {
+    for (const n of names) {
+      if (!svc.running(n)) {
+        const crash = svc.crashes.at(-1);
+        log(
+          `  ${n} EXITED BY ITSELF (code ${crash?.code}); started again. Its last lines:\n    ${(crash?.lines ?? []).slice(-12).join('\n    ')}`,
+        );
+        svc.spawn(n);
+      }
+    }
   };
+  /**
+   * Waits until the hub caught up with everything sent before `recoveredAt`: the gateway accepted
+   * it, the feed reader and the webhook receiver got every subscribed event of it. Records each
+   * as seconds after the fault's injection. The next fault comes only after this, so every row's
+   * figures are its own.
+   */
+  const measureCatchUp = async (row: FaultRow, recoveredAt: number) => {
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const due = subscribedAcceptedBy(recoveredAt);
+      const now = (Date.now() - row.at) / 1000;
+      if (row.acceptedS === undefined && load.pendingSince(recoveredAt) === 0) row.acceptedS = now;
+      if (row.acceptedS !== undefined && row.feedS === undefined && has(feed.received)(due)) row.feedS = now;
+      if (row.acceptedS !== undefined && row.webhooksS === undefined && has(receiver?.received ?? [])(due))
+        row.webhooksS = now;
+      if (row.acceptedS !== undefined && row.feedS !== undefined && row.webhooksS !== undefined) return;
+      supervise();
+      await sleep(250);
+    }
+    row.note = `${row.note ? `${row.note}; ` : ''}not caught up in 180 s`;
+  };
+  /**
+   * Waits until every service answers ready. A service that exited by itself is a finding (the
+   * check "exited by themselves" fails); it is started again, as a process manager would, so the
+   * run still checks everything else.
+   */
   const allReady = async (timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      supervise();
       const states = await Promise.all(names.map((n) => svc.ready(n)));
       if (states.every(Boolean)) return true;
-      if (Date.now() > deadline) return false;
+      if (Date.now() > deadline) {
+        log(`  not ready: ${names.filter((_, i) => !states[i]).join(', ')}`);
+        return false;
+      }
       await sleep(250);
     }
   };
@@ -313,7 +340,7 @@ async function main(): Promise<number> {
       await allReady(120_000);
       row.readyS = (Date.now() - row.at) / 1000;
       log(`  ${step.name} ready again after ${row.readyS.toFixed(1)} s`);
-      measureCatchUp(row, Date.now());
+      await measureCatchUp(row, Date.now());
     } else if (step.kind === 'postgres') {
       const down = uniform(profile.pgDownS[0] as number, profile.pgDownS[1] as number);
       const row: FaultRow = { fault: 'PostgreSQL stop (immediate)', at: Date.now(), downS: down };
@@ -329,7 +356,7 @@ async function main(): Promise<number> {
         ? `services ready ${((Date.now() - started) / 1000).toFixed(1)} s after the start`
         : 'NOT ready';
       log(`  PostgreSQL back; ${row.note}`);
-      measureCatchUp(row, Date.now());
+      await measureCatchUp(row, Date.now());
     } else {
       await brokerFaults(k, topicPrefix, load, allReady, measureCatchUp);
     }
@@ -341,7 +368,6 @@ async function main(): Promise<number> {
     `load: stopping after ${((Date.now() - loadStarted) / 1000).toFixed(0)} s; waiting for events in flight`,
   );
   await load.stop();
-  await Promise.all(caughtUpWaits);
 
   // --- drain: every consumer reaches the end of the log ---------------------------------------
   const client = clientFor(k.env('admin'), 'faults-verify');
@@ -363,7 +389,10 @@ async function main(): Promise<number> {
       has(feed.received)(expected)
     );
   };
-  while (!(await drained().catch(() => false)) && Date.now() < drainDeadline) await sleep(500);
+  while (!(await drained().catch(() => false)) && Date.now() < drainDeadline) {
+    supervise();
+    await sleep(500);
+  }
   // Give stray repeats a moment to show, then read the log once more (nothing writes now).
   await sleep(2_000);
   await feed.stop();
@@ -495,15 +524,29 @@ async function main(): Promise<number> {
     details: feed.repeats.slice(0, 5),
   });
 
+  checks.push({
+    name: 'services that exited by themselves (restarted by the suite)',
+    value: svc.crashes.length,
+    fails: svc.crashes.length > 0,
+    details: svc.crashes.map(
+      (c) =>
+        `${c.name} at ${el(c.at)} s, exit code ${c.code}: ${c.lines
+          .filter((l) => /Error|error/.test(l))
+          .slice(0, 3)
+          .join(' / ')
+          .slice(0, 600)}`,
+    ),
+  });
   // Each service recovered by itself: ready now, restarted only by the suite.
   for (const name of names) {
     const isReady = await svc.ready(name);
     const kills = faults.filter((f) => f.fault === `kill -9 ${name}`).length;
     const starts = svc.starts.get(name) ?? 0;
+    const crashed = svc.crashes.filter((c) => c.name === name).length;
     checks.push({
-      name: `${name}: ready at the end, starts = 1 + kills, unready time`,
-      value: `${isReady ? 'ready' : 'NOT READY'}, ${starts} = 1 + ${kills}, ${(ready.unreadyMs(name) / 1000).toFixed(1)} s`,
-      fails: !isReady || starts !== 1 + kills,
+      name: `${name}: ready at the end, starts = 1 + kills (+ exits by itself), unready time`,
+      value: `${isReady ? 'ready' : 'NOT READY'}, ${starts} = 1 + ${kills}${crashed ? ` + ${crashed}` : ''}, ${(ready.unreadyMs(name) / 1000).toFixed(1)} s`,
+      fails: !isReady || starts !== 1 + kills + crashed,
     });
   }
   await db.destroy();
@@ -532,11 +575,15 @@ async function main(): Promise<number> {
     `Kafka: ${k.kind === 'cluster' ? `three-broker cluster, replication 3, min.insync 2, security ${security}` : 'the shared single broker (broker faults skipped: short form)'}; PostgreSQL: private cluster; load ${profile.rate} events/s, ${profile.workers} workers; ${((Date.now() - t0) / 1000).toFixed(0)} s in all.`,
   );
   lines.push('');
-  lines.push('| fault | at (s) | down (s) | all ready after (s) | caught up after (s) | note |');
-  lines.push('| --- | ---: | ---: | ---: | ---: | --- |');
+  lines.push(
+    'Seconds after the injection until: every service answers ready; every event sent before that is accepted; read from the feed; delivered by webhook.',
+  );
+  lines.push('');
+  lines.push('| fault | at (s) | down (s) | ready | accepted | feed | webhooks | note |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const f of faults) {
     lines.push(
-      `| ${f.fault} | ${el(f.at)} | ${f.downS.toFixed(1)} | ${f.readyS?.toFixed(1) ?? '-'} | ${f.caughtUpS?.toFixed(1) ?? '-'} | ${f.note ?? ''} |`,
+      `| ${f.fault} | ${el(f.at)} | ${f.downS.toFixed(1)} | ${[f.readyS, f.acceptedS, f.feedS, f.webhooksS].map((x) => x?.toFixed(1) ?? '-').join(' | ')} | ${f.note ?? ''} |`,
     );
   }
   lines.push('');
@@ -593,7 +640,7 @@ async function brokerFaults(
   topicPrefix: string,
   load: LoadGenerator,
   allReady: (timeoutMs: number) => Promise<boolean>,
-  measureCatchUp: (row: FaultRow, recoveredAt: number) => void,
+  measureCatchUp: (row: FaultRow, recoveredAt: number) => Promise<void>,
 ) {
   const leader = await k.leaderOf(`${topicPrefix}wmo`, 0);
   const first: FaultRow = { fault: `kill -9 broker ${leader} (leader of wmo-0)`, at: Date.now(), downS: 0 };
@@ -626,8 +673,8 @@ async function brokerFaults(
   first.readyS = (Date.now() - first.at) / 1000;
   row.note = ok ? 'all 503 while below min.insync (checked below)' : 'NOT ready';
   log(`  brokers back; services ${ok ? 'ready' : 'NOT ready'}`);
-  measureCatchUp(row, Date.now());
-  measureCatchUp(first, Date.now());
+  const recovered = Date.now();
+  await Promise.all([measureCatchUp(row, recovered), measureCatchUp(first, recovered)]);
 }
 
 async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {

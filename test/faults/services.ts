@@ -24,6 +24,20 @@ export function killAllChildren(): void {
 interface Instance {
   process: ChildProcess;
   exited: Promise<void>;
+  /** Set by kill() and stop(): an exit the suite asked for. */
+  expected: boolean;
+  /** The instance's last output lines, for the report of an exit nobody asked for. */
+  tail: string[];
+}
+
+/** A service process that ended without the suite killing or stopping it: a finding. */
+export interface Crash {
+  name: ServiceName;
+  at: number;
+  code: number | null;
+  signal: string | null;
+  /** The last lines it wrote (the error). */
+  lines: string[];
 }
 
 /**
@@ -37,6 +51,8 @@ export class Services {
   private readonly logs = new Map<ServiceName, WriteStream>();
   /** Instances started per service (the first start included). */
   readonly starts = new Map<ServiceName, number>();
+  /** Exits nobody asked for. */
+  readonly crashes: Crash[] = [];
 
   constructor(
     private readonly env: (name: ServiceName) => Record<string, string>,
@@ -84,14 +100,28 @@ export class Services {
     children.add(child);
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
-    const exited = new Promise<void>((resolve) => {
+    const tail: string[] = [];
+    const keep = (d: Buffer) => {
+      tail.push(
+        ...d
+          .toString()
+          .split('\n')
+          .filter((l) => l.trim() !== ''),
+      );
+      if (tail.length > 40) tail.splice(0, tail.length - 40);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const instance: Instance = { process: child, exited: Promise.resolve(), expected: false, tail };
+    instance.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         children.delete(child);
         log?.write(`===== ${new Date().toISOString()} exit code=${code} signal=${signal}\n`);
+        if (!instance.expected) this.crashes.push({ name, at: Date.now(), code, signal, lines: [...tail] });
         resolve();
       });
     });
-    this.instances.set(name, { process: child, exited });
+    this.instances.set(name, instance);
   }
 
   async assignPorts(names: readonly ServiceName[]): Promise<void> {
@@ -124,6 +154,7 @@ export class Services {
     const i = this.instances.get(name);
     if (!i) return;
     this.instances.delete(name);
+    i.expected = true;
     if (i.process.exitCode === null && i.process.signalCode === null) i.process.kill('SIGKILL');
     await i.exited;
   }
@@ -133,6 +164,7 @@ export class Services {
     const i = this.instances.get(name);
     if (!i) return;
     this.instances.delete(name);
+    i.expected = true;
     if (i.process.exitCode === null && i.process.signalCode === null) {
       const timer = setTimeout(() => i.process.kill('SIGKILL'), 15_000);
       i.process.kill('SIGTERM');
