@@ -33,6 +33,7 @@ import {
   type OutgoingRecord,
   parseBrokers,
 } from '@ketenhub/kafka';
+import { type BenchFigure, reportBench } from '@ketenhub/kafka/testing';
 import { createLogger, createMetrics } from '@ketenhub/service';
 import { sql } from 'kysely';
 import type { DispatcherDatabase } from '../src/db';
@@ -340,9 +341,15 @@ const toewijzingen = (count: number) =>
   );
 
 const results: string[] = [];
+const figures: BenchFigure[] = [];
 try {
   // Phase 0
   const base = await baseline(n('baseline-seconds'), n('concurrency'));
+  const receiverCeiling = {
+    name: 'node:http client against the receiver',
+    value: base.perSecond,
+    unit: 'req/s',
+  };
   results.push(
     `baseline: trivial node:http keep-alive client, ${opts.concurrency} in flight, against the receiver: ${fmt(base.perSecond)} req/s (${base.clientCpuPerRequestUs.toFixed(0)} µs client CPU per request)`,
   );
@@ -374,6 +381,14 @@ try {
   results.push(
     `phase 1: ${subs.length} subscriptions, ${fmt(phase1.length)} events, ${fmt(phase1.length * perEvent)} deliveries: ${fmt(p1.rate)} deliveries/s (${((p1.rate / base.perSecond) * 100).toFixed(1)}% of the baseline), reached ${fmt(p1.reached)} in ${p1.seconds.toFixed(1)} s, bench process ${p1.cpuCores.toFixed(2)} cores; the 45 that stay healthy: ${fmt(p1.alsoRate)}/s`,
   );
+  figures.push({
+    figure: `${subs.length} subscriptions on one receiver`,
+    value: p1.rate,
+    unit: 'deliveries/s',
+    better: 'higher',
+    baseline: receiverCeiling,
+    target: 5_000,
+  });
 
   // Phase 2: 3 answer 500, 2 never answer.
   const failing = subs.slice(0, 5).map((s, i) => ({
@@ -396,6 +411,14 @@ try {
   results.push(
     `phase 2: 5 of them failing (3 x 500, 2 x no answer within ${opts['timeout-ms']} ms): the other 45 ${fmt(p2.rate)} deliveries/s against ${fmt(p1.alsoRate)}/s in phase 1 (${((p2.rate / p1.alsoRate) * 100).toFixed(1)}%); the receiver answered ${fmt(recv.counts.fail ?? 0)} x 500 and held ${fmt(recv.counts.hang ?? 0)} requests so far`,
   );
+  figures.push({
+    figure: 'the 45 healthy ones while 5 fail (timeouts, 500s)',
+    value: p2.rate,
+    unit: 'deliveries/s',
+    better: 'higher',
+    baseline: { name: 'the same 45 with none failing', value: p1.alsoRate, unit: 'deliveries/s' },
+    ratioTarget: 0.9,
+  });
 
   // Phase 3: the failing ones end; a replay to one subscriber while live delivery continues.
   await publishSubs(failing.map((s) => ({ ...s, status: 'deleted', revision: s.revision + 1 })));
@@ -455,7 +478,16 @@ try {
   results.push(
     `phase 3: replay of ${fmt(replayEvents)} events (${fmt(replayCases.length)} cases) to one subscriber: ${fmt(p3.rate)} deliveries/s, reached ${fmt(p3.reached)} in ${p3.seconds.toFixed(1)} s (job ${job?.status}, matched ${fmt(job?.progress.matched ?? 0)}); live meanwhile ${fmt(p3.alsoRate)} deliveries/s to the 45 (offered ${fmt(n('live-rate') * healthy.length)}/s)`,
   );
+  figures.push({
+    figure: `replay of ${fmt(replayEvents)} events to one subscriber, live traffic beside it`,
+    value: p3.rate,
+    unit: 'deliveries/s',
+    better: 'higher',
+    baseline: receiverCeiling,
+    target: 3_000,
+  });
 } finally {
+  reportBench('deliveries', figures);
   console.log(`\nDispatcher delivery benchmark (${new Date().toISOString()}, node ${process.version})`);
   for (const line of results) console.log(`- ${line}`);
   await jobs.stop();

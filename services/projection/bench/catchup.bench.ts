@@ -35,6 +35,7 @@ import {
   runConsumer,
   topicOffsets,
 } from '@ketenhub/kafka';
+import { reportBench } from '@ketenhub/kafka/testing';
 import { createLogger, serviceNodeFlags, signDevToken } from '@ketenhub/service';
 import { settleHeap } from '@ketenhub/testkit/heap';
 import type { PacedLoadResult } from '@ketenhub/testkit/paced-load';
@@ -569,6 +570,50 @@ async function main() {
         : {}),
     };
     results.targets = targets;
+    const copy = { name: 'raw COPY of the timeline rows', value: copyRate, unit: 'rows/s' };
+    const sse = results.sse as { p99Ms: number } | undefined;
+    const get = results.get as { p99Ms: number } | undefined;
+    reportBench('catch-up', [
+      {
+        figure: 'projection catch-up',
+        value: catchupRate,
+        unit: 'events/s',
+        better: 'higher',
+        baseline: copy,
+        target: 20_000,
+        ratioTarget: 0.4,
+      },
+      {
+        figure: 'catch-up against one event per transaction',
+        value: catchupRate,
+        unit: 'events/s',
+        better: 'higher',
+        baseline: { name: 'naive consumer (sample)', value: naiveRate, unit: 'events/s' },
+        ratioTarget: 10,
+      },
+      ...(sse
+        ? [
+            {
+              figure: 'SSE delivery p99 at 500 events/s',
+              value: sse.p99Ms,
+              unit: 'ms',
+              better: 'lower' as const,
+              target: 100,
+            },
+          ]
+        : []),
+      ...(get
+        ? [
+            {
+              figure: 'GET /cases/{id} p99 at 1,000/s',
+              value: get.p99Ms,
+              unit: 'ms',
+              better: 'lower' as const,
+              target: 15,
+            },
+          ]
+        : []),
+    ]);
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   } finally {
     child?.kill('SIGTERM');

@@ -16,6 +16,7 @@ import { newCaseId, wmoLifecycle } from '@ketenhub/case-model/testing';
 import { createDatabase, dropDatabase, ensureDatabase } from '@ketenhub/db';
 import { eventTypes, type KetenEvent, mayConsume } from '@ketenhub/events';
 import { createKafkaClient, createPublisher, deleteTopics, parseBrokers } from '@ketenhub/kafka';
+import { reportBench } from '@ketenhub/kafka/testing';
 import { Command } from 'commander';
 import { sql } from 'kysely';
 import { startProjection } from '../test/harness';
@@ -109,6 +110,16 @@ try {
     `baseline (keyset pages of ${limit} from the timeline, SQL only): ${fmt(read)} events in ${baseS.toFixed(2)} s = ${fmt(read / baseS)} events/s`,
   );
   console.log(`ratio feed / baseline: ${((received / feedS / (read / baseS)) * 100).toFixed(1)}%`);
+  reportBench('feed', [
+    {
+      figure: `catch-up feed, one reader, pages of ${limit}`,
+      value: received / feedS,
+      unit: 'events/s',
+      better: 'higher',
+      baseline: { name: 'keyset pages from the timeline (SQL only)', value: read / baseS, unit: 'events/s' },
+      target: 20_000,
+    },
+  ]);
 } finally {
   await db.destroy();
   if (opts.keep) console.log(`kept database ${run}`);
