@@ -107,11 +107,15 @@ function runBench(bench: Bench, quick: boolean, reportFile: string, logFile: str
     child.stderr?.on('data', keep);
     const started = Date.now();
     // One line that moves: which benchmark, how long it has run, what it said last.
+    // On a terminal one line that moves, every second; in a log (CI, a file) a line every 30 s.
+    const tty = process.stderr.isTTY === true;
+    let ticks = 0;
     const progress = setInterval(() => {
+      ticks++;
+      if (!tty && ticks % 30 !== 0) return;
       const last = Buffer.concat(chunks.slice(-4)).toString().trim().split('\n').pop()?.slice(0, 70) ?? '';
-      process.stderr.write(
-        `\r  ${bench.name}: ${Math.round((Date.now() - started) / 1000)} s  ${last}`.padEnd(110),
-      );
+      const line = `  ${bench.name}: ${Math.round((Date.now() - started) / 1000)} s  ${last}`;
+      process.stderr.write(tty ? `\r${line.padEnd(110)}` : `${line}\n`);
     }, 1_000);
     const timer = setTimeout(() => {
       process.stderr.write(`\n  ${bench.name}: no end after ${bench.timeoutMin} min, stopped\n`);
@@ -121,11 +125,8 @@ function runBench(bench: Bench, quick: boolean, reportFile: string, logFile: str
       clearInterval(progress);
       clearTimeout(timer);
       writeFileSync(logFile, Buffer.concat(chunks));
-      process.stderr.write(
-        `\r  ${bench.name}: ${code === 0 ? 'done' : `exit ${code}`} in ${Math.round((Date.now() - started) / 1000)} s (log ${logFile})`.padEnd(
-          110,
-        ) + '\n',
-      );
+      const line = `  ${bench.name}: ${code === 0 ? 'done' : `exit ${code}`} in ${Math.round((Date.now() - started) / 1000)} s (log ${logFile})`;
+      process.stderr.write(tty ? `\r${line.padEnd(110)}\n` : `${line}\n`);
       resolve(code);
     });
   });
