@@ -3,7 +3,7 @@ import { type HandlerTable, type TypesOf, voorElk, weiger } from './handler';
 import { beslistermijn, lopendeKlok, startKlok, stopKlok } from './klokken';
 
 /**
- * Omgevingswet events (`nl.omgevingswet.*`, DOMAIN.md section 5): the request and its decision
+ * Omgevingswet events (`nl.omgevingswet.*`): the request and its decision
  * term, supplements that suspend it, the one extension, advice and consent, the draft decision and
  * its zienswijzen, the decision, its publication and the objection and appeal after it.
  */

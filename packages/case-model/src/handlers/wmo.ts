@@ -15,7 +15,7 @@ function zetFeit<V extends { positie: number }>(
 }
 
 /**
- * WMO events (`nl.wmo.*`, DOMAIN.md section 4): melding, onderzoek, aanvraag and beschikking with
+ * WMO events (`nl.wmo.*`): melding, onderzoek, aanvraag and beschikking with
  * their clocks, toewijzingen and their retourberichten, care, provider requests, declaraties and
  * the eigen bijdrage.
  */
