@@ -138,6 +138,16 @@ export class Services {
     }
   }
 
+  /** The readiness answer's body (which check fails), or the error. */
+  async readiness(name: ServiceName): Promise<string> {
+    try {
+      const res = await fetch(`${this.url(name)}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      return `HTTP ${res.status} ${(await res.text()).slice(0, 300)}`;
+    } catch (error) {
+      return String(error);
+    }
+  }
+
   async waitReady(name: ServiceName, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
