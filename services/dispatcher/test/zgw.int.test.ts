@@ -141,7 +141,7 @@ describe('ZGW-format deliveries', () => {
         'Bearer filtered',
         [{ naam: 'wmo', filters: { bronorganisatie: org.zorgaanbieder.oin } }],
       );
-      await hub.dispatcher();
+      const dispatcher = await hub.dispatcher();
 
       const caseId = randomUUID();
       const opened = ev(
@@ -246,6 +246,11 @@ describe('ZGW-format deliveries', () => {
       // The filter on bronorganisatie let through what the care provider published only.
       expect(filteredCb.accepted().map((g) => g.json.kenmerken.type)).toEqual(['nl.wmo.zorg-gestart']);
       expect(await hub.queued(filtered.id)).toEqual([started.id]);
+
+      // The operator's view names the format and whether an auth value is set, never the value.
+      const status = await dispatcher.status(gemeente.id);
+      expect(status).toMatchObject({ format: 'zgw', authSet: true });
+      expect(JSON.stringify(status)).not.toContain('gemeente-zgw-secret');
     } finally {
       await gemeenteCb.close();
       await cakCb.close();

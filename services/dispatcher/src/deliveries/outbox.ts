@@ -544,6 +544,8 @@ export async function subscriptionsOverview(db: Db, onlyId?: string) {
     status: string;
     system_revoked: boolean;
     allowed_rate: number | null;
+    format: string;
+    auth_set: boolean;
     stopped_at: Date | null;
     stopped_reason: string | null;
     backoff_until: Date | null;
@@ -558,7 +560,7 @@ export async function subscriptionsOverview(db: Db, onlyId?: string) {
     replays_running: string;
   }>`
     select s.id, s.system_id, s.oin, s.url, s.types, s.roles, s.status, s.system_revoked, s.allowed_rate,
-      s.stopped_at, s.stopped_reason, s.backoff_until, s.last_success_at, s.last_error_at, s.last_error,
+      s.format, s.auth_sealed is not null as auth_set, s.stopped_at, s.stopped_reason, s.backoff_until, s.last_success_at, s.last_error_at, s.last_error,
       c.pending, c.failed, c.delivered, c.cancelled, c.oldest_pending_at,
       (select count(*) from dispatcher.replays r where r.subscription_id = s.id and r.status = 'running')
         as replays_running
@@ -586,6 +588,9 @@ export async function subscriptionsOverview(db: Db, onlyId?: string) {
     status: s.status,
     systemRevoked: s.system_revoked,
     allowedRate: s.allowed_rate,
+    // Whether an Authorization value is registered; never the value, sealed or not.
+    format: s.format,
+    authSet: s.auth_set,
     stoppedAt: s.stopped_at?.toISOString() ?? null,
     stoppedReason: s.stopped_reason,
     backoffUntil: s.backoff_until?.toISOString() ?? null,
