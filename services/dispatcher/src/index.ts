@@ -87,6 +87,7 @@ async function main() {
     metrics: createDeliveryMetrics(metrics, db),
     webhookKey: env.KETENHUB_WEBHOOK_KEY,
     allowLocalHttp: env.KETENHUB_WEBHOOK_LOCAL_HTTP,
+    allowNetworks: env.KETENHUB_WEBHOOK_ALLOW_NETWORKS,
     concurrency: env.DISPATCHER_CONCURRENCY,
     perSubscriptionMax: Math.min(env.DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT, env.DISPATCHER_CONCURRENCY),
     timeoutMs: env.DISPATCHER_TIMEOUT_MS,

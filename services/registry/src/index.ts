@@ -54,6 +54,7 @@ async function main() {
     publishTimeoutMs: env.REGISTRY_PUBLISH_TIMEOUT_MS,
     webhookKey: env.KETENHUB_WEBHOOK_KEY,
     allowLocalHttp: env.KETENHUB_WEBHOOK_LOCAL_HTTP,
+    allowNetworks: env.KETENHUB_WEBHOOK_ALLOW_NETWORKS,
     secretGraceS: env.REGISTRY_WEBHOOK_SECRET_GRACE_S,
     ...(env.REGISTRY_WEBHOOK_HANDSHAKE === 'required'
       ? {

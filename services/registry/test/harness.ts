@@ -35,6 +35,8 @@ export async function startRegistry(options: {
   adminToken: string;
   webhookKey: string;
   allowLocalHttp?: boolean;
+  /** KETENHUB_WEBHOOK_ALLOW_NETWORKS. */
+  allowNetworks?: readonly string[];
   devTokenSecret?: string;
   /** The CloudEvents handshake at subscription time (as in production); false: off. */
   handshake?: boolean;
@@ -53,6 +55,7 @@ export async function startRegistry(options: {
     publishTimeoutMs: 5_000,
     webhookKey: options.webhookKey,
     allowLocalHttp: options.allowLocalHttp ?? true,
+    allowNetworks: options.allowNetworks ?? [],
     secretGraceS: 3_600,
     ...(options.handshake === false ? {} : { handshake: { origin: 'ketenhub.test', timeoutMs: 2_000 } }),
     zgwCallbackCheck: zgwCallbackCheck(2_000),

@@ -238,6 +238,43 @@ describe('webhook subscriptions in the registry', () => {
     }
   });
 
+  test('receivers inside networks the operator allows (KETENHUB_WEBHOOK_ALLOW_NETWORKS), and nowhere else inside', async ({
+    kafka,
+    testDb,
+    prefix,
+  }) => {
+    const registry = await startTestRegistry({
+      kafka: kafka.client,
+      db: testDb.db,
+      topicPrefix: `${prefix}.`,
+      adminToken,
+      webhookKey,
+      allowLocalHttp: false,
+      // Nothing listens at these addresses: no handshake (it has its own test).
+      handshake: false,
+      allowNetworks: ['10.1.0.0/16', 'fd12:3456::/48'],
+    });
+    try {
+      const system = await registry.call('POST', '/systems', { ...provider, name: 'ecd-vpn' });
+      const base = `/systems/${system.body.id}/subscriptions`;
+      for (const url of ['https://10.1.2.3/hooks', 'https://[fd12:3456::7]/hooks']) {
+        const inside = await registry.call('POST', base, { url });
+        expect(inside.status, `${url}: ${JSON.stringify(inside.body)}`).toBe(201);
+      }
+      for (const url of ['https://10.2.0.1/hooks', 'https://192.168.1.1/hooks', 'https://[fd00::1]/hooks']) {
+        const outside = await registry.call('POST', base, { url });
+        expect(outside.status, url).toBe(400);
+        expect(outside.body.errors, url).toEqual([
+          expect.objectContaining({ field: 'url', rule: 'url-target' }),
+        ]);
+      }
+      const metadata = await registry.call('POST', base, { url: 'https://169.254.169.254/latest' });
+      expect(metadata.body.errors).toEqual([expect.objectContaining({ field: 'url', rule: 'url-host' })]);
+    } finally {
+      await registry.close();
+    }
+  });
+
   test('the CloudEvents handshake: a receiver that does not consent is refused, naming the rule; its allowed rate and a backfill reach the record', async ({
     kafka,
     testDb,

@@ -1,5 +1,5 @@
 import type { AccessState } from '@ketenhub/access';
-import type { Logger } from '@ketenhub/service';
+import { allowNetworks, type Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { DispatcherDatabase } from '../db';
 import { signingSecrets } from '../subscriptions/signing-secret';
@@ -24,6 +24,8 @@ export interface SenderOptions {
   metrics: DeliveryMetrics;
   webhookKey: string;
   allowLocalHttp: boolean;
+  /** `KETENHUB_WEBHOOK_ALLOW_NETWORKS`: non-public networks receivers may be in anyway. */
+  allowNetworks?: readonly string[];
   /** Webhook requests in flight at once on this instance. */
   concurrency: number;
   /** The most of them one subscription may hold (its limit adapts below this, see {@link Sender}). */
@@ -126,7 +128,10 @@ export class Sender {
 
   constructor(private readonly o: SenderOptions) {
     // Loopback only with local http (development, tests); never private or link-local addresses.
-    configureWebhookTargets({ allowLoopback: o.allowLocalHttp });
+    configureWebhookTargets({
+      allowLoopback: o.allowLocalHttp,
+      allowed: allowNetworks(o.allowNetworks ?? []),
+    });
   }
 
   /**

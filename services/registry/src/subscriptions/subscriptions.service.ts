@@ -3,10 +3,12 @@ import type { Violation } from '@ketenhub/events';
 import { type Publisher, PublishTimeoutError } from '@ketenhub/kafka';
 import {
   AppError,
+  allowNetworks,
   checkWebhookHost,
   deriveSigningSecret,
   openWebhookAuth,
   sealWebhookAuth,
+  type TargetPolicy,
 } from '@ketenhub/service';
 import { type KanaalFilter, typesVoorKanalen } from '@ketenhub/zgw-notificaties';
 import type { Kysely, Transaction } from 'kysely';
@@ -42,6 +44,8 @@ export interface SubscriptionsDeps {
   webhookKey: string;
   /** `KETENHUB_WEBHOOK_LOCAL_HTTP`. */
   allowLocalHttp: boolean;
+  /** `KETENHUB_WEBHOOK_ALLOW_NETWORKS`: non-public networks receivers may be in anyway. */
+  allowNetworks?: readonly string[];
   /** Default rotation grace period, in seconds. */
   secretGraceS: number;
   /** The CloudEvents handshake at creation; absent: not asked (REGISTRY_WEBHOOK_HANDSHAKE=off). */
@@ -126,6 +130,11 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
     return toSubscription(row);
   };
 
+  const targets: TargetPolicy = {
+    allowLoopback: deps.allowLocalHttp,
+    allowed: allowNetworks(deps.allowNetworks ?? []),
+  };
+
   /** URL policy and what the host resolves to (SSRF), before the registry itself sends anything there. */
   const targetViolations = async (url: string, field: string): Promise<Violation[]> => {
     const found = urlViolations(url, { allowLocalHttp: deps.allowLocalHttp }).map((v) => ({
@@ -136,7 +145,7 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
     if (found.length > 0) return found;
     // A name that does not resolve yet is not refused here (the handshake, when on, fails on it);
     // the dispatcher checks the address it connects to at every delivery, because DNS can change.
-    const verdict = await checkWebhookHost(new URL(url).hostname, { allowLoopback: deps.allowLocalHttp });
+    const verdict = await checkWebhookHost(new URL(url).hostname, targets);
     return verdict?.kind === 'refused'
       ? [{ field, rule: 'url-target', message: `${field}: the host ${verdict.reason}` }]
       : [];
@@ -199,7 +208,7 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
       if (known.revoked_at) throw new AppError('conflict', 'the system is revoked; it receives nothing more');
       const types = request.types ?? known.consumes;
       const violations = [
-        ...urlViolations(request.url, { allowLocalHttp: deps.allowLocalHttp }),
+        ...(await targetViolations(request.url, 'url')),
         ...typeViolations(types, known.consumes),
       ];
       if (types.length === 0) {
@@ -208,18 +217,6 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
           rule: 'consumes',
           message: 'types: the system consumes no types; register what it consumes first',
         });
-      }
-      if (violations.length === 0) {
-        // What the host resolves to, before the registry itself sends anything there (the
-        // handshake): no private, link-local or loopback receivers (SSRF). A name that does not
-        // resolve yet is not refused here (the handshake, when on, fails on it); the dispatcher
-        // checks the address it connects to at every delivery, because DNS can change.
-        const verdict = await checkWebhookHost(new URL(request.url).hostname, {
-          allowLoopback: deps.allowLocalHttp,
-        });
-        if (verdict?.kind === 'refused') {
-          violations.push({ field: 'url', rule: 'url-target', message: `url: the host ${verdict.reason}` });
-        }
       }
       if (violations.length > 0) {
         throw new AppError('invalid-request', 'the subscription is not valid', { violations });
