@@ -12,7 +12,6 @@ import {
   topicOffsets,
 } from '@ketenhub/kafka';
 import { kafkaSh, kafkaShEnv, uniqueName } from '@ketenhub/kafka/testing';
-import { freePort } from '../support/hub';
 
 export type ServicePrincipal = 'registry' | 'gateway' | 'projection' | 'dispatcher';
 
@@ -63,30 +62,35 @@ export async function privateCluster(options: {
   topicPrefix: string;
   log: (line: string) => void;
 }): Promise<KafkaDeployment> {
-  const dir = await mkdtemp(join(tmpdir(), 'kh-faults-kafka-'));
-  // Four consecutive ports for brokers and controller, +10 for the controller: find a free base.
-  let base = 0;
-  for (let i = 0; i < 20 && base === 0; i++) {
-    const p = await freePort();
-    if (p > 60_000) continue;
-    const ok = await Promise.all([p + 1, p + 2, p + 10].map(portFree));
-    if (ok.every(Boolean)) base = p;
-  }
-  if (base === 0) throw new Error('no free port range for the cluster');
-  const shEnv: Record<string, string> = {
-    KAFKA_CLUSTER_DIR: dir,
-    KAFKA_CLUSTER_PORT: String(base),
-    KAFKA_SECURITY: options.security,
-    KAFKA_TOPIC_PREFIX: options.topicPrefix,
-  };
+  // Three brokers and a controller, each a JVM of its own on two shared cores: a start can fail
+  // (a port taken meanwhile, a JVM that does not come up in time); one more try on fresh ports.
+  let started: { dir: string; base: number; shEnv: Record<string, string> } | undefined;
   const t0 = Date.now();
-  try {
-    await kafkaSh(['cluster', 'start'], shEnv);
-    if (options.security !== 'none') await kafkaSh(['cluster', 'acl', 'setup'], shEnv);
-  } catch (error) {
-    await kafkaSh(['cluster', 'stop'], shEnv).catch(() => undefined);
-    throw error;
+  for (let attempt = 1; !started; attempt++) {
+    const dir = await mkdtemp(join(tmpdir(), 'kh-faults-kafka-'));
+    const base = await freeRange();
+    const shEnv: Record<string, string> = {
+      KAFKA_CLUSTER_DIR: dir,
+      KAFKA_CLUSTER_PORT: String(base),
+      KAFKA_SECURITY: options.security,
+      KAFKA_TOPIC_PREFIX: options.topicPrefix,
+    };
+    try {
+      await kafkaSh(['cluster', 'start'], shEnv);
+      if (options.security !== 'none') await kafkaSh(['cluster', 'acl', 'setup'], shEnv);
+      started = { dir, base, shEnv };
+    } catch (error) {
+      await kafkaSh(['cluster', 'stop'], shEnv).catch(() => undefined);
+      for (const n of ['1', '2', '3', 'controller'])
+        await kafkaSh(['cluster', 'kill', n], shEnv).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      if (attempt >= 2) throw error;
+      options.log(
+        `kafka: cluster start failed (${String(error).split('\n')[1] ?? error}); once more on other ports`,
+      );
+    }
   }
+  const { dir, base, shEnv } = started;
   options.log(
     `kafka: private cluster on 127.0.0.1:${base}-${base + 2} (security ${options.security}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   );
@@ -128,6 +132,20 @@ export async function privateCluster(options: {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A base port B with B, B+1, B+2 (brokers) and B+10 (controller) free, below the ephemeral range
+ * (32768-60999 on Linux), where outgoing connections cannot take them between the check and
+ * the brokers' bind.
+ */
+async function freeRange(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000);
+    const ok = await Promise.all([base, base + 1, base + 2, base + 10].map(portFree));
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error('no free port range for the cluster');
 }
 
 async function portFree(port: number): Promise<boolean> {
