@@ -95,7 +95,7 @@ const badUuid = fc.oneof(
 );
 
 describe('hostile input at every HTTP API', () => {
-  test('gateway, projection, registry and dispatcher answer 4xx problem+json, nothing reaches Kafka', async ({
+  test('gateway, projection, registry (and its ZGW façade) and dispatcher answer 4xx problem+json, nothing reaches Kafka', async ({
     hub,
     kafka,
   }) => {
@@ -429,6 +429,108 @@ describe('hostile input at every HTTP API', () => {
       'no token',
       false,
     );
+
+    // ---- registry's Open Notificaties façade (/api/v1): a ZGW consumer with its system's token
+    const provider = exampleOrganisations.zorgaanbieder;
+    const consumer = await json<{ id: string; token: string }>(
+      await admin('/systems', {
+        oin: provider.oin,
+        name: provider.systeem,
+        roles: ['zorgaanbieder'],
+        domains: ['wmo'],
+        publishes: [],
+        consumes: ['nl.wmo.toewijzing-verzonden'],
+      }),
+    );
+    const zgw = (method: string, path: string, body: string | undefined, headers: Record<string, string>) =>
+      call('zgw-facade', `${hub.url('registry')}/api/v1${path}`, {
+        method,
+        headers,
+        ...(body ? { body } : {}),
+      });
+    const asConsumer = { authorization: `Bearer ${consumer.token}`, 'content-type': 'application/json' };
+    /** The ZGW error shape (Fout / ValidatieFout) as problem+json: invalidParams name a field and a rule. */
+    const expectZgwProblem = (a: Answer, what: string) => {
+      expectProblem(a, what, false);
+      const params = (a.body as { invalidParams?: { name?: string; code?: string; reason?: string }[] })
+        .invalidParams;
+      for (const p of params ?? []) {
+        expect(typeof p.name, what).toBe('string');
+        expect(typeof p.code, what).toBe('string');
+        expect(p.reason ?? '', what).toContain(p.name ?? '');
+      }
+    };
+    const abonnement = fc.record(
+      {
+        callbackUrl: fc.oneof(
+          weirdText,
+          fc.constantFrom(
+            'http://169.254.169.254/latest/meta-data',
+            'https://10.0.0.1/callback',
+            'https://[::ffff:127.0.0.1]/callback',
+            'https://[fd00::1]/callback',
+            'ftp://example.org/x',
+            'https://user:pw@example.org/x',
+          ),
+        ),
+        auth: fc.oneof(weirdText, fc.string({ minLength: 1001, maxLength: 1100 }), fc.integer()),
+        kanalen: fc.oneof(
+          fc.constant([]),
+          fc.array(fc.record({ naam: fc.oneof(weirdText, fc.constantFrom('zaken', 'omgevingswet')) })),
+          fc.constant([{ naam: 'wmo', filters: { type: 'nl.wmo.melding-ontvangen' } }]),
+          fc.json().map((j) => JSON.parse(j) as unknown),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(abonnement, async (body) => {
+        const text = JSON.stringify(body);
+        expectZgwProblem(await zgw('POST', '/abonnement', text, asConsumer), `POST ${text.slice(0, 80)}`);
+        expectZgwProblem(
+          await zgw('PATCH', `/abonnement/${randomUUID()}`, text, asConsumer),
+          `PATCH ${text.slice(0, 80)}`,
+        );
+      }),
+      { numRuns: Math.ceil(RUNS / 4) },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(badUuid, weirdText),
+        fc.constantFrom('text/plain', 'application/xml', ''),
+        async (id, contentType) => {
+          expectZgwProblem(
+            await zgw('GET', `/abonnement/${encodeURIComponent(id || 'x')}`, undefined, asConsumer),
+            `GET ${id}`,
+          );
+          expectZgwProblem(
+            await zgw('GET', `/kanaal/${encodeURIComponent(id || 'x')}`, undefined, asConsumer),
+            id,
+          );
+          expectZgwProblem(
+            await zgw('POST', '/abonnement', '{"callbackUrl":"https://example.org"}', {
+              authorization: `Bearer ${consumer.token}`,
+              ...(contentType ? { 'content-type': contentType } : {}),
+            }),
+            `content-type ${contentType}`,
+          );
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 8) },
+    );
+    const badCredentials: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer not-a-token' },
+      { authorization: `Bearer ${hub.adminToken}` },
+      { authorization: `Basic ${Buffer.from('client:secret').toString('base64')}` },
+    ];
+    for (const headers of badCredentials) {
+      expectZgwProblem(await zgw('GET', '/abonnement', undefined, headers), JSON.stringify(headers));
+    }
+    // Nothing was created for the consumer.
+    const listed = await zgw('GET', '/abonnement', undefined, asConsumer);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([]);
 
     // Nothing of it reached Kafka, and every service still answers.
     expect(await ends()).toBe(before);
