@@ -1,16 +1,11 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { accessTypes } from '@ketenhub/access';
 import { createDatabase } from '@ketenhub/db';
-import {
-  createKafkaClient,
-  decodeOnlyRecordsWith,
-  type KafkaSettings,
-  parseBrokers,
-  type RunningConsumer,
-} from '@ketenhub/kafka';
+import { createKafkaClient, decodeOnlyRecordsWith, type KafkaSettings, parseBrokers } from '@ketenhub/kafka';
 import { createLogger, type Logger, type Metrics, startTsWorker } from '@ketenhub/service';
 import type { GatewayDatabase } from '../db';
 import { startCasesConsumer } from './cases.consumer';
+import { keepConsumerRunning, type RestartingConsumer } from './restart';
 
 /**
  * The case-book consumer runs in a worker thread. It reads back every record the gateway writes
@@ -74,6 +69,10 @@ export function startCasesWorker(options: {
           if (!started) {
             started = true;
             resolve(handle);
+          } else if (failure) {
+            // The thread started its consumer again after it had stopped (restart.ts).
+            logger.info({ after: failure.message }, 'cases consumer running again');
+            failure = undefined;
           }
           break;
         case 'ready':
@@ -101,7 +100,10 @@ export function startCasesWorker(options: {
         case 'stopped':
           ready = false;
           failure = new Error(message.message);
-          logger.error({ err: failure }, 'cases consumer stopped');
+          logger.error(
+            { err: failure },
+            started ? 'cases consumer stopped; starting it again' : 'cases consumer stopped',
+          );
           if (!started) {
             started = true;
             reject(failure);
@@ -162,18 +164,18 @@ async function runWorker(config: CasesWorkerConfig) {
     clientId: 'ketenhub-gateway-cases',
     logger,
   });
-  let consumer: RunningConsumer | undefined;
+  let kept: RestartingConsumer | undefined;
   // The consumer is ready once it joined its group; the request thread asks for that on every
   // readiness probe, so the state is pushed to it whenever it changes.
   let wasReady = false;
   const readiness = setInterval(() => {
-    const now = consumer?.isReady() ?? false;
+    const now = kept?.current()?.isReady() ?? false;
     if (now !== wasReady) send({ type: 'ready', ready: now });
     wasReady = now;
   }, 200);
   const close = async () => {
     clearInterval(readiness);
-    await consumer?.stop().catch(() => undefined);
+    await kept?.stop().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     send({ type: 'closed' });
     port.close();
@@ -182,16 +184,22 @@ async function runWorker(config: CasesWorkerConfig) {
     if (message.type === 'stop') void close();
   });
   try {
-    consumer = await startCasesConsumer({
-      kafka,
-      db,
-      topics: config.topics,
-      groupId: config.groupId,
-      ...(config.sessionTimeoutMs ? { sessionTimeoutMs: config.sessionTimeoutMs } : {}),
-      logger,
-      onLag: (topic, partition, lag) => send({ type: 'lag', topic, partition, lag }),
-      onConsumed: (topic, decoded, skipped) => send({ type: 'consumed', topic, decoded, skipped }),
-      onStop: (error) => send({ type: 'stopped', message: error.message }),
+    // Started again whenever it stops for good (restart.ts); unready meanwhile.
+    kept = await keepConsumerRunning({
+      start: (onStop) =>
+        startCasesConsumer({
+          kafka,
+          db,
+          topics: config.topics,
+          groupId: config.groupId,
+          ...(config.sessionTimeoutMs ? { sessionTimeoutMs: config.sessionTimeoutMs } : {}),
+          logger,
+          onLag: (topic, partition, lag) => send({ type: 'lag', topic, partition, lag }),
+          onConsumed: (topic, decoded, skipped) => send({ type: 'consumed', topic, decoded, skipped }),
+          onStop,
+        }),
+      onStopped: (error) => send({ type: 'stopped', message: error.message }),
+      onStarted: () => send({ type: 'started' }),
     });
     send({ type: 'started' });
   } catch (error) {
