@@ -74,6 +74,7 @@ export async function privateCluster(options: {
       KAFKA_CLUSTER_PORT: String(base),
       KAFKA_SECURITY: options.security,
       KAFKA_TOPIC_PREFIX: options.topicPrefix,
+      KAFKA_START_TIMEOUT_S: '240',
     };
     try {
       await kafkaSh(['cluster', 'start'], shEnv);
@@ -110,7 +111,14 @@ export async function privateCluster(options: {
       await kafkaSh(['cluster', 'kill', String(n)], shEnv);
     },
     restartBroker: async (n) => {
-      await kafkaSh(['cluster', 'restart', String(n)], shEnv);
+      // Its readiness probe is a JVM tool a second; on two loaded cores 90 s is not always enough.
+      const env = { ...shEnv, KAFKA_START_TIMEOUT_S: '240' };
+      await kafkaSh(['cluster', 'restart', String(n)], env).catch(async (error: unknown) => {
+        options.log(
+          `kafka: broker ${n} not back yet (${String(error).split('\n')[1] ?? error}); waiting once more`,
+        );
+        await kafkaSh(['cluster', 'restart', String(n)], env);
+      });
     },
     leaderOf: async (topic, partition) => {
       const a = adminClient().kafka.admin();
