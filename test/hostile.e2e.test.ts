@@ -5,6 +5,16 @@ import { createKafkaClient, parseBrokers, topicOffsets } from '@ketenhub/kafka';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
+import {
+  type Answer,
+  badOin,
+  badUuid,
+  call,
+  expectProblem,
+  RUNS,
+  reportTally,
+  weirdText,
+} from './support/hostile';
 import { type HubProcesses, json, publishAccepted, runHub } from './support/hub';
 
 /**
@@ -23,76 +33,6 @@ const test = base.extend<{ hub: HubProcesses }>({
     { scope: 'file' },
   ],
 });
-
-const RUNS = Number(process.env.HOSTILE_RUNS ?? 400);
-
-interface Answer {
-  status: number;
-  type: string;
-  body: unknown;
-}
-
-const tally = new Map<string, Map<number, number>>();
-function count(api: string, status: number) {
-  const m = tally.get(api) ?? new Map<number, number>();
-  m.set(status, (m.get(status) ?? 0) + 1);
-  tally.set(api, m);
-}
-
-async function call(api: string, url: string, init: RequestInit): Promise<Answer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: the assertions below say so
-  }
-  count(api, res.status);
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body };
-}
-
-/** A 4xx problem+json; with `fields`, its errors name a field and a rule each. */
-function expectProblem(a: Answer, what: string, fields = true) {
-  expect(a.status, `${what}: ${JSON.stringify(a.body).slice(0, 300)}`).toBeGreaterThanOrEqual(400);
-  expect(a.status, `${what}: ${JSON.stringify(a.body).slice(0, 300)}`).toBeLessThan(500);
-  expect(a.type, what).toContain('application/problem+json');
-  const problem = a.body as {
-    title?: string;
-    errors?: { field?: string; rule?: string; message?: string }[];
-  };
-  expect(typeof problem.title, what).toBe('string');
-  if (fields && problem.errors) {
-    for (const e of problem.errors) {
-      expect(typeof e.field, what).toBe('string');
-      expect(typeof e.rule, what).toBe('string');
-      expect(e.message ?? '', what).toContain(e.field ?? '');
-    }
-  }
-}
-
-// Text no system should be able to sneak into a field, and ids that look like something else.
-const weirdText = fc.oneof(
-  fc.constantFrom(
-    '\u0000',
-    'a\u0000b',
-    '\ud800',
-    'x\udc00y',
-    '\u202e\u2066',
-    '\ufeff',
-    "'; drop table x; --",
-    '<script>',
-  ),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-);
-const badOin = fc.oneof(
-  fc.constantFrom('123', '00000099100000001001', 'abcdefghijklmnopqrst', ''),
-  fc.string(),
-);
-const badUuid = fc.oneof(
-  fc.constantFrom('999993653', '12345678-1234-1234-1234-12345678901', ''),
-  fc.string(),
-);
 
 describe('hostile input at every HTTP API', () => {
   test('gateway, projection, registry (and its ZGW façade) and dispatcher answer 4xx problem+json, nothing reaches Kafka', async ({
@@ -537,14 +477,6 @@ describe('hostile input at every HTTP API', () => {
     for (const name of ['registry', 'gateway', 'projection', 'dispatcher'] as const) {
       expect((await fetch(`${hub.url(name)}/health/ready`)).status, name).toBe(200);
     }
-    const lines = [...tally].map(
-      ([api, m]) =>
-        `${api.padEnd(11)} ${[...m.values()].reduce((a, b) => a + b, 0)} requests: ${[...m]
-          .sort(([a], [b]) => a - b)
-          .map(([s, n]) => `${s}×${n}`)
-          .join(' ')}`,
-    );
-    process.stdout.write(`\nhostile input, per API:\n${lines.join('\n')}\n`);
-    for (const m of tally.values()) for (const s of m.keys()) expect(s).toBeLessThan(500);
+    reportTally('hostile input, per API');
   });
 });

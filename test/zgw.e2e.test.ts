@@ -1,7 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   besluitNotificatie,
   postNotificatie,
@@ -14,7 +11,8 @@ import {
   zaakResourceNotificatie,
 } from '@ketenhub/connector-zgw/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
-import { eventually, freePort, type HubProcesses, json, runHub } from './support/hub';
+import { eventually, type HubProcesses, json, runHub } from './support/hub';
+import { startConnector } from './support/zgw-connector';
 
 /**
  * A municipality's Open Zaak connected to the hub through the ZGW connector (docs/zgw.md): the hub as
@@ -30,7 +28,6 @@ const test = base.extend<{ hub: HubProcesses }>({
   ],
 });
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const gemeenteOin = '00000099100000001000';
 const bsn = '999993653';
 const callbackAuth = `Bearer ${randomBytes(24).toString('hex')}`;
@@ -49,65 +46,6 @@ interface CaseBody {
     beschikking?: { beschikkingsnummer: string };
   };
   omgevingswet?: { aanvraag?: { verzoeknummer: string }; ingetrokken?: string };
-}
-
-async function startConnector(hub: HubProcesses, databaseUrl: string, config: unknown) {
-  const port = await freePort();
-  let output = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'services', 'connectors', 'zgw', 'src', 'index.ts')],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        ZGW_PORT: String(port),
-        ZGW_OPERATOR_TOKEN: operatorToken,
-        ZGW_GATEWAY_URL: hub.url('gateway'),
-        ZGW_CONFIG: JSON.stringify(config),
-        ZGW_POLL_MS: '100',
-        ZGW_RETRY_BASE_MS: '200',
-        ZGW_RETRY_MAX_MS: '2000',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`connector exited with ${child.exitCode}:\n${output}`);
-    try {
-      return (await fetch(`${url}/health/ready`)).ok ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 'the ZGW connector ready');
-  return {
-    url,
-    output: () => output,
-    operator: (path: string, init: RequestInit = {}) =>
-      fetch(`${url}${path}`, {
-        ...init,
-        headers: {
-          authorization: `Bearer ${operatorToken}`,
-          'content-type': 'application/json',
-          ...init.headers,
-        },
-      }),
-    stop: () =>
-      new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 async function caseWorkerToken(hub: HubProcesses, roles: string[]) {
@@ -155,7 +93,7 @@ describe('ZGW intake end to end', () => {
       },
       catalogus,
     );
-    const connector = await startConnector(hub, testDb.url, config);
+    const connector = await startConnector(hub, testDb.url, config, operatorToken);
     try {
       const bronnen = await json<{ bronnen: { registratie: { publishes: string[]; roles: string[] } }[] }>(
         await connector.operator('/bronnen'),

@@ -84,6 +84,7 @@ export {
   participantRoles,
   publisherRoles,
 } from './roles';
+export { brokenTextViolation } from './text';
 export {
   toViolations,
   type ValidateOptions,

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { catalog, type EventType, isEventType, type KetenEvent } from './catalog';
 import { type Envelope, envelopeSchema, MAX_EVENT_BYTES, serializedSize } from './envelope';
 import { ruleForPattern } from './rules';
+import { brokenTextViolation } from './text';
 
 /** One broken rule: `field` is a dotted path (`source`, `data.toewijzing.productcategorie`). */
 export interface Violation {
@@ -158,56 +159,14 @@ export function validateEnvelope(
  * Validates a whole event: envelope and the `data` schema of its type. Reports every violation found
  * (envelope and data together) and never throws.
  */
-/** U+0000, or a surrogate without its other half: neither is text, and jsonb refuses both. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what this must find.
-const BROKEN_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** True when some string (or key) holds U+0000 or an unpaired surrogate; allocates nothing. */
-function hasBrokenText(value: unknown): boolean {
-  if (typeof value === 'string') return BROKEN_TEXT.test(value);
-  if (Array.isArray(value)) {
-    for (const v of value) if (hasBrokenText(v)) return true;
-    return false;
-  }
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    for (const k in o) if (Object.hasOwn(o, k) && (BROKEN_TEXT.test(k) || hasBrokenText(o[k]))) return true;
-  }
-  return false;
-}
-
-/** The path of the first string (or key) that holds U+0000 or an unpaired surrogate. */
-function brokenText(value: unknown, path: (string | number)[]): (string | number)[] | undefined {
-  if (typeof value === 'string') return BROKEN_TEXT.test(value) ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = brokenText(value[i], [...path, i]);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (BROKEN_TEXT.test(k)) return [...path, k];
-      const found = brokenText(v, [...path, k]);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
 export function validateEvent(raw: unknown, options: ValidateOptions = {}): ValidationResult<KetenEvent> {
   const envelope = validateEnvelope(raw, options);
   const violations = envelope.ok ? [] : [...envelope.violations];
   if (!isPlainObject(raw)) return { ok: false, violations };
   // Every string of the event is text: a NUL or a lone surrogate would pass the schemas (most
   // strings are free text) and then fail in every consumer's database, for ever.
-  const broken = hasBrokenText(raw) ? brokenText(raw, []) : undefined;
-  if (broken) {
-    violations.push(
-      violation(broken, 'unicode', 'must be text: no U+0000 and no unpaired surrogate (UTF-16 half)'),
-    );
-  }
+  const broken = brokenTextViolation(raw);
+  if (broken) violations.push(broken);
   const type = raw.type;
   if (typeof type === 'string' && isEventType(type) && raw.data !== undefined && raw.data !== null) {
     const data = (catalog[type].data as z.ZodType).safeParse(raw.data);

@@ -1,8 +1,9 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
-import express, { type Express, type Request } from 'express';
+import { brokenTextViolation } from '@ketenhub/events';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import './request-trace';
-import { notFoundHandler, problemMiddleware } from './errors';
+import { AppError, notFoundHandler, problemMiddleware } from './errors';
 import type { Metrics } from './metrics';
 import { childTrace, formatTraceparent, parseTraceparent } from './trace';
 
@@ -75,6 +76,27 @@ export function createBaseApp(options: BaseAppOptions): Express {
 function routeLabel(req: Request): string {
   const route = (req.route as { path?: string } | undefined)?.path;
   return route ? `${req.baseUrl}${route}` : req.route ? req.baseUrl : '(unmatched)';
+}
+
+/**
+ * Every service's JSON body parser: express.json with the route's size limit, then a check that the
+ * body is text. U+0000 and unpaired surrogates pass JSON and most schemas, and then fail in
+ * PostgreSQL: a 500, or a 503 that asks the sender to repeat what can never be stored. Refused here,
+ * once, as 400 with rule `unicode` naming the field.
+ */
+export function jsonBody(options: {
+  limit: string;
+  type?: string | ((req: Request) => boolean);
+}): RequestHandler[] {
+  const check: RequestHandler = (req, _res, next) => {
+    const broken = brokenTextViolation(req.body);
+    if (broken)
+      next(
+        new AppError('invalid-request', 'the body holds text no database can keep', { violations: [broken] }),
+      );
+    else next();
+  };
+  return [express.json(options as Parameters<typeof express.json>[0]), check];
 }
 
 /** Adds the 404 and error handlers; call after mounting every route. */

@@ -31,6 +31,7 @@ export {
   closeServer,
   createBaseApp,
   finishApp,
+  jsonBody,
   listen,
   type ReadinessCheck,
 } from './http';

@@ -1,4 +1,11 @@
-import { createBaseApp, finishApp, type Logger, type Metrics, type ReadinessCheck } from '@ketenhub/service';
+import {
+  createBaseApp,
+  finishApp,
+  jsonBody,
+  type Logger,
+  type Metrics,
+  type ReadinessCheck,
+} from '@ketenhub/service';
 import express, { type Express } from 'express';
 import type { Kysely } from 'kysely';
 import { requireAdmin } from './auth/admin';
@@ -21,7 +28,7 @@ export interface DispatcherDeps {
 /** The dispatcher's HTTP app (operator API, health, metrics), without listening. */
 export function createServer(deps: DispatcherDeps): Express {
   const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness ?? {} });
-  app.use('/subscriptions', requireAdmin(deps.adminToken), express.json({ limit: '1mb' }));
+  app.use('/subscriptions', requireAdmin(deps.adminToken), ...jsonBody({ limit: '1mb' }));
   app.use(deliveriesRouter(deps.db, deps.wakeSender, deps.jobs));
   return finishApp(app, deps.logger);
 }

@@ -1,4 +1,11 @@
-import { createBaseApp, finishApp, type Logger, type Metrics, type ReadinessCheck } from '@ketenhub/service';
+import {
+  createBaseApp,
+  finishApp,
+  jsonBody,
+  type Logger,
+  type Metrics,
+  type ReadinessCheck,
+} from '@ketenhub/service';
 import express, { type Express } from 'express';
 import type { Kysely } from 'kysely';
 import { requireAdmin } from './auth/admin';
@@ -31,7 +38,7 @@ export interface RegistryDeps {
 export function createServer(deps: RegistryDeps): Express {
   const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness ?? {} });
   const admin = requireAdmin(deps.adminToken);
-  app.use(['/systems', '/dev'], admin, express.json({ limit: '64kb' }));
+  app.use(['/systems', '/dev'], admin, ...jsonBody({ limit: '64kb' }));
   app.use(systemsRouter(deps.systems));
   if (deps.subscriptions) app.use(subscriptionsRouter(deps.subscriptions));
   if (deps.subscriptions && deps.zgwApi) {

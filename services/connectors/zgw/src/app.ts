@@ -1,4 +1,4 @@
-import { createBaseApp, finishApp, type Logger, type ReadinessCheck } from '@ketenhub/service';
+import { createBaseApp, finishApp, jsonBody, type Logger, type ReadinessCheck } from '@ketenhub/service';
 import express, { type Express } from 'express';
 import type { Kysely } from 'kysely';
 import { createCallbackAuth } from './auth/callback';
@@ -46,7 +46,7 @@ export function createServer(deps: ConnectorDeps): Express {
   app.use(
     ['/links', '/onverwerkt', '/bronnen'],
     requireOperator(deps.operatorToken),
-    express.json({ limit: '64kb' }),
+    ...jsonBody({ limit: '64kb' }),
   );
   app.use(koppelingenRouter({ db: deps.db, bronnen: deps.bronnen, onRequeued: deps.wakeWorker }));
   app.use(onverwerktRouter({ db: deps.db, onRequeued: deps.wakeWorker }));

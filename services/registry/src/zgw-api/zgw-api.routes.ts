@@ -1,5 +1,5 @@
 import { toViolations } from '@ketenhub/events';
-import { AppError, type errorStatus, type Logger, problemTypeBase } from '@ketenhub/service';
+import { AppError, type errorStatus, jsonBody, type Logger, problemTypeBase } from '@ketenhub/service';
 import { hubKanalen, isHubKanaal } from '@ketenhub/zgw-notificaties';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -152,7 +152,7 @@ export function zgwApiRouter(deps: ZgwApiDeps): Router {
   const json = (res: express.Response, status: number, body: unknown) =>
     res.status(status).setHeader('API-version', apiVersion).json(body);
 
-  router.use(requireSystem(deps.db), express.json({ limit: '64kb' }));
+  router.use(requireSystem(deps.db), ...jsonBody({ limit: '64kb' }));
   // The Notificaties API takes JSON bodies only (its Content-Type parameter): 415 otherwise.
   router.use((req, _res, next) => {
     const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';

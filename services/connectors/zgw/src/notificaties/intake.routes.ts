@@ -1,7 +1,8 @@
 import { toViolations } from '@ketenhub/events';
-import { AppError, type Logger } from '@ketenhub/service';
+import { AppError, jsonBody, type Logger } from '@ketenhub/service';
 import { notificatieSchema, testKanaal } from '@ketenhub/zgw-notificaties';
-import express, { Router } from 'express';
+import type express from 'express';
+import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { Afzender } from '../auth/callback';
 import type { ConnectorDatabase } from '../db';
@@ -39,7 +40,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
       }
       next();
     },
-    express.json({ limit: '64kb', type: () => true }),
+    ...jsonBody({ limit: '64kb', type: () => true }),
     async (req, res) => {
       const { bron, via } = res.locals.afzender as Afzender;
       // Open Notificaties checks for 204 on a callback; a publisher gets the Notificaties API's 200
