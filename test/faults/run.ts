@@ -132,7 +132,8 @@ interface FaultRow {
 const faults: FaultRow[] = [];
 /** Services that stayed alive but unready after a fault ended (restarted by the suite). */
 const stuck: { name: ServiceName; at: number; answer: string }[] = [];
-const gatewayKills: number[] = [];
+/** Each gateway kill -9: when the signal was sent, and when the process was seen gone. */
+const gatewayKills: { at: number; exited: number }[] = [];
 const names: ServiceName[] = ['registry', 'gateway', 'projection', 'dispatcher'];
 const faultServices: ServiceName[] = ['gateway', 'projection', 'dispatcher'];
 
@@ -346,9 +347,11 @@ async function main(): Promise<number> {
       const down = uniform(0.2, 2.5);
       const row: FaultRow = { fault: `kill -9 ${step.name}`, at: Date.now(), downS: down };
       faults.push(row);
-      if (step.name === 'gateway') gatewayKills.push(row.at);
+
       log(`fault: kill -9 ${step.name}, restart in ${down.toFixed(1)} s`);
+      const signalled = Date.now();
       await svc.kill(step.name);
+      if (step.name === 'gateway') gatewayKills.push({ at: signalled, exited: Date.now() });
       await sleep(down * 1000);
       svc.spawn(step.name);
       await svc.waitReady(step.name, 120_000);

@@ -41,7 +41,7 @@ export function checkLog(
   source: string,
   sent: ReadonlyMap<string, SentEvent>,
   log: LogFacts,
-  gatewayKills: readonly number[],
+  gatewayKills: readonly { at: number; exited: number }[],
 ): Check[] {
   const lost: string[] = [];
   const explained: string[] = [];
@@ -61,8 +61,9 @@ export function checkLog(
     if (copies.length > 1) {
       const a = copies[0]?.timestampMs ?? 0;
       const b = copies.at(-1)?.timestampMs ?? 0;
-      const line = `${e.id}: ${copies.length} copies (${copies.map((c) => `${c.partition}@${c.offset}`).join(', ')})`;
-      if (copies.length === 2 && gatewayKills.some((k) => a <= k && k <= b)) explained.push(line);
+      const line = `${e.id}: ${copies.length} copies (${copies.map((c) => `${c.partition}@${c.offset} t=${c.timestampMs}`).join(', ')})`;
+      // The first copy written by the killed process (before it was gone), the second after the kill.
+      if (copies.length === 2 && gatewayKills.some((k) => a <= k.exited && b >= k.at)) explained.push(line);
       else unexplained.push(line);
     }
   }
