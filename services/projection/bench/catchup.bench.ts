@@ -497,7 +497,6 @@ async function main() {
           token,
           brokers,
           rate,
-          eventsBefore: EVENTS_PER_CASE,
           cases: Array.from({ length: n }, (_, j) => ({ id: caseId(j * 2), topic: topicOf(j * 2) })),
           // Other WMO cases, one second's worth (or fewer in a small run).
           warmUpCases: Array.from({ length: Math.min(rate, cases / 2 - n) }, (_, j) => ({

@@ -24,8 +24,6 @@ export interface SseProbeSpec {
   /** Cases for a warm-up at the same rate first, not measured (a fresh process: JIT, connections). */
   warmUpCases: { id: string; topic: string }[];
   rate: number;
-  /** Events each case had before; a push counting more is the live one. */
-  eventsBefore: number;
 }
 
 export interface SseProbeResult {
@@ -74,10 +72,15 @@ runJsonCli(async (spec: SseProbeSpec): Promise<SseProbeResult> => {
           const block = buffer.slice(0, idx);
           buffer = buffer.slice(idx + 2);
           idx = buffer.indexOf('\n\n');
-          const m = /\nid: ([0-9a-f-]{36}):(\d+)/.exec(`\n${block}`);
-          if (!m?.[1] || !m[2] || Number(m[2]) <= spec.eventsBefore || seen.has(m[1])) continue;
-          seen.set(m[1], performance.now());
-          settle(m[1]);
+          // The all-cases stream's ids are resume points, not cases (Last-Event-ID), and a reader's
+          // view carries no event count: the live event is the one that adds the LIVE- document.
+          const data = /\ndata: (.*)/.exec(`\n${block}`)?.[1];
+          if (!data) continue;
+          const view = JSON.parse(data) as { id?: string; documenten?: { documentId?: string }[] };
+          const live = view.documenten?.some((d) => d.documentId?.startsWith('LIVE-'));
+          if (!view.id || !live || seen.has(view.id)) continue;
+          seen.set(view.id, performance.now());
+          settle(view.id);
         }
       }
     } catch {
