@@ -14,9 +14,9 @@ import { expect, test } from 'vitest';
 import { fold } from './evolve';
 import type { Plaats } from './state';
 import { summarise, verstrekenKlokken } from './summary';
-import { omgevingswetLifecycle, testContext, wmoLifecycle } from './testing';
+import { omgevingswetLifecycle, seenTimeline, testContext, wmoLifecycle } from './testing';
 import { toView } from './view';
-import { filterCase, filterTimelineEntry, resolveAccess } from './viewer';
+import { filterCase, resolveAccess } from './viewer';
 
 /**
  * The stored state format (STATE_FORMAT in versions/versions.ts) must not change by accident: a
@@ -95,22 +95,7 @@ function observe(events: KetenEvent[]) {
       roles.map((role) => {
         const access = resolveAccess({ oin: exampleOrganisations[role].oin, roles: [role] }, state);
         if (!access) return [role, null];
-        const timeline = events
-          .map((e, i) =>
-            filterTimelineEntry(
-              {
-                positie: i + 1,
-                source: e.source,
-                id: e.id,
-                type: e.type,
-                time: e.time,
-                data: e.data as Record<string, unknown>,
-              },
-              access,
-              state,
-            ),
-          )
-          .filter((x) => x !== null);
+        const timeline = seenTimeline(state, events, access);
         return [
           role,
           { case: filterCase(view, access), timeline: timeline.length, laatste: timeline.at(-1) },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventData, EventType, KetenEvent, PublisherRole } from '@ketenhub/events';
 import { type EvolveContext, evolve, fold } from './evolve';
 import type { CaseState } from './state';
+import { type CaseAccess, filterTimelineEntry } from './viewer';
 
 /**
  * Given/when/then helpers for the projection (STYLE.md #13): given these events, when this one,
@@ -427,6 +428,26 @@ export function given(events: readonly KetenEvent[], ctx: EvolveContext = testCo
       };
     },
   };
+}
+
+/** The timeline of `events` (the case's log, in order) as a reader with `access` sees it. */
+export function seenTimeline(state: CaseState, events: readonly KetenEvent[], access: CaseAccess) {
+  return events
+    .map((e, i) =>
+      filterTimelineEntry(
+        {
+          positie: i + 1,
+          source: e.source,
+          id: e.id,
+          type: e.type,
+          time: e.time,
+          data: e.data as Record<string, unknown>,
+        },
+        access,
+        state,
+      ),
+    )
+    .filter((e) => e !== null);
 }
 
 export type { PublisherRole };

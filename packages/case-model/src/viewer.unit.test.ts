@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { fold } from './evolve';
-import { omgevingswetLifecycle, orgs, testBsn, testContext, wmoLifecycle } from './testing';
+import { omgevingswetLifecycle, orgs, seenTimeline, testBsn, testContext, wmoLifecycle } from './testing';
 import { toView } from './view';
-import { filterCase, filterTimelineEntry, resolveAccess, type Viewer } from './viewer';
+import { filterCase, resolveAccess, type Viewer } from './viewer';
 
 const wmoId = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
 const owId = '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
@@ -21,22 +21,7 @@ const see = (state: typeof wmo, v: Viewer) => {
 const timeline = (state: typeof wmo, events: typeof wmoEvents, v: Viewer) => {
   const access = resolveAccess(v, state);
   if (!access) return null;
-  return events
-    .map((e, i) =>
-      filterTimelineEntry(
-        {
-          positie: i + 1,
-          source: e.source,
-          id: e.id,
-          type: e.type,
-          time: e.time,
-          data: e.data as Record<string, unknown>,
-        },
-        access,
-        state,
-      ),
-    )
-    .filter((e) => e !== null);
+  return seenTimeline(state, events, access);
 };
 
 describe('rule 1: only participants, in a role their token holds', () => {
