@@ -1,4 +1,4 @@
-import { stateTopic, type TopicSpec } from '@ketenhub/kafka';
+import { stateTopic, systemsTopicName, type TopicSpec } from '@ketenhub/kafka';
 import { z } from 'zod';
 
 /**
@@ -59,7 +59,7 @@ export function toKnownSystem(record: SystemRecord): KnownSystem {
   };
 }
 
-export const systemsTopicName = (prefix: string) => `${prefix}ketenhub.registry.systems`;
+export { systemsTopicName };
 
 /** The systems topic with the registry's spec (whoever starts first creates it). */
 export const systemsTopic = (prefix: string): TopicSpec => stateTopic(systemsTopicName(prefix));

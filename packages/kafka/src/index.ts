@@ -55,6 +55,8 @@ export {
   groupOffsets,
   type PartitionOffsets,
   stateTopic,
+  subscriptionsTopicName,
+  systemsTopicName,
   type TopicSpec,
   topicOffsets,
 } from './topics';

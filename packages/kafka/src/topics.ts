@@ -56,6 +56,10 @@ export function stateTopic(name: string): TopicSpec {
   };
 }
 
+/** The registry's state topics, by name: one home, so no service spells them its own way. */
+export const systemsTopicName = (prefix: string) => `${prefix}ketenhub.registry.systems`;
+export const subscriptionsTopicName = (prefix: string) => `${prefix}ketenhub.registry.subscriptions`;
+
 export interface EnsureTopicsOptions {
   /** How long to keep trying on a fresh or restarting broker, in ms. */
   timeoutMs?: number;

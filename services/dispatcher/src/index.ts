@@ -6,6 +6,7 @@ import {
   ensureTopics,
   kafkaSettingsFromEnv,
   parseBrokers,
+  stateTopic,
 } from '@ketenhub/kafka';
 import { closeServer, createLogger, createMetrics, listen, loadEnv, onShutdown } from '@ketenhub/service';
 import { createServer } from './app';
@@ -45,12 +46,8 @@ async function main() {
   const domainTopics = caseDomains.map((d) => `${prefix}${d}`);
   await ensureTopics(kafka, [
     ...domainTopics.map((t) => caseEventTopic(t, env.KAFKA_PARTITIONS)),
-    // Same spec as the registry's; whoever starts first creates it.
-    {
-      name: subscriptionsTopicName(prefix),
-      partitions: 1,
-      configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1', 'min.compaction.lag.ms': '0' },
-    },
+    // The one state-topic spec (as the registry's): whoever starts first creates it.
+    stateTopic(subscriptionsTopicName(prefix)),
   ]);
 
   const directory = new SubscriptionDirectory();

@@ -35,6 +35,7 @@ import {
   deleteTopics,
   ensureTopics,
   parseBrokers,
+  systemsTopicName,
   topicOffsets,
 } from '@ketenhub/kafka';
 import { producerPerformance, reportBench } from '@ketenhub/kafka/testing';
@@ -104,7 +105,7 @@ async function baseline(): Promise<{ eventsPerS: number; line: string }> {
 async function startGateway(): Promise<ChildProcess> {
   const client = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'bench' });
   // The system, as the registry would publish it on its compacted state topic.
-  const systemsTopic = `${prefix}ketenhub.registry.systems`;
+  const systemsTopic = systemsTopicName(prefix);
   await ensureTopics(client, [
     { name: systemsTopic, partitions: 1, configs: { 'cleanup.policy': 'compact' } },
   ]);
@@ -542,10 +543,9 @@ async function main() {
     }
     // After the gateway stopped: deleting its topics under it only made it log errors until it exited.
     const client = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'bench' });
-    await deleteTopics(client, [
-      ...caseDomains.map((d) => `${prefix}${d}`),
-      `${prefix}ketenhub.registry.systems`,
-    ]).catch(() => undefined);
+    await deleteTopics(client, [...caseDomains.map((d) => `${prefix}${d}`), systemsTopicName(prefix)]).catch(
+      () => undefined,
+    );
     await dropDatabase(databaseUrl).catch(() => undefined);
   }
 }

@@ -1,3 +1,4 @@
+import { subscriptionsTopicName } from '@ketenhub/kafka';
 import { type KanaalFilter, passeert } from '@ketenhub/zgw-notificaties';
 import { z } from 'zod';
 
@@ -109,4 +110,4 @@ export function passesFilters(
 }
 
 /** The registry's subscriptions topic (compacted). */
-export const subscriptionsTopicName = (prefix: string) => `${prefix}ketenhub.registry.subscriptions`;
+export { subscriptionsTopicName };

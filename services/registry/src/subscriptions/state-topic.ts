@@ -1,4 +1,4 @@
-import type { OutgoingRecord, TopicSpec } from '@ketenhub/kafka';
+import { type OutgoingRecord, subscriptionsTopicName, type TopicSpec } from '@ketenhub/kafka';
 import type { KanaalFilter } from '@ketenhub/zgw-notificaties';
 import { stateTopicSpec } from '../systems/state-topic';
 import type { SystemRow } from '../systems/systems.table';
@@ -74,7 +74,7 @@ export interface SubscriptionStateRecord {
   updatedAt: string;
 }
 
-export const subscriptionsTopicName = (prefix: string) => `${prefix}ketenhub.registry.subscriptions`;
+export { subscriptionsTopicName };
 
 export const subscriptionsTopicSpec = (prefix: string): TopicSpec =>
   stateTopicSpec(subscriptionsTopicName(prefix));

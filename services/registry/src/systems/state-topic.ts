@@ -1,4 +1,4 @@
-import { type OutgoingRecord, stateTopic, type TopicSpec } from '@ketenhub/kafka';
+import { type OutgoingRecord, stateTopic, systemsTopicName, type TopicSpec } from '@ketenhub/kafka';
 import { sourceOf } from './system';
 import type { SystemRow } from './systems.table';
 
@@ -28,7 +28,7 @@ export interface SystemStateRecord {
   updatedAt: string;
 }
 
-export const systemsTopicName = (prefix: string) => `${prefix}ketenhub.registry.systems`;
+export { systemsTopicName };
 
 /** A registry state topic: the one spec in @ketenhub/kafka, shared by every service that reads one. */
 export const stateTopicSpec = (name: string): TopicSpec => stateTopic(name);
