@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from './database-unavailable';
 
 /** One broken rule: which field, which rule, in words a person can act on. */
 export interface Violation {
@@ -99,8 +100,8 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 
 /**
  * Renders every error as problem+json. Expected errors (AppError) pass through with their
- * details; body-parser errors become 400/413/415; anything else is a bug: logged once here,
- * answered 500 without internals.
+ * details; body-parser errors become 400/413/415; an unreachable database 503 with Retry-After;
+ * anything else is a bug: logged once here, answered 500 without internals.
  */
 export function problemMiddleware(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
@@ -113,6 +114,12 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
       appError = error;
     } else if (isBodyParserError(error)) {
       appError = bodyParserToAppError(error);
+    } else if (isDatabaseUnavailable(error)) {
+      // PostgreSQL is down or restarting: nothing was done, the caller may try again (not a bug).
+      logger.warn({ err: error, method: req.method, path: req.path }, 'database unavailable');
+      appError = new AppError('unavailable', 'the database cannot be reached now; try again', {
+        retryAfterS: 5,
+      });
     } else {
       logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
       appError = new AppError('internal', 'the server could not handle this request; it has been logged');

@@ -13,6 +13,7 @@ export {
   type OinBinding,
   signDevToken,
 } from './auth';
+export { isDatabaseUnavailable } from './database-unavailable';
 export { type CommonEnv, commonEnv, EnvError, envFlag, loadEnv } from './env';
 export {
   AppError,

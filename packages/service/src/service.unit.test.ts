@@ -1,9 +1,12 @@
+import express from 'express';
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { z } from 'zod';
 import { authEnv, createCaseWorkerVerifier, devIssuer, devIssuerOinPattern, signDevToken } from './auth';
 import { commonEnv, loadEnv } from './env';
-import { AppError, toProblem } from './errors';
+import { AppError, problemMiddleware, toProblem } from './errors';
+import { closeServer, listen } from './http';
+import { createLogger } from './logger';
 import { childTrace, formatTraceparent, parseTraceparent } from './trace';
 
 const secret = 'a-development-secret-of-at-least-32-chars';
@@ -204,5 +207,28 @@ describe('case-worker tokens', () => {
     expect(parse([{ ...base, oinPattern: '(' }]).success).toBe(false);
     expect(parse([{ ...base, oins: [gemeente] }]).success).toBe(true);
     expect(parse([{ ...base, oinPattern: '00000001\\d{12}' }]).success).toBe(true);
+  });
+});
+
+describe('problemMiddleware and an unreachable database', () => {
+  test('answers 503 with Retry-After, not 500: the caller may try again', async () => {
+    const app = express();
+    app.get('/x', () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    app.get('/bug', () => {
+      throw new TypeError('a bug');
+    });
+    app.use(problemMiddleware(createLogger({ service: 'test', level: 'silent' })));
+    const { server, port } = await listen(app, 0);
+    try {
+      const down = await fetch(`http://127.0.0.1:${port}/x`);
+      expect(down.status).toBe(503);
+      expect(down.headers.get('retry-after')).toBe('5');
+      expect(down.headers.get('content-type')).toContain('application/problem+json');
+      expect((await fetch(`http://127.0.0.1:${port}/bug`)).status).toBe(500);
+    } finally {
+      await closeServer(server);
+    }
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '@ketenhub/access';
 import type { KnownSystem, SystemDirectory } from '@ketenhub/directory';
 import type { CaseDomain } from '@ketenhub/events';
-import { AppError } from '@ketenhub/service';
+import { AppError, isDatabaseUnavailable } from '@ketenhub/service';
 import type { CaseBook } from '../cases/case-book';
 import type { Acceptor, Submission } from './acceptor';
 import {
@@ -21,7 +21,6 @@ import {
   ruleEventOf,
   type ValidEvent,
 } from './checks';
-import { isDatabaseUnavailable } from './unavailable';
 
 /** The outcome for one event of a request (or one ingress record). */
 export type EventOutcome =

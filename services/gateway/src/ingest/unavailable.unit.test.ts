@@ -1,11 +1,10 @@
 import type { KnownSystem } from '@ketenhub/directory';
-import { AppError } from '@ketenhub/service';
+import { AppError, isDatabaseUnavailable } from '@ketenhub/service';
 import { describe, expect, test } from 'vitest';
 import type { CaseBook } from '../cases/case-book';
 import type { Acceptor } from './acceptor';
 import type { Checked } from './checks';
 import { createIngest } from './ingest';
-import { isDatabaseUnavailable } from './unavailable';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 

@@ -22,7 +22,7 @@ const poolMessages =
 
 /**
  * True when `error` means PostgreSQL is unreachable (down, restarting, cut off), as opposed to a
- * bug. The gateway answers those 503 + Retry-After, like an unconfirmed Kafka write: nothing was
+ * bug. Every service answers those 503 + Retry-After (problemMiddleware), like an unconfirmed Kafka write: nothing was
  * accepted and the client sends the same event again. Before, a database outage answered 500,
  * which a client reads as "do not repeat" (found by the fault suite, docs/faults.md).
  */
