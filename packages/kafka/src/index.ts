@@ -34,6 +34,7 @@ export {
 } from './env';
 export { isKafkaAccessDenied, kafkaErrorCode, type RefusalCode } from './errors';
 export { decodeAllRecords, decodeOnlyRecordsWith } from './kafkajs-records';
+export { keepConsumerRunning, type RestartingConsumer } from './keep-running';
 export { LibraryPatchError } from './library-patches';
 export {
   createPublisher,

@@ -5,6 +5,7 @@ import {
   createKafkaClient,
   ensureTopics,
   kafkaSettingsFromEnv,
+  keepConsumerRunning,
   parseBrokers,
   stateTopic,
 } from '@ketenhub/kafka';
@@ -114,22 +115,32 @@ async function main() {
   purgeTimer.unref();
 
   let consumerStopped: Error | undefined;
-  const events = await startEventsConsumer({
-    kafka,
-    db,
-    topics: domainTopics,
-    groupId,
-    directory,
-    follower,
-    access: { hubOin: env.DISPATCHER_HUB_OIN },
-    logger,
-    metrics,
-    partitionsConcurrently: env.DISPATCHER_PARTITIONS_CONCURRENTLY,
-    sessionTimeoutMs: env.DISPATCHER_SESSION_TIMEOUT_MS,
-    onQueued: () => theSender.wake(),
-    onStop: (error) => {
+  // Started again whenever it stops for good (e.g. PostgreSQL gone while it loaded its positions);
+  // unready meanwhile. Before, it stayed stopped until a restart (fault suite, docs/faults.md).
+  const events = await keepConsumerRunning({
+    start: (onStop) =>
+      startEventsConsumer({
+        kafka,
+        db,
+        topics: domainTopics,
+        groupId,
+        directory,
+        follower,
+        access: { hubOin: env.DISPATCHER_HUB_OIN },
+        logger,
+        metrics,
+        partitionsConcurrently: env.DISPATCHER_PARTITIONS_CONCURRENTLY,
+        sessionTimeoutMs: env.DISPATCHER_SESSION_TIMEOUT_MS,
+        onQueued: () => theSender.wake(),
+        onStop,
+      }),
+    onStopped: (error) => {
       consumerStopped = error;
-      logger.error({ err: error }, 'events consumer stopped');
+      logger.error({ err: error }, 'events consumer stopped; starting it again');
+    },
+    onStarted: () => {
+      consumerStopped = undefined;
+      logger.info('events consumer started again');
     },
   });
 
@@ -143,7 +154,7 @@ async function main() {
     readiness: {
       database: () => isDatabaseReachable(db as never),
       subscriptions: () => follower.isCaughtUp(),
-      events: () => events.isReady() && consumerStopped === undefined,
+      events: () => (events.current()?.isReady() ?? false) && consumerStopped === undefined,
     },
   });
   const { server, port } = await listen(app, env.DISPATCHER_PORT, env.DISPATCHER_HOST);

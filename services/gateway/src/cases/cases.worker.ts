@@ -1,11 +1,17 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { accessTypes } from '@ketenhub/access';
 import { createDatabase } from '@ketenhub/db';
-import { createKafkaClient, decodeOnlyRecordsWith, type KafkaSettings, parseBrokers } from '@ketenhub/kafka';
+import {
+  createKafkaClient,
+  decodeOnlyRecordsWith,
+  type KafkaSettings,
+  keepConsumerRunning,
+  parseBrokers,
+  type RestartingConsumer,
+} from '@ketenhub/kafka';
 import { createLogger, type Logger, type Metrics, startTsWorker } from '@ketenhub/service';
 import type { GatewayDatabase } from '../db';
 import { startCasesConsumer } from './cases.consumer';
-import { keepConsumerRunning, type RestartingConsumer } from './restart';
 
 /**
  * The case-book consumer runs in a worker thread. It reads back every record the gateway writes
@@ -184,7 +190,7 @@ async function runWorker(config: CasesWorkerConfig) {
     if (message.type === 'stop') void close();
   });
   try {
-    // Started again whenever it stops for good (restart.ts); unready meanwhile.
+    // Started again whenever it stops for good (keepConsumerRunning); unready meanwhile.
     kept = await keepConsumerRunning({
       start: (onStop) =>
         startCasesConsumer({

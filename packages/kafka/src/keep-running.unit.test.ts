@@ -1,6 +1,6 @@
-import type { RunningConsumer } from '@ketenhub/kafka';
 import { describe, expect, test } from 'vitest';
-import { keepConsumerRunning } from './restart';
+import type { RunningConsumer } from './consumer';
+import { keepConsumerRunning } from './keep-running';
 
 /** A consumer double: records its stops; `fail` reports a stop for good as runConsumer's onStop does. */
 function fakes() {

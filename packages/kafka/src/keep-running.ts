@@ -1,4 +1,4 @@
-import type { RunningConsumer } from '@ketenhub/kafka';
+import type { RunningConsumer } from './consumer';
 
 export interface RestartingConsumer {
   /** The consumer running now, if one does. */
@@ -11,8 +11,8 @@ export interface RestartingConsumer {
  * could not load its stored positions while PostgreSQL was down, or kafkajs gave up), it is
  * stopped and started again after a delay that doubles from `firstDelayMs` up to `maxDelayMs`
  * (back to the first once a start has run for `stableMs`). Without this, a PostgreSQL outage of
- * about 20 s left the gateway unready for good: the fault suite (docs/faults.md) found its
- * case-book consumer stopped and `/health/ready` answering `cases: false` until a restart.
+ * about 20 s left the gateway unready for good, and the dispatcher queueing nothing more: the fault
+ * suite (docs/faults.md) found their consumers stopped and `/health/ready` unready until a restart.
  *
  * The first start is the caller's: its failure rejects (the gateway refuses to start); later
  * starts that fail are retried the same way. `onStopped`/`onStarted` report each change.
