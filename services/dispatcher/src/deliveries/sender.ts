@@ -197,14 +197,19 @@ export class Sender {
   }
 
   /** After a claim: how much each subscription it looked at had to give. */
-  private learn(capacity: ClaimCapacity, claimed: readonly ClaimedDelivery[]) {
+  private learn(capacity: ClaimCapacity, claimed: readonly ClaimedDelivery[], limit: number) {
     const taken = new Map<string, number>();
     for (const d of claimed) taken.set(d.subscriptionId, (taken.get(d.subscriptionId) ?? 0) + 1);
+    // A full claim was cut by its free slots (round robin: the subscriptions with few rows first),
+    // not by what the subscriptions had: one that got less than its window keeps the window. Else
+    // a replay beside live traffic, which the cut hits first, would shrink to a row or two a claim.
+    const cut = claimed.length >= limit;
     for (const [id, w] of capacity.perSubscription) {
       if (w === 0) continue;
       const t = taken.get(id) ?? 0;
-      // Halved, not cut to what it took: rows that were not heads (set aside) take a window's room
-      // too, and a subscription whose cases have deep queues would otherwise shrink to one row.
+      if (cut && t < w) continue;
+      // Halved, not cut to what it took: heads a running replay holds back take a window's room
+      // too, and a subscription whose cases come due in bursts would otherwise shrink to one row.
       this.demand.set(
         id,
         t >= w ? Math.min(2 * w, this.o.perSubscriptionMax) : Math.max(2, t + 1, Math.floor(w / 2)),
@@ -244,7 +249,7 @@ export class Sender {
           const t = performance.now();
           const capacity = this.capacity(now, free);
           claimed = await claimDue(this.o.db, free, this.leaseMs, capacity);
-          this.learn(capacity, claimed);
+          this.learn(capacity, claimed, free);
           this.stats.claims++;
           this.stats.claimed += claimed.length;
           this.stats.claimMs += performance.now() - t;
