@@ -208,8 +208,8 @@ export class Sender {
       if (w === 0) continue;
       const t = taken.get(id) ?? 0;
       if (cut && t < w) continue;
-      // Halved, not cut to what it took: heads a running replay holds back take a window's room
-      // too, and a subscription whose cases come due in bursts would otherwise shrink to one row.
+      // Halved, not cut to what it took: rows that were not heads (set aside) take a window's room
+      // too, and a subscription whose cases have deep queues would otherwise shrink to one row.
       this.demand.set(
         id,
         t >= w ? Math.min(2 * w, this.o.perSubscriptionMax) : Math.max(2, t + 1, Math.floor(w / 2)),
