@@ -11,6 +11,7 @@ import {
   badUuid,
   call,
   expectProblem,
+  pathSegment,
   RUNS,
   reportTally,
   weirdText,
@@ -258,10 +259,10 @@ describe('hostile input at every HTTP API', () => {
               ({ k, v }) =>
                 `/cases?${new URLSearchParams({ [k]: k === 'zaakreferentie' ? 'x'.repeat(101) : v })}`,
             ),
-          badUuid.map((id) => `/cases/${encodeURIComponent(id || 'x')}`),
-          badUuid.map((id) => `/cases/${encodeURIComponent(id || 'x')}/events?limit=5`),
+          badUuid.map((id) => `/cases/${pathSegment(id || 'x')}`),
+          badUuid.map((id) => `/cases/${pathSegment(id || 'x')}/events?limit=5`),
           fc.constantFrom('-5', '0', '1001', 'x', '1.5').map((l) => `/cases/${caseId}/events?limit=${l}`),
-          fc.string().map((c) => `/feeds/${system.id}/events?after=${encodeURIComponent(c || '!')}`),
+          fc.string().map((c) => `/feeds/${system.id}/events?after=${pathSegment(c || '!')}`),
           fc.constantFrom('0', '1001', '-1', 'many').map((l) => `/feeds/${system.id}/events?limit=${l}`),
           fc.constantFrom('31', '-1', 'forever').map((w) => `/feeds/${system.id}/events?wait=${w}`),
         ),
@@ -352,7 +353,7 @@ describe('hostile input at every HTTP API', () => {
         async ({ id, body }) => {
           const a = await call(
             'dispatcher',
-            `${hub.url('dispatcher')}/subscriptions/${encodeURIComponent(id)}/replays`,
+            `${hub.url('dispatcher')}/subscriptions/${pathSegment(id)}/replays`,
             {
               method: 'POST',
               headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
@@ -440,13 +441,10 @@ describe('hostile input at every HTTP API', () => {
         fc.constantFrom('text/plain', 'application/xml', ''),
         async (id, contentType) => {
           expectZgwProblem(
-            await zgw('GET', `/abonnement/${encodeURIComponent(id || 'x')}`, undefined, asConsumer),
+            await zgw('GET', `/abonnement/${pathSegment(id || 'x')}`, undefined, asConsumer),
             `GET ${id}`,
           );
-          expectZgwProblem(
-            await zgw('GET', `/kanaal/${encodeURIComponent(id || 'x')}`, undefined, asConsumer),
-            id,
-          );
+          expectZgwProblem(await zgw('GET', `/kanaal/${pathSegment(id || 'x')}`, undefined, asConsumer), id);
           expectZgwProblem(
             await zgw('POST', '/abonnement', '{"callbackUrl":"https://example.org"}', {
               authorization: `Bearer ${consumer.token}`,

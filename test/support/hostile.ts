@@ -88,3 +88,14 @@ export function reportTally(title: string): void {
   process.stdout.write(`\n${title}:\n${lines.join('\n')}\n`);
   for (const m of tally.values()) for (const s of m.keys()) expect(s).toBeLessThan(500);
 }
+
+/**
+ * A generated string as one URL path segment. encodeURIComponent throws on an unpaired surrogate
+ * (it has no UTF-8 form), so those become U+FFFD first: a URL cannot carry them at all, and the
+ * body and header cases test them where they can arrive.
+ */
+export function pathSegment(s: string): string {
+  return encodeURIComponent(
+    s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  );
+}
