@@ -1,17 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import {
-  selfSignedCertificate,
-  startZgwServer,
-  voorbeeldCatalogus,
-  voorbeeldConfig,
-  voorbeeldPublishes,
-  zaakNotificatie,
-} from '@ketenhub/connector-zgw/testing';
+import { zaakNotificatie } from '@ketenhub/connector-zgw/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import fc from 'fast-check';
 import { badUuid, call, expectProblem, pathSegment, RUNS, reportTally, weirdText } from './support/hostile';
-import { type HubProcesses, json, runHub } from './support/hub';
-import { startConnector } from './support/zgw-connector';
+import { type HubProcesses, runHub } from './support/hub';
+import { connectOpenZaak } from './support/zgw-connector';
 
 /**
  * Hostile input at the ZGW connector (issue 16 item 4, "the connectors of other issues"): its
@@ -35,35 +28,11 @@ describe('hostile input at the ZGW connector', () => {
     hub,
     testDb,
   }) => {
-    const registered = await fetch(`${hub.url('registry')}/systems`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        oin: gemeenteOin,
-        name: 'openzaak',
-        roles: ['gemeente', 'bevoegd-gezag'],
-        domains: ['wmo', 'omgevingswet'],
-        publishes: voorbeeldPublishes,
-      }),
+    const { zgw, catalogus, connector, close } = await connectOpenZaak(hub, testDb.url, {
+      oin: gemeenteOin,
+      callbackAuth,
+      operatorToken,
     });
-    expect(registered.status).toBe(201);
-    const system = await json<{ token: string }>(registered);
-    const certificate = selfSignedCertificate();
-    const secret = randomBytes(16).toString('hex');
-    const zgw = await startZgwServer({ certificate, clientId: 'ketenhub', secret });
-    const catalogus = voorbeeldCatalogus(zgw);
-    const config = voorbeeldConfig(
-      {
-        zgw,
-        certFile: certificate.certFile,
-        clientId: 'ketenhub',
-        secret,
-        callbackAuth,
-        hub: { oin: gemeenteOin, systeem: 'openzaak', token: system.token },
-      },
-      catalogus,
-    );
-    const connector = await startConnector(hub, testDb.url, config, operatorToken);
     try {
       const zaak = zgw.zaak(String(catalogus.wmo.zaaktype.url), {
         identificatie: 'ZAAK-2026-0000999',
@@ -228,8 +197,7 @@ describe('hostile input at the ZGW connector', () => {
       expect((await fetch(`${connector.url}/health/ready`)).status).toBe(200);
       reportTally('hostile input at the ZGW connector');
     } finally {
-      await connector.stop();
-      await zgw.close();
+      await close();
     }
   });
 });

@@ -2,17 +2,13 @@ import { randomBytes } from 'node:crypto';
 import {
   besluitNotificatie,
   postNotificatie,
-  selfSignedCertificate,
-  startZgwServer,
-  voorbeeldCatalogus,
-  voorbeeldConfig,
   voorbeeldPublishes,
   zaakNotificatie,
   zaakResourceNotificatie,
 } from '@ketenhub/connector-zgw/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import { eventually, type HubProcesses, json, runHub } from './support/hub';
-import { startConnector } from './support/zgw-connector';
+import { connectOpenZaak } from './support/zgw-connector';
 
 /**
  * A municipality's Open Zaak connected to the hub through the ZGW connector (docs/zgw.md): the hub as
@@ -64,36 +60,11 @@ describe('ZGW intake end to end', () => {
     testDb,
   }) => {
     // The operator registers the connector's hub system with what GET /bronnen says it needs.
-    const registered = await fetch(`${hub.url('registry')}/systems`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        oin: gemeenteOin,
-        name: 'openzaak',
-        roles: ['gemeente', 'bevoegd-gezag'],
-        domains: ['wmo', 'omgevingswet'],
-        publishes: voorbeeldPublishes,
-      }),
+    const { zgw, catalogus, connector, close } = await connectOpenZaak(hub, testDb.url, {
+      oin: gemeenteOin,
+      callbackAuth,
+      operatorToken,
     });
-    expect(registered.status, await registered.clone().text()).toBe(201);
-    const system = await json<{ token: string; source: string }>(registered);
-
-    const certificate = selfSignedCertificate();
-    const secret = randomBytes(16).toString('hex');
-    const zgw = await startZgwServer({ certificate, clientId: 'ketenhub', secret });
-    const catalogus = voorbeeldCatalogus(zgw);
-    const config = voorbeeldConfig(
-      {
-        zgw,
-        certFile: certificate.certFile,
-        clientId: 'ketenhub',
-        secret,
-        callbackAuth,
-        hub: { oin: gemeenteOin, systeem: 'openzaak', token: system.token },
-      },
-      catalogus,
-    );
-    const connector = await startConnector(hub, testDb.url, config, operatorToken);
     try {
       const bronnen = await json<{ bronnen: { registratie: { publishes: string[]; roles: string[] } }[] }>(
         await connector.operator('/bronnen'),
@@ -255,9 +226,7 @@ describe('ZGW intake end to end', () => {
       expect(connector.output()).not.toContain(bsn);
       expect(await connector.stop()).toBe(0);
     } finally {
-      await connector.stop();
-      await zgw.close();
-      certificate.remove();
+      await close();
     }
   });
 });

@@ -1,7 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventually, freePort, type HubProcesses } from './hub';
+import {
+  selfSignedCertificate,
+  startZgwServer,
+  voorbeeldCatalogus,
+  voorbeeldConfig,
+  voorbeeldPublishes,
+} from '@ketenhub/connector-zgw/testing';
+import { expect } from '@ketenhub/testkit';
+import { eventually, freePort, type HubProcesses, json } from './hub';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -70,5 +79,57 @@ export async function startConnector(
         child.once('exit', (code) => resolve(code));
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * A municipality's Open Zaak connected to the hub as an integrator does it: its hub system registered
+ * with what the connector says it needs, a ZGW installation over https (the test server), and the
+ * connector started with the example configuration (docs/zgw.md). `close` stops all three.
+ */
+export async function connectOpenZaak(
+  hub: HubProcesses,
+  databaseUrl: string,
+  o: { oin: string; callbackAuth: string; operatorToken: string },
+) {
+  const registered = await fetch(`${hub.url('registry')}/systems`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      oin: o.oin,
+      name: 'openzaak',
+      roles: ['gemeente', 'bevoegd-gezag'],
+      domains: ['wmo', 'omgevingswet'],
+      publishes: voorbeeldPublishes,
+    }),
+  });
+  expect(registered.status, await registered.clone().text()).toBe(201);
+  const system = await json<{ token: string; source: string }>(registered);
+  const certificate = selfSignedCertificate();
+  const secret = randomBytes(16).toString('hex');
+  const zgw = await startZgwServer({ certificate, clientId: 'ketenhub', secret });
+  const catalogus = voorbeeldCatalogus(zgw);
+  const config = voorbeeldConfig(
+    {
+      zgw,
+      certFile: certificate.certFile,
+      clientId: 'ketenhub',
+      secret,
+      callbackAuth: o.callbackAuth,
+      hub: { oin: o.oin, systeem: 'openzaak', token: system.token },
+    },
+    catalogus,
+  );
+  const connector = await startConnector(hub, databaseUrl, config, o.operatorToken);
+  return {
+    system,
+    zgw,
+    catalogus,
+    connector,
+    async close() {
+      await connector.stop();
+      await zgw.close();
+      certificate.remove();
+    },
   };
 }
