@@ -91,11 +91,15 @@ export function reportTally(title: string): void {
 
 /**
  * A generated string as one URL path segment. encodeURIComponent throws on an unpaired surrogate
- * (it has no UTF-8 form), so those become U+FFFD first: a URL cannot carry them at all, and the
- * body and header cases test them where they can arrive.
+ * (it has no UTF-8 form), so those become U+FFFD first; and a segment of only dots (`.`, `..`, even
+ * as `%2E`) is removed by URL parsing before the request leaves, so `/cases/.` would be `/cases/`:
+ * such a segment gets a letter after it. No URL can carry either; the body and header cases test
+ * them where they can arrive.
  */
 export function pathSegment(s: string): string {
-  return encodeURIComponent(
-    s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  const wellFormed = s.replace(
+    /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    '\ufffd',
   );
+  return encodeURIComponent(/^\.+$/.test(wellFormed) ? `${wellFormed}x` : wellFormed);
 }
