@@ -328,7 +328,18 @@ export class Acceptor {
         bytes,
       );
       const access = toPublish.flatMap((e) => (e.item.access ? [e.item.access] : []));
-      const done = sent.then(() => this.options.caseBook.record(access));
+      // Once Kafka has the events they are accepted, whatever happens to the case book: a record
+      // that fails (PostgreSQL gone) is caught up by its consumer from the log. Failing the write
+      // here answered 503 for an event already in Kafka, and the caller's re-send published a
+      // second copy (fault suite, docs/faults.md).
+      const done = sent.then(() =>
+        this.options.caseBook.record(access).catch((error: unknown) => {
+          this.options.logger.warn(
+            { err: error, events: access.length },
+            'case book record failed; its consumer catches up from the log',
+          );
+        }),
+      );
       const keys = toPublish.map((e) => e.item.key);
       for (const e of toPublish) this.inflight.set(e.item.key, { hash: e.item.hash, done });
       done.then(
