@@ -256,21 +256,32 @@ export class Sender {
         } catch (error) {
           this.o.logger.warn({ err: error }, 'could not claim deliveries; retrying');
         }
+        const giveBack = new Map<number, string[]>();
         // ZGW-format rows need their case's domain and the receiver's local case number.
         let access = new Map<string, AccessState>();
+        let accessUnread = false;
         if (claimed.some((d) => d.format === 'zgw')) {
-          access = await caseAccessOf(this.o.db, claimed).catch((error: unknown) => {
-            this.o.logger.warn({ err: error }, 'could not read case access for ZGW deliveries');
-            return access;
-          });
+          try {
+            access = await caseAccessOf(this.o.db, claimed);
+          } catch (error) {
+            // Not readable now (PostgreSQL gone): the ZGW rows go back and come due again. Built
+            // without the case's state they would go out without the receiver's case number, or be
+            // parked as unbuildable for good.
+            this.o.logger.warn({ err: error }, 'could not read case access for ZGW deliveries; retrying');
+            accessUnread = true;
+          }
         }
         const zgwRequests = (d: ClaimedDelivery) =>
           zgwRequest(d, access.get(d.caseId), {
             projectieUrl: this.o.projectieUrl,
             webhookKey: this.o.webhookKey,
           });
-        const giveBack = new Map<number, string[]>();
         for (const d of claimed) {
+          if (accessUnread && d.format === 'zgw') {
+            const at = now + this.o.pollMs;
+            giveBack.set(at, [...(giveBack.get(at) ?? []), d.id]);
+            continue;
+          }
           const n = this.perSubscription.get(d.subscriptionId) ?? 0;
           let at: number | undefined;
           if (n >= this.limitOf(d.subscriptionId)) {

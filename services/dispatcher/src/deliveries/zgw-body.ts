@@ -1,4 +1,4 @@
-import type { AccessState } from '@ketenhub/access';
+import { type AccessState, deelnamesVan, resolveAccess } from '@ketenhub/access';
 import { type CaseDomain, caseDomains } from '@ketenhub/events';
 import { openWebhookAuth } from '@ketenhub/service';
 import { naarNotificatie } from '@ketenhub/zgw-notificaties';
@@ -29,7 +29,7 @@ const domainOfType = (type: string): CaseDomain | null => {
 /** Pure: the Notificaties 1.0 body and Authorization value of one delivery. */
 export function zgwRequest(
   d: ClaimedDelivery,
-  access: Pick<AccessState, 'domein' | 'deelnames'> | undefined,
+  access: AccessState | undefined,
   options: { projectieUrl: string; webhookKey: string },
 ): ZgwRequest {
   let event: { id: string; type: string; source: string; subject: string; time: string };
@@ -52,10 +52,13 @@ export function zgwRequest(
     }
     authorization = opened;
   }
-  // The receiver's own local case number, in one of the roles it reads the case in.
-  const mine = access?.deelnames.find(
-    (p) => p.oin === d.oin && p.status === 'actief' && d.roles.includes(p.rol) && p.zaakreferentie,
-  );
+  // The receiver's own local case number: the access rule decides whether it takes part and in
+  // which roles (resolveAccess, as for every exit); the number is its participation's in one of them.
+  const viewer = resolveAccess({ oin: d.oin, roles: d.roles }, access);
+  const mine =
+    viewer && access
+      ? deelnamesVan(access, viewer.oin).find((p) => viewer.rollen.includes(p.rol) && p.zaakreferentie)
+      : undefined;
   const body = naarNotificatie(event, {
     domein,
     projectieUrl: options.projectieUrl,

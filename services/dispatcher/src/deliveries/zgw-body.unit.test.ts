@@ -68,6 +68,23 @@ describe('a ZGW-format delivery built from the stored event', () => {
     expect(r.body.toString('utf8')).not.toContain('never in the body');
   });
 
+  it('names a case number only of a participation the access rule lets the receiver read in', () => {
+    const kenmerken = (r: ReturnType<typeof zgwRequest>) =>
+      r.ok ? JSON.parse(r.body.toString('utf8')).kenmerken : undefined;
+    const removed = {
+      ...access,
+      deelnames: access.deelnames.map((p) => ({ ...p, status: 'verwijderd' as const })),
+    };
+    expect(kenmerken(zgwRequest(delivery(), removed, options))).not.toHaveProperty('zaakreferentie');
+    // Its system is not registered in the role it takes part in: it does not read the case.
+    expect(kenmerken(zgwRequest(delivery({ roles: ['cak'] }), access, options))).not.toHaveProperty(
+      'zaakreferentie',
+    );
+    expect(
+      kenmerken(zgwRequest(delivery({ oin: '00000099300000003000' }), access, options)),
+    ).not.toHaveProperty('zaakreferentie');
+  });
+
   it('refuses to send when the auth value does not open or the kanaal is unknown', () => {
     expect(
       zgwRequest(delivery(), access, { ...options, webhookKey: 'another-key-0123456789abcdefghijkl' }),
