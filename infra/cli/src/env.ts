@@ -1,4 +1,5 @@
 import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
+import { projectionEnv } from '@ketenhub/projection/env';
 import { commonEnv, loadEnv } from '@ketenhub/service';
 import { z } from 'zod';
 
@@ -6,9 +7,10 @@ const serviceUrl = (port: number) => z.url({ error: 'must be a URL' }).default(`
 
 /**
  * The CLI's configuration, parsed once in src/program.ts. The same variables as the services (and
- * their defaults), so a shell that runs a service runs the CLI against it unchanged; the services'
- * own env modules are not imported, because each requires what only that service needs (the
- * dispatcher's webhook key, the projection's pseudonym key).
+ * their defaults), so a shell that runs a service runs the CLI against it unchanged. The projection's
+ * variables are taken field by field from its schema (`projectionEnv.shape`), so their checks and
+ * defaults are written once; the schemas themselves are not extended, because each requires what
+ * only that service needs (the dispatcher's webhook key, the projection's pseudonym key).
  */
 export const cliEnv = commonEnv
   .extend(kafkaSecurityEnv.shape)
@@ -28,21 +30,15 @@ export const cliEnv = commonEnv
     /** How long one HTTP call to a service may take before the CLI reports it unreachable. */
     KETENHUB_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     /** The projection's base schema (its `versions` table says which version serves and consumes). */
-    PROJECTION_SCHEMA: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and underscore')
-      .default('projection'),
+    PROJECTION_SCHEMA: projectionEnv.shape.PROJECTION_SCHEMA,
     /** The projection's consumer group prefix: a rebuilt version N consumes as `<prefix>-v<N>`. */
-    PROJECTION_GROUP_ID: z.string().min(1).default('ketenhub-projection'),
-    /** The hub's OIN, which a rebuild folds the hub's own events with (the projection's default). */
-    PROJECTION_HUB_OIN: z
-      .string()
-      .regex(/^\d{20}$/, 'must be a 20-digit OIN')
-      .default('00000099900000009000'),
-    /** Partition batches a rebuild hands to the projector at once (the projection's default). */
-    PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(16),
-    /** Consumer session timeout of a rebuild (the projection's default). */
-    PROJECTION_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    PROJECTION_GROUP_ID: projectionEnv.shape.PROJECTION_GROUP_ID,
+    /** The hub's OIN, which a rebuild folds the hub's own events with. */
+    PROJECTION_HUB_OIN: projectionEnv.shape.PROJECTION_HUB_OIN,
+    /** Partition batches a rebuild hands to the projector at once. */
+    PROJECTION_PARTITIONS_CONCURRENTLY: projectionEnv.shape.PROJECTION_PARTITIONS_CONCURRENTLY,
+    /** Consumer session timeout of a rebuild. */
+    PROJECTION_SESSION_TIMEOUT_MS: projectionEnv.shape.PROJECTION_SESSION_TIMEOUT_MS,
     /** The dispatcher's consumer group of the domain topics, after KAFKA_TOPIC_PREFIX. */
     DISPATCHER_GROUP_ID: z.string().min(1).default('ketenhub-dispatcher'),
   })
