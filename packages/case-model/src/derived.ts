@@ -12,11 +12,7 @@ export function finish(s: CaseState, e: KetenEvent) {
  * aanvraag was refused; it reopens when that stops being true (a new toewijzing).
  */
 function wmoGeslotenOp(s: CaseState, e: KetenEvent): string | null {
-  const nrs = Object.keys(s.wmo.toewijzingen);
-  const zorgKlaar = nrs.length > 0 && nrs.every((nr) => s.wmo.zorg[nr]?.einddatum !== undefined);
-  const afgewezen = s.wmo.beschikking?.besluit === 'afgewezen' && nrs.length === 0;
-  if (!zorgKlaar && !afgewezen) return null;
-  return s.geslotenOp ?? e.time;
+  return wmoAfgesloten(s) ? (s.geslotenOp ?? e.time) : null;
 }
 
 /** Phase derived from the facts (not from the last event), so it cannot depend on arrival order. */
@@ -25,7 +21,7 @@ export function faseVan(s: CaseState): Fase {
   if (s.domein === 'wmo') {
     const w = s.wmo;
     const nrs = Object.keys(w.toewijzingen);
-    if (s.geslotenOp !== null || wmoGeslotenOpZonderEvent(s)) return 'afgesloten';
+    if (s.geslotenOp !== null || wmoAfgesloten(s)) return 'afgesloten';
     if (Object.values(w.zorg).some((z) => z.begindatum !== undefined)) return 'zorg';
     if (nrs.length > 0) return 'toewijzing';
     if (w.beschikking) return 'beschikking';
@@ -52,10 +48,9 @@ export function faseVan(s: CaseState): Fase {
   return 'geopend';
 }
 
-function wmoGeslotenOpZonderEvent(s: CaseState): boolean {
+function wmoAfgesloten(s: CaseState): boolean {
   const nrs = Object.keys(s.wmo.toewijzingen);
-  return (
-    (nrs.length > 0 && nrs.every((nr) => s.wmo.zorg[nr]?.einddatum !== undefined)) ||
-    (s.wmo.beschikking?.besluit === 'afgewezen' && nrs.length === 0)
-  );
+  const zorgKlaar = nrs.length > 0 && nrs.every((nr) => s.wmo.zorg[nr]?.einddatum !== undefined);
+  const afgewezen = s.wmo.beschikking?.besluit === 'afgewezen' && nrs.length === 0;
+  return zorgKlaar || afgewezen;
 }
