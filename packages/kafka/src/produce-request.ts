@@ -311,9 +311,9 @@ type ApiCallback = (error: Error | null, api?: unknown) => void;
  * asks its base client for the Produce API per request (`kGetApi`, exported by the library); this
  * answers with the lean v11 API whenever the library chose its own v11, and leaves every other
  * API and version as they are. Only on the library version it was checked against: on another it
- * throws `LibraryPatchError` (library-patches.ts); returns true.
+ * throws `LibraryPatchError` (library-patches.ts).
  */
-export function useLeanProduceEncoder(producer: Producer<Buffer, Buffer, Buffer, Buffer>): boolean {
+export function useLeanProduceEncoder(producer: Producer<Buffer, Buffer, Buffer, Buffer>): void {
   // On another release the publisher is not created (the service does not start); the library's
   // own encoder stays one setting away (`produceEncoder: 'library'`).
   assertCheckedVersion(
@@ -329,5 +329,4 @@ export function useLeanProduceEncoder(producer: Producer<Buffer, Buffer, Buffer,
       if (!error && name === 'Produce' && api === produceV11.api) callback(null, leanProduceV11);
       else callback(error, api);
     });
-  return true;
 }
