@@ -99,31 +99,31 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 };
 
 /**
- * Renders every error as problem+json. Expected errors (AppError) pass through with their
+ * Any error as the AppError it is answered with: expected errors (AppError) pass through with their
  * details; body-parser errors become 400/413/415; an unreachable database 503 with Retry-After;
- * anything else is a bug: logged once here, answered 500 without internals.
+ * anything else is a bug: logged once here, answered 500 without internals. The one classification
+ * for every error renderer (problemMiddleware, the registry's ZGW façade).
  */
+export function toAppError(error: unknown, logger: Logger, req: { method: string; path: string }): AppError {
+  if (error instanceof AppError) return error;
+  if (isBodyParserError(error)) return bodyParserToAppError(error);
+  if (isDatabaseUnavailable(error)) {
+    // PostgreSQL is down or restarting: nothing was done, the caller may try again (not a bug).
+    logger.warn({ err: error, method: req.method, path: req.path }, 'database unavailable');
+    return new AppError('unavailable', 'the database cannot be reached now; try again', { retryAfterS: 5 });
+  }
+  logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+  return new AppError('internal', 'the server could not handle this request; it has been logged');
+}
+
+/** Renders every error as problem+json ({@link toAppError} decides which). */
 export function problemMiddleware(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
-    let appError: AppError;
-    if (error instanceof AppError) {
-      appError = error;
-    } else if (isBodyParserError(error)) {
-      appError = bodyParserToAppError(error);
-    } else if (isDatabaseUnavailable(error)) {
-      // PostgreSQL is down or restarting: nothing was done, the caller may try again (not a bug).
-      logger.warn({ err: error, method: req.method, path: req.path }, 'database unavailable');
-      appError = new AppError('unavailable', 'the database cannot be reached now; try again', {
-        retryAfterS: 5,
-      });
-    } else {
-      logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
-      appError = new AppError('internal', 'the server could not handle this request; it has been logged');
-    }
+    const appError = toAppError(error, logger, req);
     sendProblem(res, toProblem(appError, req.originalUrl), appError.extra.retryAfterS);
   };
 }

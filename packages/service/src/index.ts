@@ -24,6 +24,7 @@ export {
   problemMiddleware,
   problemTypeBase,
   sendProblem,
+  toAppError,
   toProblem,
   type Violation,
 } from './errors';

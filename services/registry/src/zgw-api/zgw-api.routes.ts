@@ -1,5 +1,13 @@
 import { toViolations } from '@ketenhub/events';
-import { AppError, type errorStatus, jsonBody, type Logger, problemTypeBase } from '@ketenhub/service';
+import {
+  AppError,
+  type errorStatus,
+  jsonBody,
+  type Logger,
+  problemTypeBase,
+  toAppError,
+  type Violation,
+} from '@ketenhub/service';
 import { hubKanalen, isHubKanaal } from '@ketenhub/zgw-notificaties';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -42,6 +50,12 @@ const zgwCodes: Partial<Record<keyof typeof errorStatus, string>> = {
   internal: 'error',
 };
 
+/** A violation as a ZGW `invalidParams` entry; a body that is no JSON is ZGW's `nonFieldErrors`/`parse_error`. */
+const zgwInvalidParam = (v: Violation) =>
+  v.field === '(body)' && v.rule === 'json'
+    ? { name: 'nonFieldErrors', code: 'parse_error', reason: 'nonFieldErrors: the body must be valid JSON' }
+    : { name: v.field, code: v.rule, reason: v.message };
+
 /**
  * The façade's errors as the ZGW APIs answer them (`Fout`, and `ValidatieFout` for 400 with
  * `invalidParams: [{ name, code, reason }]`), still RFC 9457 problem+json: `type`, `title`,
@@ -54,24 +68,7 @@ function zgwProblem(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    let e: AppError;
-    if (error instanceof AppError) e = error;
-    else if (typeof error === 'object' && error !== null && 'type' in error && 'status' in error) {
-      const type = (error as { type: string }).type;
-      e =
-        type === 'entity.parse.failed'
-          ? new AppError('invalid-request', 'the body is not valid JSON', {
-              violations: [
-                { field: 'nonFieldErrors', rule: 'parse_error', message: 'the body must be valid JSON' },
-              ],
-            })
-          : type === 'entity.too.large'
-            ? new AppError('payload-too-large', 'the body is too large')
-            : new AppError('invalid-request', String((error as { message?: unknown }).message));
-    } else {
-      logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
-      e = new AppError('internal', 'the server could not handle this request; it has been logged');
-    }
+    const e = toAppError(error, logger, req);
     const violations = e.extra.violations ?? [];
     const body = {
       type: `${problemTypeBase}${e.code}`,
@@ -81,12 +78,12 @@ function zgwProblem(logger: Logger): ErrorRequestHandler {
       detail: e.detail,
       instance: req.originalUrl,
       ...(e.status === 400 || violations.length > 0
-        ? { invalidParams: violations.map((v) => ({ name: v.field, code: v.rule, reason: v.message })) }
+        ? { invalidParams: violations.map(zgwInvalidParam) }
         : {}),
       ...(violations.length > 0 ? { errors: violations } : {}),
     };
     if (e.extra.retryAfterS !== undefined)
-      res.setHeader('Retry-After', String(Math.ceil(e.extra.retryAfterS)));
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(e.extra.retryAfterS))));
     res
       .status(e.status)
       .setHeader('API-version', apiVersion)
