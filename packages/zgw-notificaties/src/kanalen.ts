@@ -1,5 +1,5 @@
 import { type CaseDomain, caseDomains, definitionsOf, isEventType } from '@ketenhub/events';
-import { type HubEventKop, hubKenmerken } from './uit-hub';
+import { type HubEventKop, hubKenmerken, kenmerkenVan } from './uit-hub';
 
 /**
  * The hub's kanalen as a Notificaties API sees them: one per chain domain (`wmo`, `omgevingswet`).
@@ -40,12 +40,9 @@ export function passeert(
   event: HubEventKop,
 ): boolean {
   if (domein === null) return false;
-  const oin = /^urn:nld:oin:(\d{20}):/.exec(event.source)?.[1];
-  const kenmerken: Record<string, string | undefined> = {
-    type: event.type,
-    bron: event.source,
-    bronorganisatie: oin,
-  };
+  // The kenmerken the notification itself carries (no receiver case number: filterKenmerken), so
+  // a filter matches exactly what the body will say.
+  const kenmerken: Record<string, string | undefined> = kenmerkenVan(event);
   return kanalen.some(
     (k) =>
       k.naam === domein &&
