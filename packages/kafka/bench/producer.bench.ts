@@ -36,8 +36,6 @@ async function baseline(topic: string): Promise<number> {
   return recordsPerSecond;
 }
 
-const records = gatewayLikeRecords;
-
 /** The publishers compared: a library, and for @platformatic/kafka which Produce encoder. */
 const variants = {
   kafkajs: { producer: 'kafkajs', encoder: 'lean' },
@@ -50,7 +48,7 @@ async function measure(variant: Variant, topic: string) {
   const { producer, encoder } = variants[variant];
   const client = createKafkaClient({ brokers, clientId: `bench-${variant}`, producer });
   const publisher = await createPublisher(client, { produceEncoder: encoder });
-  const batch = records(topic, recordsPerRound);
+  const batch = gatewayLikeRecords(topic, recordsPerRound);
   // Warm-up: connection, metadata, producer id, JIT.
   await publisher.publish(batch.slice(0, chunk));
   const cpu0 = process.cpuUsage();
