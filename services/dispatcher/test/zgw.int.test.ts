@@ -115,6 +115,7 @@ describe('ZGW-format deliveries', () => {
   test('Notificaties 1.0 bodies with the registered auth, signed, in order per case, retried; kenmerken and filters; nothing a role may not see', async ({
     hub,
   }) => {
+    const testStart = new Date(Date.now() - 1_000).toISOString();
     const gemeenteCb = await zgwReceiver(hub);
     const cakCb = await zgwReceiver(hub);
     const filteredCb = await zgwReceiver(hub);
@@ -246,6 +247,13 @@ describe('ZGW-format deliveries', () => {
       // The filter on bronorganisatie let through what the care provider published only.
       expect(filteredCb.accepted().map((g) => g.json.kenmerken.type)).toEqual(['nl.wmo.zorg-gestart']);
       expect(await hub.queued(filtered.id)).toEqual([started.id]);
+      // A replay of the window applies the same filters (the job reads the subscription from the
+      // dispatcher's table, not from the directory): only what passed them would be sent again.
+      const replay = await dispatcher.call('POST', `/subscriptions/${filtered.id}/replays`, {
+        from: testStart,
+      });
+      expect(replay.status).toBe(200);
+      expect(replay.body).toMatchObject({ dryRun: true, events: 1 });
 
       // The operator's view names the format and whether an auth value is set, never the value.
       const status = await dispatcher.status(gemeente.id);

@@ -82,6 +82,8 @@ export async function loadSubscription(db: Db | Trx, id: string): Promise<KnownS
     roles,
     revision: Number(s.revision),
     queues: s.status !== 'deleted' && !s.system_revoked && roles.length > 0,
+    // An abonnement's filters hold for replays and backfills as for live fan-out.
+    ...(s.kanalen ? { kanalen: s.kanalen } : {}),
   };
 }
 

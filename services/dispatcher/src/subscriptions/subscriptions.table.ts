@@ -1,3 +1,4 @@
+import type { KanaalFilter } from '@ketenhub/zgw-notificaties';
 import type { ColumnType } from 'kysely';
 
 /** `dispatcher.subscriptions`: the registry's subscription records plus this service's delivery state. */
@@ -28,8 +29,8 @@ export interface SubscriptionsTable {
   format: string;
   /** The receiver's Authorization value, sealed (registry record); null: none. */
   auth_sealed: string | null;
-  /** A `zgw` subscription's kanalen and filters (registry record); null: none. */
-  kanalen: ColumnType<unknown, string | null, string | null>;
+  /** A `zgw` subscription's kanalen and filters (registry record); null: none. Replays and backfills filter by it. */
+  kanalen: ColumnType<KanaalFilter[] | null, string | null, string | null>;
   /** The backfill asked for at creation (registry record); null: none. */
   backfill: { from: string | null } | null;
 }
