@@ -48,6 +48,21 @@ const query = z.strictObject({
 
 type FeedRowRedacties = Record<string, { redactie: string; data: Record<string, unknown> }> | null;
 
+/** A feed row of a page, as the page's statement returns it (`fetched`: its partition's candidates). */
+interface Candidate {
+  kind: 'row';
+  topic: string;
+  partitie: number;
+  kafka_offset: string;
+  case_id: string;
+  positie: number;
+  source: string;
+  event_id: string;
+  ontvangers: string[];
+  redacties: FeedRowRedacties;
+  fetched: string;
+}
+
 interface Row {
   topic: string;
   partitie: number;
@@ -121,19 +136,7 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
       // evaluated once per row: 60 of 68 ms of a page of 1,000); the merge by offset and the cut to
       // `limit` in the database, so only the page's rows travel, each with how many candidates its
       // partition had (to tell a partition read to its end).
-      const r = await sql<{
-        kind: 'row' | 'top';
-        topic: string;
-        partitie: number;
-        kafka_offset: string | null;
-        case_id: string;
-        positie: number;
-        source: string;
-        event_id: string;
-        ontvangers: string[];
-        redacties: FeedRowRedacties;
-        fetched: string;
-      }>`
+      const r = await sql<Candidate | { kind: 'top'; topic: string; partitie: number; kafka_offset: string }>`
             with bounds as (
               select p.topic, p.partition as partitie, coalesce(c.kafka_offset, -1) as after,
                 (select h.kafka_offset from ${view('feed')} h
@@ -163,22 +166,20 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
             from bounds where top is not null`.execute(deps.db);
       const tops = new Map<string, number>();
       const fetched = new Map<string, number>();
-      const taken: typeof r.rows = [];
+      const takenPer = new Map<string, number>();
+      const taken: Candidate[] = [];
       for (const x of r.rows) {
         const k = `${x.topic}\u0000${x.partitie}`;
-        if (x.kind === 'top') tops.set(k, Number(x.kafka_offset));
-        else {
-          taken.push(x);
-          fetched.set(k, Number(x.fetched));
+        if (x.kind === 'top') {
+          tops.set(k, Number(x.kafka_offset));
+          continue;
         }
+        taken.push(x);
+        fetched.set(k, Number(x.fetched));
+        takenPer.set(k, (takenPer.get(k) ?? 0) + 1);
       }
       // A partition whose every candidate was taken, with fewer than `limit` of them (or none), was
       // read to its end in this snapshot: its cursor may move to its highest offset.
-      const takenPer = new Map<string, number>();
-      for (const c of taken) {
-        const k = `${c.topic}\u0000${c.partitie}`;
-        takenPer.set(k, (takenPer.get(k) ?? 0) + 1);
-      }
       const complete = new Map<string, number>();
       for (const [k, top] of tops) {
         const f = fetched.get(k) ?? 0;
@@ -210,7 +211,7 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
         rows.push({
           topic: x.topic,
           partitie: x.partitie,
-          kafka_offset: x.kafka_offset ?? '',
+          kafka_offset: x.kafka_offset,
           case_id: x.case_id,
           positie: x.positie,
           rollen: mine.map((o) => o.slice(o.indexOf(':') + 1)),
