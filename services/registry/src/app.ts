@@ -6,7 +6,7 @@ import {
   type Metrics,
   type ReadinessCheck,
 } from '@ketenhub/service';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Kysely } from 'kysely';
 import { requireAdmin } from './auth/admin';
 import { devTokensRouter } from './dev-tokens/dev-tokens.routes';
