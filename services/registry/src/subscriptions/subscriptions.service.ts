@@ -188,6 +188,22 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
     return types;
   };
 
+  /**
+   * What a ZGW subscription's create or change refuses before the receiver is asked: an unknown or
+   * revoked system, a callback URL it may not have (when given), kanalen it does not consume. The
+   * transaction asks the kanalen again of the system as it is then.
+   */
+  const refuseZgw = async (systemId: string, kanalen: KanaalFilter[], callbackUrl?: string) => {
+    const known = await findSystem(deps.db, systemId);
+    if (!known || known.revoked_at) throw new AppError('not-found', `no system with id ${systemId}`);
+    if (callbackUrl !== undefined) {
+      const violations = await targetViolations(callbackUrl, 'callbackUrl');
+      if (violations.length > 0)
+        throw new AppError('invalid-request', 'the abonnement is not valid', { violations });
+    }
+    zgwTypes(known, kanalen);
+  };
+
   const zgwCheck = async (url: string, auth: string) => {
     if (!deps.handshake || !deps.zgwCallbackCheck) return;
     const violation = await deps.zgwCallbackCheck(url, auth);
@@ -266,12 +282,7 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
      * Same URL rules, same records, same order, retries and replay as any subscription.
      */
     async createZgw(systemId: string, request: ZgwSubscriptionRequest): Promise<SubscriptionRow> {
-      const known = await findSystem(deps.db, systemId);
-      if (!known || known.revoked_at) throw new AppError('not-found', `no system with id ${systemId}`);
-      const violations = await targetViolations(request.callbackUrl, 'callbackUrl');
-      if (violations.length > 0)
-        throw new AppError('invalid-request', 'the abonnement is not valid', { violations });
-      zgwTypes(known, request.kanalen);
+      await refuseZgw(systemId, request.kanalen, request.callbackUrl);
       await zgwCheck(request.callbackUrl, request.auth);
       const id = randomUUID();
       const row = await inTransaction(async (trx) => {
@@ -307,15 +318,9 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
       if (!current || current.status === 'deleted' || current.format !== 'zgw') {
         throw new AppError('not-found', `no abonnement with id ${id}`);
       }
-      const known = await findSystem(deps.db, systemId);
-      if (!known || known.revoked_at) throw new AppError('not-found', `no system with id ${systemId}`);
-      if (request.callbackUrl !== current.url) {
-        const violations = await targetViolations(request.callbackUrl, 'callbackUrl');
-        if (violations.length > 0)
-          throw new AppError('invalid-request', 'the abonnement is not valid', { violations });
-      }
-      zgwTypes(known, request.kanalen);
-      if (request.auth !== undefined || request.callbackUrl !== current.url) {
+      const urlChanged = request.callbackUrl !== current.url;
+      await refuseZgw(systemId, request.kanalen, urlChanged ? request.callbackUrl : undefined);
+      if (request.auth !== undefined || urlChanged) {
         // Open Notificaties checks the callback again on every change; so does the hub, with the
         // value that will be sent (the stored one when the request keeps it).
         const auth = request.auth ?? (await this.authOf(current));
