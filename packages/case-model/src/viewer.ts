@@ -27,9 +27,12 @@ export function resolveAccess(viewer: Viewer, state: Pick<CaseState, 'access'> |
   return resolveCaseAccess(viewer, state?.access);
 }
 
-/** Rule 1 for lists: `<oin>:<rol>` keys a case must have one of (matched against `deelnemer_rollen`). */
+/**
+ * Rule 1 for lists and the feed: `<oin>:<rol>` keys a case (`deelnemer_rollen`) or an event (the
+ * feed's `ontvangers`) must have one of; only participant roles, as nothing else takes part.
+ */
 export function listKeys(viewer: Viewer): string[] {
-  return viewer.roles.map((r) => `${viewer.oin}:${r}`);
+  return viewer.roles.filter(isParticipantRole).map((r) => `${viewer.oin}:${r}`);
 }
 
 /**

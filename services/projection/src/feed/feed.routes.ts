@@ -1,5 +1,5 @@
+import { listKeys } from '@ketenhub/case-model';
 import type { KnownSystem } from '@ketenhub/directory';
-import { participantRoles } from '@ketenhub/events';
 import { AppError, bearerToken, type Logger } from '@ketenhub/service';
 import { type Request, Router } from 'express';
 import { sql } from 'kysely';
@@ -114,9 +114,7 @@ export function feedRoutes(deps: FeedRoutesDeps): Router {
       });
     }
     const types = q.types ?? [...consumes];
-    const keys = [...system.roles]
-      .filter((r) => (participantRoles as readonly string[]).includes(r))
-      .map((r) => `${system.oin}:${r}`);
+    const keys = listKeys({ oin: system.oin, roles: [...system.roles] });
     const cursor = decodeCursor(q.after);
 
     /**
