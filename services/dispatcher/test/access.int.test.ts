@@ -8,7 +8,6 @@ import {
   caseDomains,
   type EventData,
   type EventType,
-  eventDefinitions,
   type KetenEvent,
   mayConsume,
   type PublisherRole,
@@ -17,7 +16,6 @@ import {
 } from '@ketenhub/events';
 import {
   exampleData,
-  makeEvent,
   omgevingswetLifecycle,
   exampleOrganisations as org,
   wmoLifecycle,
@@ -27,6 +25,7 @@ import { describe, expect } from '@ketenhub/testkit';
 import { sql } from 'kysely';
 import { dispatcherMigrations, dispatcherSchema } from '../src/migrations';
 import { subscriptionsTopicName } from '../src/subscriptions/subscription-record';
+import { consumable, ev, type Org, wmoOpened } from './events';
 import { type Hub, sleep, hubTest as test, until } from './harness';
 
 /**
@@ -34,36 +33,15 @@ import { type Hub, sleep, hubTest as test, until } from './harness';
  * to Kafka, past the gateway: what the dispatcher delivers must hold whatever reaches the log.
  */
 
-interface Org {
-  oin: string;
-  systeem: string;
-  source: string;
-}
 const other = (oin: string, systeem: string): Org => ({ oin, systeem, source: sourceFor(oin, systeem) });
 const outsider = other('00000099700000007000', 'buiten');
 const waterschap = other('00000099600000016000', 'waterschap');
 const bg = org['bevoegd-gezag'];
 const od = org.omgevingsdienst;
 
-const ev = <T extends EventType>(type: T, data: EventData<T> | undefined, by: Org, subject: string) =>
-  makeEvent(type, data, { subject, source: by.source, id: randomUUID() }) as KetenEvent;
-
 const example = <T extends EventType>(type: T, change: Partial<EventData<T>> = {}) =>
   ({ ...structuredClone(exampleData[type]), ...change }) as EventData<T>;
 
-const wmoOpened = (caseId: string) =>
-  ev(
-    'nl.ketens.ketenzaak-geopend',
-    {
-      domein: 'wmo',
-      oin: org.gemeente.oin,
-      rol: 'gemeente',
-      systeem: org.gemeente.systeem,
-      zaakreferentie: 'Z-1',
-    },
-    org.gemeente,
-    caseId,
-  );
 const owOpened = (caseId: string) =>
   ev(
     'nl.ketens.ketenzaak-geopend',
@@ -91,12 +69,6 @@ const added = (
     by,
     caseId,
   );
-
-/** Every type a system in these roles may receive (registry rule: `consumes` within the catalog). */
-const consumable = (roles: readonly PublisherRole[], domain: CaseDomain) =>
-  eventDefinitions
-    .filter((d) => (d.domain === 'ketens' || d.domain === domain) && roles.some((r) => mayConsume(d.type, r)))
-    .map((d) => d.type);
 
 /** A registered system of `who` in `roles`, subscribed to `types` (default: all it may receive). */
 async function subscribe(

@@ -4,9 +4,7 @@ import {
   type CaseDomain,
   type EventData,
   type EventType,
-  eventDefinitions,
   type KetenEvent,
-  mayConsume,
   type PublisherRole,
   sourceFor,
 } from '@ketenhub/events';
@@ -15,6 +13,7 @@ import { describe, expect } from '@ketenhub/testkit';
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { webhookId } from '../src/deliveries/signature';
+import { consumable, type Org } from './events';
 import { type Hub, type Json, sleep, hubTest as test, until } from './harness';
 
 /**
@@ -23,11 +22,6 @@ import { type Hub, type Json, sleep, hubTest as test, until } from './harness';
  * joiner may read the history (backfills), compared with the rule's oracle.
  */
 
-interface Org {
-  oin: string;
-  systeem: string;
-  source: string;
-}
 const zorg: Org = org.zorgaanbieder;
 const laterZorg: Org = {
   oin: '00000099200000012000',
@@ -52,9 +46,7 @@ const removed = (who: Org, caseId: string) =>
 const toewijzing = (caseId: string) => ev('nl.wmo.toewijzing-verzonden', caseId, org.gemeente);
 
 /** Every WMO type a care provider may receive (the registry's consumes rule). */
-const providerTypes = (eventDefinitions as readonly { type: EventType; domain: string }[])
-  .filter((d) => (d.domain === 'ketens' || d.domain === 'wmo') && mayConsume(d.type, 'zorgaanbieder'))
-  .map((d) => d.type);
+const providerTypes = consumable(['zorgaanbieder'], 'wmo');
 
 async function subscribeProvider(hub: Hub, who: Org, extra: Record<string, unknown> = {}) {
   const receiver = await hub.receiver();

@@ -2,19 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '@ketenhub/client';
-import {
-  type CaseDomain,
-  type EventData,
-  type EventType,
-  eventDefinitions,
-  type KetenEvent,
-  mayConsume,
-  type PublisherRole,
-} from '@ketenhub/events';
-import { exampleBsns, exampleData, makeEvent, exampleOrganisations as org } from '@ketenhub/events/testing';
+import type { EventData, KetenEvent, PublisherRole } from '@ketenhub/events';
+import { exampleBsns, exampleData, exampleOrganisations as org } from '@ketenhub/events/testing';
 import { deriveSigningSecret } from '@ketenhub/service';
 import { describe, expect } from '@ketenhub/testkit';
 import { notificatiesApiValidator } from '@ketenhub/zgw-notificaties/testing';
+import { consumable, ev, type Org, wmoOpened } from './events';
 import { type Hub, hubTest as test, until, webhookKey } from './harness';
 
 /**
@@ -23,19 +16,6 @@ import { type Hub, hubTest as test, until, webhookKey } from './harness';
  * registered, under the same order, retries and access rule as CloudEvents deliveries.
  */
 const official = notificatiesApiValidator();
-
-interface Org {
-  oin: string;
-  systeem: string;
-  source: string;
-}
-const ev = <T extends EventType>(type: T, data: EventData<T> | undefined, by: Org, subject: string) =>
-  makeEvent(type, data, { subject, source: by.source, id: randomUUID() }) as KetenEvent;
-
-const consumable = (roles: readonly PublisherRole[], domain: CaseDomain) =>
-  eventDefinitions
-    .filter((d) => (d.domain === 'ketens' || d.domain === domain) && roles.some((r) => mayConsume(d.type, r)))
-    .map((d) => d.type);
 
 interface Got {
   headers: IncomingHttpHeaders;
@@ -46,7 +26,7 @@ interface Got {
 }
 
 /** A ZGW consumer's callback: 204 for Open Notificaties' test notification, `answer` for the rest. */
-async function zgwReceiver(hub: Hub) {
+async function zgwReceiver() {
   const got: Got[] = [];
   let answer: (json: Got['json'], attempt: number) => number = () => 204;
   const attempts = new Map<string, number>();
@@ -70,7 +50,6 @@ async function zgwReceiver(hub: Hub) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  void hub;
   return {
     url: `http://127.0.0.1:${port}/notificaties`,
     got,
@@ -116,9 +95,9 @@ describe('ZGW-format deliveries', () => {
     hub,
   }) => {
     const testStart = new Date(Date.now() - 1_000).toISOString();
-    const gemeenteCb = await zgwReceiver(hub);
-    const cakCb = await zgwReceiver(hub);
-    const filteredCb = await zgwReceiver(hub);
+    const gemeenteCb = await zgwReceiver();
+    const cakCb = await zgwReceiver();
+    const filteredCb = await zgwReceiver();
     try {
       const gemeente = await zgwSubscriber(
         hub,
@@ -145,18 +124,7 @@ describe('ZGW-format deliveries', () => {
       const dispatcher = await hub.dispatcher();
 
       const caseId = randomUUID();
-      const opened = ev(
-        'nl.ketens.ketenzaak-geopend',
-        {
-          domein: 'wmo',
-          oin: org.gemeente.oin,
-          rol: 'gemeente',
-          systeem: org.gemeente.systeem,
-          zaakreferentie: 'Z-1',
-        },
-        org.gemeente,
-        caseId,
-      );
+      const opened = wmoOpened(caseId);
       const added = (who: Org, rol: 'zorgaanbieder' | 'cak', zaakreferentie: string) =>
         ev(
           'nl.ketens.deelnemer-aangesloten',
