@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { guardedLookup, refusedAddress, type TargetPolicy } from '@ketenhub/service';
 import type { AttemptResult } from './outcome';
 
@@ -8,13 +8,14 @@ import type { AttemptResult } from './outcome';
  * Where deliveries may connect (SSRF): checked on the address actually connected to, at every
  * delivery, because DNS can change after the registry checked the URL (docs/dispatcher.md).
  */
-let targets: TargetPolicy = { allowLoopback: false };
-let lookup = guardedLookup(targets);
+export interface WebhookTargets {
+  policy: TargetPolicy;
+  lookup: LookupFunction;
+}
 
-/** Set once by the composition root (`KETENHUB_WEBHOOK_LOCAL_HTTP` allows loopback). */
-export function configureWebhookTargets(policy: TargetPolicy): void {
-  targets = policy;
-  lookup = guardedLookup(policy);
+/** The policy with its guarded lookup, built once per sender (`KETENHUB_WEBHOOK_LOCAL_HTTP` allows loopback). */
+export function webhookTargets(policy: TargetPolicy): WebhookTargets {
+  return { policy, lookup: guardedLookup(policy) };
 }
 
 /**
@@ -37,6 +38,7 @@ export function postOnce(
   headers: Record<string, string>,
   body: Buffer,
   timeoutMs: number,
+  targets: WebhookTargets,
   prefixBytes = 300,
 ): Promise<AttemptResult> {
   return new Promise((resolve) => {
@@ -50,7 +52,7 @@ export function postOnce(
     const secure = url.protocol === 'https:';
     // An address in the URL is never looked up: it is checked here instead.
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const refused = isIP(host) ? refusedAddress(host, targets) : undefined;
+    const refused = isIP(host) ? refusedAddress(host, targets.policy) : undefined;
     if (refused) {
       resolve({ kind: 'unreachable', reason: `EKETENHUBTARGET: webhook host ${refused}` });
       return;
@@ -58,7 +60,7 @@ export function postOnce(
     const req = (secure ? https : http).request(url, {
       method: 'POST',
       agent: secure ? agents.https : agents.http,
-      lookup,
+      lookup: targets.lookup,
       headers: { ...headers, 'content-length': String(body.length) },
     });
     const timer = setTimeout(() => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { configureWebhookTargets, postOnce } from './http-post';
+import { postOnce, webhookTargets } from './http-post';
 
 // A real receiver on loopback: the guard must refuse it by the address the name resolves to, and
 // let it through only when local http is allowed (development, tests).
@@ -19,14 +19,14 @@ describe('postOnce target guard (SSRF)', () => {
     port = (server.address() as AddressInfo).port;
   });
   afterAll(async () => {
-    configureWebhookTargets({ allowLoopback: false });
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const post = (url: string) => postOnce(new URL(url), {}, Buffer.from('{}'), 2_000);
+  let targets = webhookTargets({ allowLoopback: false });
+  const post = (url: string) => postOnce(new URL(url), {}, Buffer.from('{}'), 2_000, targets);
 
   test('refuses loopback by name and by address, and private addresses, before anything is sent', async () => {
-    configureWebhookTargets({ allowLoopback: false });
+    targets = webhookTargets({ allowLoopback: false });
     const byName = await post(`http://localhost:${port}/hooks`);
     expect(byName).toMatchObject({
       kind: 'unreachable',
@@ -44,7 +44,7 @@ describe('postOnce target guard (SSRF)', () => {
   });
 
   test('delivers to loopback when local http is allowed', async () => {
-    configureWebhookTargets({ allowLoopback: true });
+    targets = webhookTargets({ allowLoopback: true });
     expect(await post(`http://localhost:${port}/hooks`)).toMatchObject({ kind: 'answered', status: 204 });
     expect(await post(`http://127.0.0.1:${port}/hooks`)).toMatchObject({ kind: 'answered', status: 204 });
     expect(received).toBe(2);

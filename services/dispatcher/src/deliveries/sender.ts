@@ -3,7 +3,7 @@ import { allowNetworks, type Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { DispatcherDatabase } from '../db';
 import { signingSecrets } from '../subscriptions/signing-secret';
-import { configureWebhookTargets, postOnce } from './http-post';
+import { postOnce, type WebhookTargets, webhookTargets } from './http-post';
 import type { DeliveryMetrics } from './metrics';
 import {
   type ClaimCapacity,
@@ -126,9 +126,11 @@ export class Sender {
   /** Where the sender's time goes (the benchmark prints it): claims and settlement writes. */
   readonly stats = { claims: 0, claimed: 0, claimMs: 0, flushes: 0, flushed: 0, flushMs: 0, released: 0 };
 
+  /** Loopback only with local http (development, tests); private or link-local only when allowed. */
+  private readonly targets: WebhookTargets;
+
   constructor(private readonly o: SenderOptions) {
-    // Loopback only with local http (development, tests); never private or link-local addresses.
-    configureWebhookTargets({
+    this.targets = webhookTargets({
       allowLoopback: o.allowLocalHttp,
       allowed: allowNetworks(o.allowNetworks ?? []),
     });
@@ -344,11 +346,11 @@ export class Sender {
         const zgw = zgwOf(d);
         if (zgw.ok) {
           const headers = deliveryHeaders(d, this.o, new Date(), zgw);
-          result = await postOnce(new URL(d.url), headers, zgw.body, this.o.timeoutMs);
+          result = await postOnce(new URL(d.url), headers, zgw.body, this.o.timeoutMs, this.targets);
         } else unbuildable = zgw.reason;
       } else {
         const headers = deliveryHeaders(d, this.o, new Date());
-        result = await postOnce(new URL(d.url), headers, d.body, this.o.timeoutMs);
+        result = await postOnce(new URL(d.url), headers, d.body, this.o.timeoutMs, this.targets);
       }
     }
     const { settlement, verdict } = unbuildable
