@@ -342,15 +342,12 @@ export class Sender {
     let result: AttemptResult | undefined;
     let unbuildable: string | undefined;
     if (mayPost(d.url, this.o.allowLocalHttp)) {
-      if (d.format === 'zgw') {
-        const zgw = zgwOf(d);
-        if (zgw.ok) {
-          const headers = deliveryHeaders(d, this.o, new Date(), zgw);
-          result = await postOnce(new URL(d.url), headers, zgw.body, this.o.timeoutMs, this.targets);
-        } else unbuildable = zgw.reason;
-      } else {
-        const headers = deliveryHeaders(d, this.o, new Date());
-        result = await postOnce(new URL(d.url), headers, d.body, this.o.timeoutMs, this.targets);
+      // A ZGW-format row sends the Notificaties body built from the stored event, else the event.
+      const zgw = d.format === 'zgw' ? zgwOf(d) : undefined;
+      if (zgw && !zgw.ok) unbuildable = zgw.reason;
+      else {
+        const headers = deliveryHeaders(d, this.o, new Date(), zgw);
+        result = await postOnce(new URL(d.url), headers, zgw?.body ?? d.body, this.o.timeoutMs, this.targets);
       }
     }
     const { settlement, verdict } = unbuildable
