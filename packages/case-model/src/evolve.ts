@@ -80,11 +80,6 @@ export function fold(
   return draft;
 }
 
-/** True when an event at `plaats` comes after everything folded into `state` (incremental apply is exact). */
-export function appliesAfter(state: CaseState | null, plaats: Plaats): boolean {
-  return state?.laatste == null || comparePlaats(state.laatste, plaats) < 0;
-}
-
 /**
  * The guard, once for every type: the one access rule (@ketenhub/access) decides first, at the
  * event's place in the log, and an event whose publisher was not entitled changes nothing but the

@@ -10,7 +10,6 @@
 export * from './clocks';
 export { faseVan } from './derived';
 export {
-  appliesAfter,
   comparePlaats,
   type EvolveContext,
   evolve,
