@@ -204,6 +204,23 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
     zgwTypes(known, kanalen);
   };
 
+  /** The stored auth value, opened: only for the callback check of a change that keeps it. */
+  const storedAuth = (row: SubscriptionRow): string => {
+    const value = row.auth_sealed ? openWebhookAuth(deps.webhookKey, row.id, row.auth_sealed) : undefined;
+    if (value === undefined) {
+      throw new AppError(
+        'invalid-request',
+        'the stored auth value cannot be read (the webhook key changed): give auth again',
+        {
+          violations: [
+            { field: 'auth', rule: 'required', message: 'auth: give the Authorization value again' },
+          ],
+        },
+      );
+    }
+    return value;
+  };
+
   const zgwCheck = async (url: string, auth: string) => {
     if (!deps.handshake || !deps.zgwCallbackCheck) return;
     const violation = await deps.zgwCallbackCheck(url, auth);
@@ -323,7 +340,7 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
       if (request.auth !== undefined || urlChanged) {
         // Open Notificaties checks the callback again on every change; so does the hub, with the
         // value that will be sent (the stored one when the request keeps it).
-        const auth = request.auth ?? (await this.authOf(current));
+        const auth = request.auth ?? storedAuth(current);
         await zgwCheck(request.callbackUrl, auth);
       }
       const row = await inTransaction(async (trx) => {
@@ -355,23 +372,6 @@ export function createSubscriptionsService(deps: SubscriptionsDeps) {
 
     async listZgw(systemId: string) {
       return (await listSubscriptions(deps.db, { systemId })).filter((r) => r.format === 'zgw');
-    },
-
-    /** The stored value, opened: only for the callback check of a change that keeps it. */
-    async authOf(row: SubscriptionRow): Promise<string> {
-      const value = row.auth_sealed ? openWebhookAuth(deps.webhookKey, row.id, row.auth_sealed) : undefined;
-      if (value === undefined) {
-        throw new AppError(
-          'invalid-request',
-          'the stored auth value cannot be read (the webhook key changed): give auth again',
-          {
-            violations: [
-              { field: 'auth', rule: 'required', message: 'auth: give the Authorization value again' },
-            ],
-          },
-        );
-      }
-      return value;
     },
 
     async list(systemId: string) {
