@@ -69,7 +69,7 @@ async function main() {
     schema: env.PROJECTION_SCHEMA,
     pollMs: env.PROJECTION_VERSION_POLL_MS,
     logger,
-    start: (v) =>
+    start: (v, onStop) =>
       startProjectionConsumer({
         client: kafka,
         db,
@@ -83,6 +83,7 @@ async function main() {
         maxRecordsPerTransaction: env.PROJECTION_MAX_RECORDS_PER_TRANSACTION,
         maxBytesPerPartition: env.PROJECTION_MAX_BYTES_PER_PARTITION,
         sessionTimeoutMs: env.PROJECTION_SESSION_TIMEOUT_MS,
+        onStop,
       }),
   });
   closers.push({ name: 'consumer', close: () => supervisor.stop() });

@@ -1,4 +1,4 @@
-import type { RunningConsumer } from '@ketenhub/kafka';
+import { keepConsumerRunning, type RestartingConsumer, type RunningConsumer } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import { type ProjectionDb, untyped } from '../database';
 import { activeVersion, type VersionInfo } from '../versions/versions';
@@ -6,7 +6,9 @@ import { activeVersion, type VersionInfo } from '../versions/versions';
 /**
  * Keeps this instance's consumer on the active projection version. When a rebuild activates a new
  * version (NOTIFY, or the poll as a fallback), the old consumer is stopped and one for the new
- * version's group starts from the positions the rebuild stored in the new schema.
+ * version's group starts from the positions the rebuild stored in the new schema. A consumer that
+ * stops for good (PostgreSQL gone while it loaded its positions, a batch that failed) is started
+ * again by `keepConsumerRunning`, as the gateway's and the dispatcher's are; unready meanwhile.
  */
 export interface ConsumerSupervisor {
   /** Checks the active version now (on NOTIFY). */
@@ -21,9 +23,10 @@ export async function startConsumerSupervisor(o: {
   schema: string;
   pollMs: number;
   logger: Logger;
-  start(version: VersionInfo): Promise<RunningConsumer>;
+  /** Starts a consumer of `version`; it calls `onStop` when it stops for good. */
+  start(version: VersionInfo, onStop: (error: Error) => void): Promise<RunningConsumer>;
 }): Promise<ConsumerSupervisor> {
-  let current: { version: VersionInfo; consumer: RunningConsumer } | null = null;
+  let current: { version: VersionInfo; consumer: RestartingConsumer } | null = null;
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
 
@@ -39,7 +42,12 @@ export async function startConsumerSupervisor(o: {
       await current.consumer.stop();
       current = null;
     }
-    current = { version: active, consumer: await o.start(active) };
+    const consumer = await keepConsumerRunning({
+      start: (onStop) => o.start(active, onStop),
+      onStopped: () => o.logger.warn({ versie: active.versie }, 'projection consumer starting again'),
+      onStarted: () => o.logger.info({ versie: active.versie }, 'projection consumer started again'),
+    });
+    current = { version: active, consumer };
   };
   // Serialised: a NOTIFY and a poll arriving together must not start two consumers.
   const check = () => {
@@ -54,7 +62,7 @@ export async function startConsumerSupervisor(o: {
 
   return {
     check,
-    isReady: () => current?.consumer.isReady() ?? false,
+    isReady: () => current?.consumer.current()?.isReady() ?? false,
     current: () => current?.version ?? null,
     async stop() {
       stopped = true;
