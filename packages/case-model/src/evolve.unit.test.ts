@@ -2,7 +2,16 @@ import { validateEvent } from '@ketenhub/events';
 import { describe, expect, test } from 'vitest';
 import { fold } from './evolve';
 import { summarise } from './summary';
-import { event, given, omgevingswetLifecycle, orgs, testBsn, testContext, wmoLifecycle } from './testing';
+import {
+  event,
+  given,
+  omgevingswetLifecycle,
+  orgs,
+  testBsn,
+  testContext,
+  wmoLifecycle,
+  zorgGestopt,
+} from './testing';
 import { toView } from './view';
 
 const wmoId = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
@@ -114,21 +123,7 @@ describe('WMO: melding to eigen bijdrage', () => {
 
   test('stop of care closes the case', () => {
     given(wmo)
-      .when(
-        event(
-          wmoId,
-          'nl.wmo.zorg-gestopt',
-          {
-            toewijzingNummer: 400123456,
-            zorgaanbieder: '98123456',
-            productcategorie: '02',
-            productcode: '02A05',
-            einddatum: '2026-09-30',
-            redenBeeindiging: '02',
-          },
-          { from: 'zorgaanbieder', at: '2026-09-30' },
-        ),
-      )
+      .when(zorgGestopt(wmoId))
       .thenState((s) => {
         expect(s.fase).toBe('afgesloten');
         expect(s.geslotenOp).toBe('2026-09-30T12:00:00Z');
@@ -391,19 +386,7 @@ describe('order and duplicates', () => {
       { from: 'gemeente', at: '2026-06-01' },
     );
     // Claims to have happened before the removal (and before most of the case).
-    const backdated = event(
-      wmoId,
-      'nl.wmo.zorg-gestopt',
-      {
-        toewijzingNummer: 400123456,
-        zorgaanbieder: '98123456',
-        productcategorie: '02',
-        productcode: '02A05',
-        einddatum: '2026-04-09',
-        redenBeeindiging: '02',
-      },
-      { from: 'zorgaanbieder', at: '2026-04-09' },
-    );
+    const backdated = zorgGestopt(wmoId, '2026-04-09');
     const s = fold(wmoId, [...upTo(wmo, 'nl.wmo.zorg-gestart'), removal, backdated], testContext);
     expect(s.wmo.zorg['400123456']?.einddatum).toBeUndefined();
     expect(s.conflicten.map((c) => c.reden)).toEqual(['geen-deelnemer']);

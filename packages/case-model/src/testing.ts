@@ -218,6 +218,26 @@ export function wmoLifecycle(caseId: string): KetenEvent[] {
 }
 
 /**
+ * The care provider's end of the care of `wmoLifecycle`'s toewijzing, reported on `einddatum`: the
+ * case closes. Not part of the lifecycle; tests add it where they need a closed (or a backdated) stop.
+ */
+export function zorgGestopt(caseId: string, einddatum = '2026-09-30') {
+  return event(
+    caseId,
+    'nl.wmo.zorg-gestopt',
+    {
+      toewijzingNummer: 400123456,
+      zorgaanbieder: '98123456',
+      productcategorie: '02',
+      productcode: '02A05',
+      einddatum,
+      redenBeeindiging: '02',
+    },
+    { from: 'zorgaanbieder', at: einddatum },
+  );
+}
+
+/**
  * An Omgevingswet chain: request, supplement, advice, consent, decision, publication, objection
  * (DOMAIN.md section 5). The omgevingsdienst prepares the decision for the bevoegd gezag.
  */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
-  event,
   newCaseId,
   omgevingswetLifecycle,
   orgs,
   testBsn,
   wmoLifecycle,
+  zorgGestopt,
 } from '@ketenhub/case-model/testing';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { adminToken, type Json, pseudonymKey, readSse, startProjection } from '../../test/harness';
@@ -153,21 +153,7 @@ describe('read API over real Kafka and PostgreSQL', () => {
       expect(one.status).toBe(200);
       await one.opened;
       await every.opened;
-      await p.publish('wmo', [
-        event(
-          wmoId,
-          'nl.wmo.zorg-gestopt',
-          {
-            toewijzingNummer: 400123456,
-            zorgaanbieder: '98123456',
-            productcategorie: '02',
-            productcode: '02A05',
-            einddatum: '2026-09-30',
-            redenBeeindiging: '02',
-          },
-          { from: 'zorgaanbieder', at: '2026-09-30' },
-        ),
-      ]);
+      await p.publish('wmo', [zorgGestopt(wmoId)]);
       await Promise.all([one.done, every.done]);
       expect(seen[0]?.data.fase).toBe('zorg');
       expect(seen[1]?.data).toMatchObject({

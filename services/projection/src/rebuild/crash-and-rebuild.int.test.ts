@@ -1,4 +1,4 @@
-import { event, newCaseId, omgevingswetLifecycle, wmoLifecycle } from '@ketenhub/case-model/testing';
+import { newCaseId, omgevingswetLifecycle, wmoLifecycle, zorgGestopt } from '@ketenhub/case-model/testing';
 import { caseEventTopic, createPublisher, ensureTopics, topicOffsets } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
@@ -158,21 +158,7 @@ describe('crash safety and rebuild', () => {
 
       // The running instance moved its consumer to version 2: a new event shows up there.
       const target = wmoCases[1] as string;
-      await publishEvents(publisher, wmoTopic, [
-        event(
-          target,
-          'nl.wmo.zorg-gestopt',
-          {
-            toewijzingNummer: 400123456,
-            zorgaanbieder: '98123456',
-            productcategorie: '02',
-            productcode: '02A05',
-            einddatum: '2026-09-30',
-            redenBeeindiging: '02',
-          },
-          { from: 'zorgaanbieder', at: '2026-09-30' },
-        ),
-      ]);
+      await publishEvents(publisher, wmoTopic, [zorgGestopt(target)]);
       await until(
         async () => {
           const r = await sql<{
