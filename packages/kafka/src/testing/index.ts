@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { OutgoingRecord } from '../publisher';
 
 const run = promisify(execFile);
 
@@ -164,10 +165,7 @@ export async function consumerPerformance(options: {
  * Records like the gateway writes, for benchmarks: 600 chain cases as keys, a 1 KiB value,
  * structured-mode CloudEvents headers.
  */
-export function gatewayLikeRecords(
-  topic: string,
-  n: number,
-): { topic: string; key: string; value: Buffer; headers: Record<string, string> }[] {
+export function gatewayLikeRecords(topic: string, n: number): OutgoingRecord[] {
   const cases = Array.from({ length: 600 }, () => randomUUID());
   const value = Buffer.alloc(1024, 'x');
   return Array.from({ length: n }, (_, i) => ({
