@@ -2,13 +2,14 @@ import { listKeys } from '@ketenhub/case-model';
 import type { KnownSystem } from '@ketenhub/directory';
 import { AppError, bearerToken, type Logger } from '@ketenhub/service';
 import { type Request, Router } from 'express';
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { z } from 'zod';
 import { parseParams } from '../api/query';
 import type { ProjectionDb } from '../database';
 import { type ProcessingLog, pseudonymise, verwerkingsactiviteiten } from '../processing-log/processing-log';
 import type { StreamHub } from '../stream/hub';
 import { advance, advanceTo, decodeCursor, encodeCursor } from './cursor';
+import type { FeedTable } from './feed.table';
 
 /** A registered system as the feed needs it (from the registry's systems topic). */
 export type FeedSystem = Pick<KnownSystem, 'id' | 'oin' | 'roles' | 'consumes'>;
@@ -46,22 +47,8 @@ const query = z.strictObject({
   wait: z.coerce.number().int().min(0).max(MAX_WAIT_S).default(0),
 });
 
-type FeedRowRedacties = Record<string, { redactie: string; data: Record<string, unknown> }> | null;
-
 /** A feed row of a page, as the page's statement returns it (`fetched`: its partition's candidates). */
-interface Candidate {
-  kind: 'row';
-  topic: string;
-  partitie: number;
-  kafka_offset: string;
-  case_id: string;
-  positie: number;
-  source: string;
-  event_id: string;
-  ontvangers: string[];
-  redacties: FeedRowRedacties;
-  fetched: string;
-}
+type Candidate = Omit<Selectable<FeedTable>, 'type'> & { kind: 'row'; fetched: string };
 
 interface Row {
   topic: string;
