@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { givenCase } from '@ketenhub/access/testing';
-import { webhookHandshake } from '@ketenhub/client';
 import {
   type CaseDomain,
   definitionOf,
@@ -23,6 +20,7 @@ import {
 import { createKafkaClient, createPublisher, parseBrokers } from '@ketenhub/kafka';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import { eventually, type HubProcesses, json, runHub } from './support/hub';
+import { webhookReceiver } from './support/webhooks';
 
 /**
  * The conformance test of issue 12: the same event sequences go into the gateway, the projection
@@ -86,36 +84,23 @@ interface Received {
   redactie?: string;
 }
 
+/** The subscribers' endpoints, one path per system (`/<systeem>`), on one webhook receiver. */
 async function receiver() {
-  const byPath = new Map<string, Received[]>();
-  const server = http.createServer((req, res) => {
-    // The CloudEvents webhook handshake the registry makes when a subscription is created.
-    const consent = webhookHandshake(req.method, req.headers);
-    if (consent) {
-      res.writeHead(200, consent).end();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received;
-      const list = byPath.get(req.url ?? '') ?? [];
-      list.push({
-        id: body.id,
-        subject: body.subject,
-        ...(body.redactie ? { redactie: body.redactie } : {}),
-      });
-      byPath.set(req.url ?? '', list);
-      res.statusCode = 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await webhookReceiver();
   return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    received: (path: string) => byPath.get(path) ?? [],
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: endpoint.url,
+    received: (path: string): Received[] =>
+      endpoint.deliveries
+        .filter((d) => d.path === path)
+        .map((d) => {
+          const body = JSON.parse(d.body) as Received;
+          return {
+            id: body.id,
+            subject: body.subject,
+            ...(body.redactie ? { redactie: body.redactie } : {}),
+          };
+        }),
+    close: endpoint.close,
   };
 }
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { verifyWebhook, webhookHandshake } from '@ketenhub/client';
+import { verifyWebhook } from '@ketenhub/client';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import { eventually, type HubProcesses, json, publishAccepted, runHub } from './support/hub';
+import { type Delivery, webhookReceiver } from './support/webhooks';
 
 /**
  * An integrator's afternoon across the hub's processes (registry, gateway, dispatcher), as
@@ -20,43 +19,6 @@ const test = base.extend<{ hub: HubProcesses }>({
     { scope: 'file' },
   ],
 });
-
-interface Delivery {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/**
- * A case system's webhook endpoint: consents in the CloudEvents handshake (the registry asks before
- * it makes the subscription), records every delivery and answers 204.
- */
-async function receiver() {
-  const deliveries: Delivery[] = [];
-  const handshakes: http.IncomingHttpHeaders[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const consent = webhookHandshake(req.method, req.headers);
-      if (consent) {
-        handshakes.push(req.headers);
-        res.writeHead(200, consent).end();
-        return;
-      }
-      deliveries.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.statusCode = 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/ketenhub`,
-    deliveries,
-    handshakes,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const gemeente = exampleOrganisations.gemeente;
 const zorg = exampleOrganisations.zorgaanbieder;
@@ -97,9 +59,9 @@ describe('webhooks end to end', () => {
       publishes: ['nl.wmo.zorg-gestart'],
       consumes: ['nl.wmo.toewijzing-verzonden'],
     });
-    const endpoint = await receiver();
+    const endpoint = await webhookReceiver();
     try {
-      const subscribed = await admin(`/systems/${ecd.id}/subscriptions`, { url: endpoint.url });
+      const subscribed = await admin(`/systems/${ecd.id}/subscriptions`, { url: endpoint.url() });
       expect(subscribed.status).toBe(201);
       const subscription = await json<{ id: string; secret: string; types: string[] }>(subscribed);
       expect(subscription.types).toEqual(['nl.wmo.toewijzing-verzonden']);

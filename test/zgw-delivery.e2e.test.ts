@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { exampleBsns, exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
 import { notificatiesApiValidator } from '@ketenhub/zgw-notificaties/testing';
 import { eventually, type HubProcesses, json, publishAccepted, runHub } from './support/hub';
+import { webhookReceiver } from './support/webhooks';
 
 /**
  * A ZGW consumer that switches from Open Notificaties to the hub by changing one URL (docs/zgw.md):
@@ -45,30 +45,24 @@ interface Notification {
 
 /** The consumer's callback as a ZGW application builds it: checks its auth value, answers 204. */
 async function zgwCallback() {
-  const got: Notification[] = [];
-  const tests: http.IncomingHttpHeaders[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.headers.authorization !== auth) {
-        res.writeHead(403).end();
-        return;
-      }
-      const body = Buffer.concat(chunks).toString('utf8');
-      const parsed = JSON.parse(body) as Notification['json'];
-      if (parsed.kanaal === 'test') tests.push(req.headers);
-      else got.push({ headers: req.headers, body, json: parsed });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await webhookReceiver((d) => (d.headers.authorization === auth ? 204 : 403));
+  const accepted = () =>
+    endpoint.deliveries
+      .filter((d) => d.headers.authorization === auth)
+      .map((d) => ({ headers: d.headers, body: d.body, json: JSON.parse(d.body) as Notification['json'] }));
   return {
-    url: `http://127.0.0.1:${port}/api/v1/notificaties`,
-    got,
-    tests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: endpoint.url('/api/v1/notificaties'),
+    /** The notifications it took, in arrival order (not Open Notificaties' test notification). */
+    get got(): Notification[] {
+      return accepted().filter((n) => n.json.kanaal !== 'test');
+    },
+    /** The headers of each test notification (the check when an abonnement is made or changed). */
+    get tests() {
+      return accepted()
+        .filter((n) => n.json.kanaal === 'test')
+        .map((n) => n.headers);
+    },
+    close: endpoint.close,
   };
 }
 

@@ -1,6 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { verifyWebhook, webhookHandshake } from '@ketenhub/client';
+import { verifyWebhook } from '@ketenhub/client';
+import { type Delivery, type WebhookReceiver as SharedReceiver, webhookReceiver } from '../support/webhooks';
 
 /** What a consumer took in of one event, in arrival order. */
 export interface Received {
@@ -11,10 +10,10 @@ export interface Received {
 }
 
 /**
- * A subscriber's webhook endpoint: consents in the CloudEvents handshake, verifies every delivery's
- * Standard Webhooks signature, and takes each webhook-id once (a repeat under the same id is a
- * redelivery the dispatcher is allowed to make, dropped here as the onboarding guide tells
- * receivers to). Answers 204.
+ * A subscriber's webhook endpoint (the shared receiver: it consents in the CloudEvents handshake)
+ * that verifies every delivery's Standard Webhooks signature and takes each webhook-id once (a
+ * repeat under the same id is a redelivery the dispatcher is allowed to make, dropped here as the
+ * onboarding guide tells receivers to). Answers 204, or 401 to a bad signature.
  */
 export class WebhookReceiver {
   /** First delivery of each webhook-id, in arrival order. */
@@ -23,59 +22,33 @@ export class WebhookReceiver {
   redeliveries = 0;
   badSignatures = 0;
   secret = '';
-  private server: http.Server | undefined;
+  private endpoint: SharedReceiver | undefined;
   url = '';
 
   async listen(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const consent = webhookHandshake(req.method, req.headers);
-        if (consent) {
-          res.writeHead(200, consent).end();
-          return;
-        }
-        const body = Buffer.concat(chunks).toString('utf8');
-        const verified = verifyWebhook({
-          secret: this.secret,
-          headers: req.headers as Record<string, string>,
-          body,
-        });
-        if (!verified.ok) {
-          this.badSignatures++;
-          res.statusCode = 401;
-          res.end();
-          return;
-        }
-        const webhookId = String(req.headers['webhook-id']);
-        if (this.webhookIds.has(webhookId)) {
-          this.redeliveries++;
-        } else {
-          this.webhookIds.add(webhookId);
-          const event = JSON.parse(body) as { id: string; source: string; subject: string };
-          this.received.push({
-            eventId: event.id,
-            source: event.source,
-            caseId: event.subject,
-            at: Date.now(),
-          });
-        }
-        res.statusCode = 204;
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}/ketenhub`;
+    this.endpoint = await webhookReceiver((delivery) => this.take(delivery));
+    this.url = this.endpoint.url();
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server) return resolve();
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+  private take({ headers, body }: Delivery): number {
+    const verified = verifyWebhook({ secret: this.secret, headers: headers as Record<string, string>, body });
+    if (!verified.ok) {
+      this.badSignatures++;
+      return 401;
+    }
+    const webhookId = String(headers['webhook-id']);
+    if (this.webhookIds.has(webhookId)) {
+      this.redeliveries++;
+    } else {
+      this.webhookIds.add(webhookId);
+      const event = JSON.parse(body) as { id: string; source: string; subject: string };
+      this.received.push({ eventId: event.id, source: event.source, caseId: event.subject, at: Date.now() });
+    }
+    return 204;
+  }
+
+  async close(): Promise<void> {
+    await this.endpoint?.close();
   }
 }
 

@@ -21,12 +21,12 @@ import { projectionChecksum } from '@ketenhub/projection/checksum';
 import { activeVersion } from '@ketenhub/projection/versions';
 import { seededRandom } from '@ketenhub/testkit/random';
 import { sql } from 'kysely';
-import type { ServiceName } from '../support/hub';
+import { root, type ServiceName } from '../support/hub';
 import { FeedReader, WebhookReceiver } from './consumers';
 import { clientFor, type KafkaDeployment, privateCluster, readTopics, sharedBroker } from './kafka';
 import { LoadGenerator, subscribedType } from './load';
 import { PrivatePostgres } from './postgres';
-import { children, killAllChildren, root, Services } from './services';
+import { children, killAllChildren, Services } from './services';
 import { type Check, checkConsumer, checkLog, logFacts } from './verify';
 
 const { values: args } = parseArgs({

@@ -1,16 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type ServiceName } from '../support/hub';
-
-export const root = join(import.meta.dirname, '..', '..');
-
-const portVar: Record<ServiceName, string> = {
-  registry: 'REGISTRY_PORT',
-  gateway: 'GATEWAY_PORT',
-  projection: 'PROJECTION_PORT',
-  dispatcher: 'DISPATCHER_PORT',
-};
+import { freePort, portVar, root, type ServiceName } from '../support/hub';
 
 /** Every child process the suite started and has not seen exit: killed on any way out. */
 export const children = new Set<ChildProcess>();

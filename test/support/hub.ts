@@ -4,11 +4,13 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository's root. */
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export type ServiceName = 'registry' | 'gateway' | 'projection' | 'dispatcher';
 
-const portVar: Record<ServiceName, string> = {
+/** The variable each service reads its port from. */
+export const portVar: Record<ServiceName, string> = {
   registry: 'REGISTRY_PORT',
   gateway: 'GATEWAY_PORT',
   projection: 'PROJECTION_PORT',
