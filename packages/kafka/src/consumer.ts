@@ -145,9 +145,8 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
 
   /**
    * The stored positions, retried with backoff: a database hiccup at the moment of a join (a
-   * connection cut, a failover) must not end the consumer for good. Until the seek, kafkajs may
-   * already fetch from Kafka's committed offsets, which trail the stored positions; what it hands in
-   * from there is skipped as already applied, so waiting here loses and repeats nothing.
+   * connection cut, a failover) must not end the consumer for good. Batches fetched meanwhile wait
+   * for the positions ({@link startsWhereItMust}), so waiting here loses and repeats nothing.
    */
   const loadPositionsRetried = async (topic: string, partitions: number[]) => {
     for (let attempt = 0; ; attempt++) {
@@ -160,21 +159,66 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
     }
   };
 
+  /**
+   * Where each assigned partition must start, until its first batch proved it does. kafkajs begins
+   * fetching as soon as it joins, from Kafka's committed offsets, and those are only a monitoring
+   * hint: a service that acknowledges a batch before storing it (the projection queues batches) and
+   * then dies leaves them ahead of its stored positions. A batch from past the stored position was
+   * once applied and moved the position over everything between (events lost under a position);
+   * now such a batch is never handed in, the partition is sought back to where it must start.
+   */
+  const mustStart = new Map<string, bigint>();
+  /** Partitions sought back and not yet read since: their next batch is taken as it comes. */
+  const soughtBack = new Set<string>();
+  /** The latest join's stored positions, loaded (and the seeks made) once it settles. */
+  let joined: Promise<void> = Promise.resolve();
+
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     ready = true;
     if (!options.loadPositions) return;
     const assignment = event.payload.memberAssignment;
-    void (async () => {
+    mustStart.clear();
+    soughtBack.clear();
+    joined = (async () => {
       for (const [topic, partitions] of Object.entries(assignment)) {
         const positions = await loadPositionsRetried(topic, partitions);
-        for (const [partition, offset] of positions ?? []) {
-          consumer.seek({ topic, partition, offset });
+        for (const partition of partitions) {
+          const stored = positions?.get(partition);
+          if (stored !== undefined) consumer.seek({ topic, partition, offset: stored });
+          // Without a stored position a partition starts at the beginning, if that is the rule.
+          const start = stored ?? (options.fromBeginning === false ? undefined : '0');
+          if (start !== undefined) mustStart.set(`${topic}:${partition}`, BigInt(start));
         }
       }
-    })().catch((error: unknown) => {
+    })();
+    joined.catch((error: unknown) => {
       options.onStop?.(error instanceof Error ? error : new Error(String(error)));
     });
   });
+
+  /**
+   * False when the batch in hand must not be handed in: it starts past the partition's stored
+   * position (read from Kafka's committed offset before the seek), so the partition is sought back.
+   * A batch at or before the position goes in (the service skips what it applied before); after a
+   * seek back the next batch goes in as it comes, e.g. from the log's start when retention removed
+   * the records at the position.
+   */
+  const startsWhereItMust = async (topic: string, partition: number, first: string): Promise<boolean> => {
+    if (!options.loadPositions) return true;
+    await joined.catch(() => undefined);
+    const key = `${topic}:${partition}`;
+    const start = mustStart.get(key);
+    if (start === undefined) return true;
+    if (soughtBack.has(key) || BigInt(first) <= start) {
+      mustStart.delete(key);
+      soughtBack.delete(key);
+      return true;
+    }
+    soughtBack.add(key);
+    consumer.seek({ topic, partition, offset: start.toString() });
+    return false;
+  };
+
   consumer.on(consumer.events.CRASH, (event) => {
     // kafkajs restarts by itself on retriable crashes; only a final one ends the consumer.
     if (!event.payload.restart) {
@@ -191,6 +235,8 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
     partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const first = (batch.messages[0] as { offset: string }).offset;
+      if (!(await startsWhereItMust(batch.topic, batch.partition, first)) || isStale()) return;
       const records: ConsumedRecord[] = [];
       for (const m of batch.messages) {
         if (m.headers === SKIPPED_HEADERS) continue;

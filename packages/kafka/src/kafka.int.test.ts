@@ -159,6 +159,58 @@ describe('kafka adapter on a real broker', () => {
     );
   });
 
+  test('Kafka committed offsets ahead of the stored positions (acknowledged, never stored, then a crash) skip nothing: reading starts at the stored position, or at the beginning without one', async ({
+    kafka,
+    topic,
+    groupId,
+  }) => {
+    const name = topic('ahead');
+    await ensureTopics(kafka.client, [caseEventTopic(name, 2)]);
+    const publisher = await createPublisher(kafka.client);
+    await publisher.publish(
+      Array.from({ length: 200 }, (_, i) => ({ topic: name, key: `case-${i % 11}`, value: `v${i}` })),
+    );
+    await publisher.close();
+    const ends = await topicOffsets(kafka.client, name);
+    const high = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+    expect([...high.values()].every((n) => n > 20)).toBe(true);
+    // What a consumer that acknowledged batches before storing them leaves in Kafka: committed
+    // offsets near the end. Its own store holds partition 0 at 5 and nothing for partition 1.
+    const admin = kafka.client.kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({
+      groupId,
+      topic: name,
+      partitions: ends.map((e) => ({ partition: e.partition, offset: String(Number(e.high) - 10) })),
+    });
+    await admin.disconnect();
+    const stored = new Map([[0, '5']]);
+    const handled = new Map<number, number[]>();
+    const consumer = await runConsumer(kafka.client, {
+      groupId,
+      topics: [name],
+      // A slow database at the join: kafkajs has fetched from the committed offsets by then.
+      loadPositions: async (_t, partitions) => {
+        await new Promise((r) => setTimeout(r, 1_500));
+        return new Map([...stored].filter(([p]) => partitions.includes(p)));
+      },
+      handleBatch: async (batch) => {
+        handled.set(batch.partition, [
+          ...(handled.get(batch.partition) ?? []),
+          ...batch.records.map((r) => Number(r.offset)),
+        ]);
+        return ack();
+      },
+    });
+    const done = () => [...high].every(([p, h]) => (handled.get(p) ?? []).includes(h - 1));
+    await until(done);
+    await consumer.stop();
+    const expected = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    // Partition 0 from its stored position, partition 1 from the beginning; in order, nothing twice.
+    expect(handled.get(0)).toEqual(expected(5, high.get(0) as number));
+    expect(handled.get(1)).toEqual(expected(0, high.get(1) as number));
+  });
+
   test('stored positions that fail to load at a join are retried: the consumer keeps running and misses nothing', async ({
     kafka,
     topic,
