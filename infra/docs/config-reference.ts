@@ -35,6 +35,11 @@ export const sections: Section[] = [
     intro: 'See docs/kafka.md for the secured local broker and cluster and the principal of each service.',
   },
   {
+    title: "The hub's identity (gateway, projection, dispatcher and the CLI)",
+    file: 'packages/service/src/env.ts',
+    schema: 'hubEnv',
+  },
+  {
     title: 'Case-worker authentication (services that serve case workers)',
     file: 'packages/service/src/auth.ts',
     schema: 'authEnv',
@@ -214,7 +219,9 @@ export function render(): string {
     '',
     'Every service parses its environment once, with zod, when it starts, and refuses to start with a',
     'message naming every bad variable. Defaults suit `npm start` on one machine. A default is shown as',
-    'written in the schema; **required** variables have none.',
+    'written in the schema; **required** variables have none. A variable that was renamed is refused',
+    'with its new name (`GATEWAY_HUB_OIN`, `PROJECTION_HUB_OIN` and `DISPATCHER_HUB_OIN` became',
+    'one `KETENHUB_HUB_OIN` on 2026-12-04).',
     '',
   ];
   for (const section of sections) {

@@ -1,6 +1,6 @@
 import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
 import { projectionEnv } from '@ketenhub/projection/env';
-import { commonEnv, loadEnv } from '@ketenhub/service';
+import { commonEnv, hubEnv, loadEnv } from '@ketenhub/service';
 import { z } from 'zod';
 
 const serviceUrl = (port: number) => z.url({ error: 'must be a URL' }).default(`http://127.0.0.1:${port}`);
@@ -34,7 +34,7 @@ export const cliEnv = commonEnv
     /** The projection's consumer group prefix: a rebuilt version N consumes as `<prefix>-v<N>`. */
     PROJECTION_GROUP_ID: projectionEnv.shape.PROJECTION_GROUP_ID,
     /** The hub's OIN, which a rebuild folds the hub's own events with. */
-    PROJECTION_HUB_OIN: projectionEnv.shape.PROJECTION_HUB_OIN,
+    KETENHUB_HUB_OIN: hubEnv.shape.KETENHUB_HUB_OIN,
     /** Partition batches a rebuild hands to the projector at once. */
     PROJECTION_PARTITIONS_CONCURRENTLY: projectionEnv.shape.PROJECTION_PARTITIONS_CONCURRENTLY,
     /** Consumer session timeout of a rebuild. */

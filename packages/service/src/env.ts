@@ -23,6 +23,29 @@ export const commonEnv = z.object({
 });
 export type CommonEnv = z.infer<typeof commonEnv>;
 
+/** Variables read by the services that apply the access rule (gateway, projection, dispatcher). */
+export const hubEnv = z.object({
+  /**
+   * OIN of this hub, one value for every service: the projection publishes its own events
+   * (termijn-verstreken) as `urn:nld:oin:<OIN>:systeem:ketenhub`, and the access rule lets events
+   * from that source act in the role `ketenhub` at the gateway, the projection and the dispatcher.
+   */
+  KETENHUB_HUB_OIN: z
+    .string()
+    .regex(/^\d{20}$/, 'must be a 20-digit OIN')
+    .default('00000099900000009000'),
+});
+
+/**
+ * Variables that were renamed: a deployment that still sets one is refused at start with the new
+ * name, instead of running with the default it no longer overrides.
+ */
+const renamed: Record<string, string> = {
+  GATEWAY_HUB_OIN: 'KETENHUB_HUB_OIN',
+  PROJECTION_HUB_OIN: 'KETENHUB_HUB_OIN',
+  DISPATCHER_HUB_OIN: 'KETENHUB_HUB_OIN',
+};
+
 export class EnvError extends Error {
   override readonly name = 'EnvError';
 }
@@ -36,8 +59,16 @@ export function loadEnv<S extends z.ZodType>(
   source: Record<string, string | undefined> = process.env,
 ): z.infer<S> {
   const result = schema.safeParse(source);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  const retired = Object.keys(renamed)
+    .filter((name) => source[name] !== undefined)
+    .map((name) => `  ${name}: renamed ${renamed[name]}; set that instead`);
+  if (result.success && retired.length === 0) return result.data;
+  const lines = [
+    ...retired,
+    ...(result.success
+      ? []
+      : result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`)),
+  ];
   throw new EnvError(`invalid configuration:\n${lines.join('\n')}`);
 }
 

@@ -14,7 +14,7 @@ export {
   signDevToken,
 } from './auth';
 export { isDatabaseUnavailable } from './database-unavailable';
-export { type CommonEnv, commonEnv, EnvError, envFlag, loadEnv } from './env';
+export { type CommonEnv, commonEnv, EnvError, envFlag, hubEnv, loadEnv } from './env';
 export {
   AppError,
   type ErrorCode,

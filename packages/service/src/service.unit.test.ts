@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it, test } from 'vitest';
 import { z } from 'zod';
 import { authEnv, createCaseWorkerVerifier, devIssuer, devIssuerOinPattern, signDevToken } from './auth';
-import { commonEnv, loadEnv } from './env';
+import { commonEnv, hubEnv, loadEnv } from './env';
 import { AppError, problemMiddleware, toProblem } from './errors';
 import { closeServer, listen } from './http';
 import { createLogger } from './logger';
@@ -28,6 +28,19 @@ describe('env', () => {
   it('extends per service', () => {
     const schema = commonEnv.extend({ PORT: z.coerce.number().default(8080) });
     expect(loadEnv(schema, {}).PORT).toBe(8080);
+  });
+
+  it('refuses a renamed variable with its new name, even when everything else parses', () => {
+    const schema = commonEnv.extend(hubEnv.shape);
+    expect(loadEnv(schema, { KETENHUB_HUB_OIN: '00000001234567890000' }).KETENHUB_HUB_OIN).toBe(
+      '00000001234567890000',
+    );
+    expect(() => loadEnv(schema, { PROJECTION_HUB_OIN: '00000001234567890000' })).toThrow(
+      /PROJECTION_HUB_OIN: renamed KETENHUB_HUB_OIN/,
+    );
+    expect(() => loadEnv(schema, { GATEWAY_HUB_OIN: '1', LOG_LEVEL: 'loud' })).toThrow(
+      /GATEWAY_HUB_OIN: renamed KETENHUB_HUB_OIN[\s\S]*LOG_LEVEL/,
+    );
   });
 });
 

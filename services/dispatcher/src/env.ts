@@ -1,5 +1,13 @@
 import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
-import { authEnv, checkWebhookKey, commonEnv, envFlag, webhookEnv, withWebhookKey } from '@ketenhub/service';
+import {
+  authEnv,
+  checkWebhookKey,
+  commonEnv,
+  envFlag,
+  hubEnv,
+  webhookEnv,
+  withWebhookKey,
+} from '@ketenhub/service';
 import { z } from 'zod';
 import { parseSchedule, standardRetrySchedule } from './deliveries/outcome';
 
@@ -16,15 +24,8 @@ export const dispatcherEnv = commonEnv
     KETENHUB_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters'),
     /** Dev mode switch shared with the other services; here it only allows the development webhook key. */
     KETENHUB_DEV_TOKENS: authEnv.shape.KETENHUB_DEV_TOKENS,
-    /**
-     * OIN of this hub, for the access rule: the hub's own events (termijn-verstreken, published by
-     * the projection as `urn:nld:oin:<OIN>:systeem:ketenhub`) act with the role `ketenhub`. The
-     * same value as the projection's PROJECTION_HUB_OIN.
-     */
-    DISPATCHER_HUB_OIN: z
-      .string()
-      .regex(/^\d{20}$/, 'must be a 20-digit OIN')
-      .default('00000099900000009000'),
+    /** The hub's OIN, one value for every service: its own events act in the role `ketenhub`. */
+    KETENHUB_HUB_OIN: hubEnv.shape.KETENHUB_HUB_OIN,
     /** Consumer group of the domain topics (after KAFKA_TOPIC_PREFIX); positions are stored under it. */
     DISPATCHER_GROUP_ID: z.string().min(1).default('ketenhub-dispatcher'),
     /**

@@ -1,5 +1,5 @@
 import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
-import { authEnv, commonEnv } from '@ketenhub/service';
+import { authEnv, commonEnv, hubEnv } from '@ketenhub/service';
 import { z } from 'zod';
 
 /** The gateway's configuration, parsed once in src/index.ts. */
@@ -65,14 +65,8 @@ export const gatewayEnv = commonEnv
      * info log; errors and refusals worth a look are logged on their own.
      */
     GATEWAY_ACCESS_LOG_LEVEL: z.enum(['silent', 'trace', 'debug', 'info']).default('info'),
-    /**
-     * OIN of this hub, as the projection's PROJECTION_HUB_OIN (set both alike): the access rule lets
-     * the hub's own events (`urn:nld:oin:<OIN>:systeem:ketenhub`) act in the role `ketenhub`.
-     */
-    GATEWAY_HUB_OIN: z
-      .string()
-      .regex(/^\d{20}$/, 'must be a 20-digit OIN')
-      .default('00000099900000009000'),
+    /** The hub's OIN, one value for every service: its own events act in the role `ketenhub`. */
+    KETENHUB_HUB_OIN: hubEnv.shape.KETENHUB_HUB_OIN,
     /**
      * Kafka session timeout of the case-book consumer (group `<prefix>gateway-access`). A gateway
      * killed with -9 leaves its member behind, and the next instance's join waits until the broker

@@ -85,7 +85,7 @@ async function main() {
     onLost: () => caseBook.clear(),
   });
   const caseBook = new CaseBook(db, {
-    ctx: { hubOin: env.GATEWAY_HUB_OIN },
+    ctx: { hubOin: env.KETENHUB_HUB_OIN },
     live: () => notices.isConnected(),
     origin: randomUUID(),
   });
@@ -118,7 +118,7 @@ async function main() {
     caseBook,
     acceptor,
     directory,
-    hubOin: env.GATEWAY_HUB_OIN,
+    hubOin: env.KETENHUB_HUB_OIN,
     domainTopic,
     retryAfterS: env.GATEWAY_RETRY_AFTER_S,
   });

@@ -98,7 +98,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** The example hub's OIN, as GATEWAY_HUB_OIN defaults to. */
+/** The example hub's OIN, as KETENHUB_HUB_OIN defaults to. */
 export const hubOin = '00000099900000009000';
 
 /** A gateway in-process on a free port, over the test's Kafka and database, topics under `prefix`. */

@@ -460,7 +460,7 @@ async function main() {
             PROJECTION_GROUP_ID: groupBase,
             PROJECTION_PORT: String(port),
             PROJECTION_DEADLINE_SCAN_MS: '0',
-            PROJECTION_HUB_OIN: orgs.ketenhub.oin,
+            KETENHUB_HUB_OIN: orgs.ketenhub.oin,
             KETENHUB_DEV_TOKENS: 'true',
             KETENHUB_DEV_TOKEN_SECRET: secret,
             LOG_LEVEL: 'warn',

@@ -1,5 +1,5 @@
 import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
-import { authEnv, commonEnv, loadEnv } from '@ketenhub/service';
+import { authEnv, commonEnv, hubEnv, loadEnv } from '@ketenhub/service';
 import { z } from 'zod';
 
 /** The projection's configuration, parsed once in src/index.ts (STYLE.md #7). */
@@ -18,11 +18,8 @@ export const projectionEnv = commonEnv
       .default('projection'),
     /** Consumer group prefix; each projection version consumes as `<prefix>-v<N>`. */
     PROJECTION_GROUP_ID: z.string().min(1).default('ketenhub-projection'),
-    /** OIN of this hub: the source of termijn-verstreken events (`urn:nld:oin:<OIN>:systeem:ketenhub`). */
-    PROJECTION_HUB_OIN: z
-      .string()
-      .regex(/^\d{20}$/, 'must be a 20-digit OIN')
-      .default('00000099900000009000'),
+    /** The hub's OIN, one value for every service: its own events act in the role `ketenhub`. */
+    KETENHUB_HUB_OIN: hubEnv.shape.KETENHUB_HUB_OIN,
     /**
      * HMAC key pseudonymising the data subject (BSN) in the processing log. Required in production;
      * with dev tokens on, a fixed development key is used when absent.

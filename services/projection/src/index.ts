@@ -63,7 +63,7 @@ async function main() {
   const publisher = await createPublisher(kafka);
   closers.push({ name: 'publisher', close: () => publisher.close() });
 
-  const ctx = { hubOin: env.PROJECTION_HUB_OIN };
+  const ctx = { hubOin: env.KETENHUB_HUB_OIN };
   const supervisor = await startConsumerSupervisor({
     db,
     schema: env.PROJECTION_SCHEMA,
@@ -118,7 +118,7 @@ async function main() {
       schema: env.PROJECTION_SCHEMA,
       publisher,
       topicPrefix: env.KAFKA_TOPIC_PREFIX,
-      hubOin: env.PROJECTION_HUB_OIN,
+      hubOin: env.KETENHUB_HUB_OIN,
       instanceId: `${hostname()}:${process.pid}`,
       leaseMs: env.PROJECTION_DEADLINE_LEASE_MS,
       logger,

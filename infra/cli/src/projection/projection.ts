@@ -107,7 +107,7 @@ export async function executeRebuild(
     schema: env.PROJECTION_SCHEMA,
     groupBase: env.PROJECTION_GROUP_ID,
     topics: ctx.domainTopics,
-    ctx: { hubOin: env.PROJECTION_HUB_OIN },
+    ctx: { hubOin: env.KETENHUB_HUB_OIN },
     logger: ctx.logger,
     dropOld: o.dropOld,
     activate: o.switch,

@@ -32,7 +32,7 @@ export interface IngestOptions {
   acceptor: Acceptor;
   /** Registered systems: who may be added to a case (`unknown-system`, `registered-role`). */
   directory: SystemDirectory;
-  /** OIN of this hub (GATEWAY_HUB_OIN): its own events act in the role `ketenhub`. */
+  /** OIN of this hub (KETENHUB_HUB_OIN): its own events act in the role `ketenhub`. */
   hubOin: string;
   /** Topic of a case domain, e.g. `acc.wmo`. */
   domainTopic: (domain: CaseDomain) => string;

@@ -57,7 +57,7 @@ try {
     schema: env.PROJECTION_SCHEMA,
     groupBase: env.PROJECTION_GROUP_ID,
     topics: ['wmo', 'omgevingswet'].map((d) => `${env.KAFKA_TOPIC_PREFIX}${d}`),
-    ctx: { hubOin: env.PROJECTION_HUB_OIN },
+    ctx: { hubOin: env.KETENHUB_HUB_OIN },
     logger,
     dropOld: opts.dropOld,
     activate: opts.switch,
