@@ -9,6 +9,7 @@ export {
   redactUrl,
   withConnection,
 } from './database';
+export { type Listener, startListener } from './listen';
 export { type MigrateOptions, type Migrations, migrateToLatest, openServiceDatabase } from './migrations';
 export {
   applyBatchesOnce,

@@ -2,7 +2,7 @@ import type { CaseState } from '@ketenhub/case-model';
 
 /**
  * Joined cases by id, for reads. A read-through cache in front of the active version's `cases`
- * view, kept true by the NOTIFY that every committed change sends (stream/listener.ts): that
+ * view, kept true by the NOTIFY that every committed change sends (@ketenhub/db's startListener): that
  * notification, not a timer, removes a case. A GET then costs no query, only its processing-log
  * write, which is what lets one instance answer 1,000 reads a second on two shared cores.
  *
@@ -10,7 +10,7 @@ import type { CaseState } from '@ketenhub/case-model';
  * - a load that a change notification overtakes (the state read may predate the commit) is not
  *   kept; the next read loads again;
  * - while the LISTEN connection is down nothing is cached or served from cache (`live()` false),
- *   and on reconnect and on a version switch everything is dropped (`clear`);
+ *   and when the connection is lost and on a version switch everything is dropped (`clear`);
  * - cases not found are never cached (a 404 must not outlive the case's opening).
  */
 export interface CaseReader {

@@ -1,3 +1,4 @@
+import { type Listener, startListener } from '@ketenhub/db';
 import type { Logger } from '@ketenhub/service';
 import { findCases } from '../cases/case.repository';
 import { type CaseCache, createCaseCache } from '../cases/case-cache';
@@ -5,7 +6,6 @@ import { casesChannel, parseNotifyPayload } from '../consumer/projector';
 import type { ProjectionDb } from '../database';
 import { versionChannel } from '../versions/versions';
 import { createStreamHub, type StreamHub } from './hub';
-import { type Listener, startListener } from './listener';
 
 export interface LiveCases {
   cases: CaseCache;
@@ -39,6 +39,7 @@ export function startLiveCases(options: {
   const listener = startListener({
     url: options.url,
     channels: [casesChannel, versionChannel],
+    applicationName: 'ketenhub-projection-listen',
     logger: options.logger,
     onNotification: (channel, payload) => {
       if (channel === versionChannel) {
@@ -50,7 +51,8 @@ export function startLiveCases(options: {
         streamHub.changed(ids);
       }
     },
-    onReconnect: () => cases.clear(),
+    // Changes committed while the connection was down were never announced: forget every case.
+    onLost: () => cases.clear(),
   });
   listening = () => listener.isConnected();
   return { cases, streamHub, listener };

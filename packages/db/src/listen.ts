@@ -1,38 +1,38 @@
-import type { Logger } from '@ketenhub/service';
 import pg from 'pg';
 
-/**
- * One dedicated PostgreSQL connection LISTENing on the projection's channels. NOTIFY is sent
- * inside the projector's transaction and delivered only after commit, to every instance: so an
- * SSE client on any instance sees a change exactly when it became visible to reads. A lost
- * connection is re-established with backoff; notifications sent meanwhile are lost, so on
- * reconnect `onReconnect` lets subscribers resynchronise.
- */
+/** One connection LISTENing on some channels; see {@link startListener}. */
 export interface Listener {
+  /** True while the connection is up and listening: notifications arrive. */
   isConnected(): boolean;
   close(): Promise<void>;
 }
 
+/**
+ * Keeps one PostgreSQL connection of its own LISTENing on `channels` (held for good, so it never
+ * takes a connection from a pool that serves requests). NOTIFY sent in a transaction arrives after
+ * its commit, on every instance, which is what keeps the services' caches true. A lost connection is
+ * opened again with backoff (200 ms doubling to 5 s); notifications sent meanwhile are lost, so
+ * `onLost` is called at once, before the reconnect, for the caller to drop what it cached, and
+ * `isConnected` is false until the connection listens again.
+ */
 export function startListener(options: {
   url: string;
-  channels: string[];
-  logger: Logger;
+  channels: readonly string[];
+  /** `application_name` of the connection, so an operator (or a test) can find it in pg_stat_activity. */
+  applicationName: string;
+  logger: { warn(details: object, message: string): void };
   onNotification(channel: string, payload: string): void;
-  onReconnect?(): void;
+  onLost?(): void;
 }): Listener {
   let client: pg.Client | null = null;
   let connected = false;
   let closed = false;
   let backoff = 200;
   let timer: NodeJS.Timeout | undefined;
-  let first = true;
 
   const connect = async () => {
     if (closed) return;
-    const c = new pg.Client({
-      connectionString: options.url,
-      application_name: 'ketenhub-projection-listen',
-    });
+    const c = new pg.Client({ connectionString: options.url, application_name: options.applicationName });
     c.on('notification', (n) => options.onNotification(n.channel, n.payload ?? ''));
     c.on('error', (error) => {
       options.logger.warn({ err: error }, 'listen connection lost');
@@ -42,22 +42,28 @@ export function startListener(options: {
     try {
       await c.connect();
       for (const ch of options.channels) await c.query(`listen "${ch.replaceAll('"', '""')}"`);
+      if (closed) {
+        await c.end().catch(() => undefined);
+        return;
+      }
       client = c;
       connected = true;
       backoff = 200;
-      if (!first) options.onReconnect?.();
-      first = false;
     } catch (error) {
+      if (closed) return;
       options.logger.warn({ err: error }, 'listen connection failed');
       retry(c);
     }
   };
   const retry = (c: pg.Client) => {
     if (closed || (client !== null && client !== c)) return;
+    const was = connected;
     connected = false;
     client = null;
     c.removeAllListeners();
+    c.on('error', () => undefined);
     c.end().catch(() => undefined);
+    if (was) options.onLost?.();
     if (timer) return;
     timer = setTimeout(() => {
       timer = undefined;
@@ -77,6 +83,7 @@ export function startListener(options: {
       connected = false;
       if (c) {
         c.removeAllListeners();
+        c.on('error', () => undefined);
         await c.end().catch(() => undefined);
       }
     },
