@@ -502,7 +502,15 @@ export function createJobs(deps: JobsDeps) {
         guard(async (topic, partition, records, to) => {
           const key = partitionKey(topic, partition);
           const from = next.get(key) ?? 0n;
-          const decided = await decideReplay(records, target, deps.access, states, (ids) =>
+          // A chunk handed in again after its commit (what came after it threw, and the reader
+          // retries the batch) is not queued or counted twice; the barrier is lifted again.
+          if (to <= from) {
+            await liftBarrier(job, window, topic, partition, to);
+            return alive() ? 'continue' : 'stop';
+          }
+          // A batch fetched again after such a failure may reach past the commit: only what is new.
+          const fresh = records.filter((r) => BigInt(r.offset) >= from);
+          const decided = await decideReplay(fresh, target, deps.access, states, (ids) =>
             accessStatesBefore(db, { topic, partition, beforeOffset: from.toString() }, ids, deps.access),
           );
           const queued = await db.transaction().execute(async (trx) => {
@@ -549,6 +557,11 @@ export function createJobs(deps: JobsDeps) {
         const decided = decideBackfill(records, target, deps.access, ends, runningFold, queueFrom);
         if (to <= stored) return alive() ? 'continue' : 'stop';
         const from = next.get(key) ?? 0n;
+        // Handed in again after its commit (see the replay's chunks): not queued twice.
+        if (to <= from) {
+          await liftBarrier(job, window, topic, partition, to);
+          return alive() ? 'continue' : 'stop';
+        }
         const queued = await db.transaction().execute(async (trx) => {
           const n = await queueBackfilled(trx, job.id, decided.deliveries);
           await commitChunk(
