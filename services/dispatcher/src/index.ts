@@ -88,6 +88,7 @@ async function main() {
     allowNetworks: env.KETENHUB_WEBHOOK_ALLOW_NETWORKS,
     concurrency: env.DISPATCHER_CONCURRENCY,
     perSubscriptionMax: Math.min(env.DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT, env.DISPATCHER_CONCURRENCY),
+    runLength: env.DISPATCHER_RUN_LENGTH,
     timeoutMs: env.DISPATCHER_TIMEOUT_MS,
     retry: { schedule: env.DISPATCHER_RETRY_SCHEDULE, retryAfterMaxMs: env.DISPATCHER_RETRY_AFTER_MAX_MS },
     pollMs: env.DISPATCHER_POLL_MS,

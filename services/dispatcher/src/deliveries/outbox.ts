@@ -135,16 +135,26 @@ export interface ClaimCapacity {
  * instance (this or another) claims the row again while it is being sent, and a crashed sender's
  * rows become due again when the lease ends (at least once). FOR UPDATE SKIP LOCKED keeps two
  * instances claiming at the same moment off each other's rows.
+ *
+ * Runs: with `runLength` > 1 each head comes with up to `runLength - 1` of the rows after it in its
+ * (subscription, case), in log order, leased with it, whether due or set aside: the sender sends
+ * them one after another, each once the one before was delivered, without a settlement and a claim
+ * in between (the cycle that bounded one case's throughput). The run stops before the first row
+ * that is locked elsewhere or behind a replay's barrier, so it never skips one. Returned as runs,
+ * each head first; a run of one is a head alone.
  */
 export async function claimDue(
   db: Db,
   limit: number,
   leaseMs: number,
   capacity: ClaimCapacity = { perSubscription: new Map(), otherwise: limit },
-): Promise<ClaimedDelivery[]> {
+  runLength = 1,
+): Promise<ClaimedDelivery[][]> {
   const ids = [...capacity.perSubscription.keys()];
   const ks = ids.map((id) => capacity.perSubscription.get(id) ?? 0);
   const rows = await sql<{
+    head_id: string;
+    rn: string;
     id: string;
     subscription_id: string;
     case_id: string;
@@ -208,6 +218,45 @@ export async function claimDue(
     picked as (
       select id from ranked where rank <= k order by rank, next_attempt_at, id limit ${limit}
     ),
+    -- The rows after each picked head in its case, in log order (not locked yet).
+    next_rows as (
+      select h.id as head_id, f.id, f.log_topic, f.log_partition, f.log_offset, f.case_id,
+        f.subscription_id, f.rn
+      from picked p
+      join judged h on h.id = p.id
+      cross join lateral (
+        select e.id, e.log_topic, e.log_partition, e.log_offset, e.case_id, e.subscription_id,
+          row_number() over (order by e.log_offset, e.id) as rn
+        from dispatcher.deliveries e
+        where ${runLength} > 1 and e.subscription_id = h.subscription_id and e.case_id = h.case_id
+          and e.status = 'pending' and (e.log_offset, e.id) > (h.log_offset, h.id)
+        order by e.log_offset, e.id
+        limit ${runLength - 1}
+      ) f
+    ),
+    next_locked as (
+      select d.id from dispatcher.deliveries d
+      where d.id in (select id from next_rows)
+      for update skip locked
+    ),
+    -- A run ends before its first row locked by someone else or held back by a replay's barrier.
+    next_blocked as (
+      select n.head_id, min(n.rn) as rn from next_rows n
+      where n.id not in (select id from next_locked) or exists (
+        select 1 from dispatcher.replay_partitions b
+        join dispatcher.replays r on r.id = b.replay_id and r.status = 'running'
+        where b.subscription_id = n.subscription_id and b.topic = n.log_topic
+          and b.partition = n.log_partition and b.next_offset < b.end_offset
+          and b.next_offset <= n.log_offset and (b.cases is null or n.case_id = any(b.cases)))
+      group by n.head_id
+    ),
+    taken as (
+      select id as head_id, id, 0::bigint as rn from picked
+      union all
+      select n.head_id, n.id, n.rn from next_rows n
+      left join next_blocked x on x.head_id = n.head_id
+      where x.rn is null or n.rn < x.rn
+    ),
     -- The rows before the non-heads, locked: a row is set aside only behind a head whose
     -- settlement has to wait for this claim to commit, and so comes after it and brings the row
     -- forward again. A head being settled right now (locked) is skipped, not waited for (waiting
@@ -232,7 +281,7 @@ export async function claimDue(
       update dispatcher.deliveries d
       set waiting_for_head = true, next_attempt_at = now() + interval '10 minutes'
       from judged j
-      where d.id = j.id and not j.head and exists (
+      where d.id = j.id and not j.head and j.id not in (select id from taken) and exists (
         select 1 from before_them b
         where b.subscription_id = j.subscription_id and b.case_id = j.case_id
           and (b.log_offset, b.id) < (j.log_offset, j.id))
@@ -240,14 +289,15 @@ export async function claimDue(
     )
     update dispatcher.deliveries d
     set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond', waiting_for_head = false
-    from picked, subs
-    where d.id = picked.id and subs.id = d.subscription_id
-    returning d.id, d.subscription_id, d.case_id, d.event_source, d.event_id, d.event_type, d.body,
+    from taken, subs
+    where d.id = taken.id and subs.id = d.subscription_id
+    returning taken.head_id, taken.rn, d.id, d.subscription_id, d.case_id, d.event_source, d.event_id, d.event_type, d.body,
       d.traceparent, d.attempts, coalesce(d.requeued_at, d.created_at) as queued_at,
       subs.url, subs.secret_version, subs.previous_secret_valid_until, subs.allowed_rate,
       subs.format, subs.auth_sealed, subs.oin, subs.roles`.execute(db);
-  return rows.rows
-    .map((r) => ({
+  const runs = new Map<string, { rn: number; delivery: ClaimedDelivery }[]>();
+  for (const r of rows.rows) {
+    const delivery: ClaimedDelivery = {
       id: String(r.id),
       subscriptionId: r.subscription_id,
       caseId: r.case_id,
@@ -266,8 +316,14 @@ export async function claimDue(
       authSealed: r.auth_sealed,
       oin: r.oin,
       roles: r.roles ?? [],
-    }))
-    .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+    };
+    const run = runs.get(String(r.head_id)) ?? [];
+    run.push({ rn: Number(r.rn), delivery });
+    runs.set(String(r.head_id), run);
+  }
+  return [...runs.entries()]
+    .sort(([a], [b]) => Number(BigInt(a) - BigInt(b)))
+    .map(([, run]) => run.sort((a, b) => a.rn - b.rn).map((x) => x.delivery));
 }
 
 /**

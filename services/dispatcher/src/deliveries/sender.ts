@@ -30,6 +30,12 @@ export interface SenderOptions {
   concurrency: number;
   /** The most of them one subscription may hold (its limit adapts below this, see {@link Sender}). */
   perSubscriptionMax: number;
+  /**
+   * Rows of one (subscription, chain case) a claim takes together, sent one after another in one
+   * slot (outbox.claimDue's runs); 1: each row waits for its predecessor's settlement and a claim.
+   * Default {@link defaultRunLength}.
+   */
+  runLength?: number;
   timeoutMs: number;
   retry: RetryPolicy;
   pollMs: number;
@@ -43,6 +49,9 @@ export interface SenderOptions {
    */
   projectieUrl: string;
 }
+
+/** DISPATCHER_RUN_LENGTH's default, also what tests and the benchmark run with. */
+export const defaultRunLength = 16;
 
 const loopback = (host: string) =>
   host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
@@ -244,21 +253,34 @@ export class Sender {
     while (this.running) {
       this.woken = false;
       const free = this.o.concurrency - this.inFlight.size;
-      let claimed: ClaimedDelivery[] = [];
+      let runs: ClaimedDelivery[][] = [];
       if (free >= this.claimBatch || (free > 0 && this.inFlight.size === 0)) {
         const now = Date.now();
         try {
           const t = performance.now();
           const capacity = this.capacity(now, free);
-          claimed = await claimDue(this.o.db, free, this.leaseMs, capacity);
-          this.learn(capacity, claimed, free);
+          runs = await claimDue(
+            this.o.db,
+            free,
+            this.leaseMs,
+            capacity,
+            this.o.runLength ?? defaultRunLength,
+          );
+          this.learn(
+            capacity,
+            runs.map((r) => r[0] as ClaimedDelivery),
+            free,
+          );
           this.stats.claims++;
-          this.stats.claimed += claimed.length;
+          this.stats.claimed += runs.reduce((n, r) => n + r.length, 0);
           this.stats.claimMs += performance.now() - t;
         } catch (error) {
           this.o.logger.warn({ err: error }, 'could not claim deliveries; retrying');
         }
         const giveBack = new Map<number, string[]>();
+        const back = (at: number, run: readonly ClaimedDelivery[]) =>
+          giveBack.set(at, [...(giveBack.get(at) ?? []), ...run.map((d) => d.id)]);
+        const claimed = runs.flat();
         // ZGW-format rows need their case's domain and the receiver's local case number.
         let access = new Map<string, AccessState>();
         let accessUnread = false;
@@ -278,10 +300,10 @@ export class Sender {
             projectieUrl: this.o.projectieUrl,
             webhookKey: this.o.webhookKey,
           });
-        for (const d of claimed) {
+        for (const run of runs) {
+          const d = run[0] as ClaimedDelivery;
           if (accessUnread && d.format === 'zgw') {
-            const at = now + this.o.pollMs;
-            giveBack.set(at, [...(giveBack.get(at) ?? []), d.id]);
+            back(now + this.o.pollMs, run);
             continue;
           }
           const n = this.perSubscription.get(d.subscriptionId) ?? 0;
@@ -294,12 +316,12 @@ export class Sender {
             if (at !== undefined) this.o.metrics.throttled.inc({ why: 'allowed-rate' });
           }
           if (at !== undefined) {
-            this.stats.released++;
-            giveBack.set(at, [...(giveBack.get(at) ?? []), d.id]);
+            this.stats.released += run.length;
+            back(at, run);
             continue;
           }
           this.perSubscription.set(d.subscriptionId, n + 1);
-          const attempt = this.deliver(d, zgwRequests).finally(() => {
+          const attempt = this.deliverRun(run, zgwRequests, now).finally(() => {
             this.inFlight.delete(attempt);
             const left = (this.perSubscription.get(d.subscriptionId) ?? 1) - 1;
             if (left > 0) this.perSubscription.set(d.subscriptionId, left);
@@ -316,7 +338,7 @@ export class Sender {
         }
       }
       // A full claim means more may be due: go again at once (if a slot is free).
-      if ((claimed.length > 0 && claimed.length === free) || this.woken) continue;
+      if ((runs.length > 0 && runs.length === free) || this.woken) continue;
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -337,7 +359,49 @@ export class Sender {
       this.limits.set(subscriptionId, Math.max(1, Math.floor(limit / 2)));
   }
 
-  private async deliver(d: ClaimedDelivery, zgwOf: (d: ClaimedDelivery) => ZgwRequest): Promise<void> {
+  /**
+   * A run in one slot: each row once the one before it was delivered. The first row that is not
+   * delivered ends it, and the rows after it go back to the queue (they are not heads until it is
+   * delivered, so the next claim sets them aside behind it). A row is started only while its lease
+   * leaves room for a whole attempt and its settlement, so no other claim can take it meanwhile.
+   */
+  private async deliverRun(
+    run: readonly ClaimedDelivery[],
+    zgwOf: (d: ClaimedDelivery) => ZgwRequest,
+    claimedAt: number,
+  ): Promise<void> {
+    for (const [i, d] of run.entries()) {
+      if (i > 0) {
+        const now = Date.now();
+        const late = now > claimedAt + this.leaseMs - this.o.timeoutMs - 5_000;
+        const at = !this.running || late ? now : this.takeToken(d, now);
+        if (at !== undefined) {
+          if (at > now) this.o.metrics.throttled.inc({ why: 'allowed-rate' });
+          await this.giveBack(run.slice(i), at);
+          return;
+        }
+      }
+      if ((await this.deliver(d, zgwOf)) !== 'delivered') {
+        await this.giveBack(run.slice(i + 1), Date.now());
+        return;
+      }
+    }
+  }
+
+  private async giveBack(rows: readonly ClaimedDelivery[], at: number) {
+    if (rows.length === 0) return;
+    this.stats.released += rows.length;
+    await releaseClaimed(
+      this.o.db,
+      rows.map((d) => d.id),
+      new Date(at),
+    ).catch((error: unknown) =>
+      // The lease runs out instead: the rows come due a little later, nothing is lost.
+      this.o.logger.warn({ err: error }, 'could not give claimed deliveries back'),
+    );
+  }
+
+  private async deliver(d: ClaimedDelivery, zgwOf: (d: ClaimedDelivery) => ZgwRequest): Promise<string> {
     const started = process.hrtime.bigint();
     let result: AttemptResult | undefined;
     let unbuildable: string | undefined;
@@ -364,6 +428,7 @@ export class Sender {
     }
     this.settleQueue.push({ delivery: d, settlement, at: new Date() });
     this.flush();
+    return verdict;
   }
 
   private verdictOf(
