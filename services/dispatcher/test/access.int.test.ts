@@ -675,7 +675,7 @@ describe('upgrade from the participants table', () => {
     const first = Object.fromEntries(Object.entries(dispatcherMigrations).filter(([n]) => n < '2026-12-03'));
     await migrateToLatest(hub.db, first, { schema: dispatcherSchema });
     await hub.publish(history);
-    const group = `${hub.prefix}dispatcher`;
+    const group = hub.groupId;
     for (const domain of caseDomains) {
       const topic = `${hub.prefix}${domain}`;
       for (const o of await topicOffsets(hub.kafka, topic)) {

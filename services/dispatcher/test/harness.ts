@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webhookHandshake } from '@ketenhub/client';
-import { migrateToLatest } from '@ketenhub/db';
 import { type CaseDomain, caseDomains, type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import { exampleOrganisations } from '@ketenhub/events/testing';
 import {
@@ -11,22 +10,16 @@ import {
   ensureTopics,
   type KafkaClient,
   type Publisher,
-  type RunningConsumer,
 } from '@ketenhub/kafka';
-import { closeServer, createLogger, createMetrics, listen } from '@ketenhub/service';
+import { closeServer, loadEnv } from '@ketenhub/service';
 import { test as base } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
+import type { z } from 'zod';
 import { registrySchema } from '../../registry/src/migrations';
 import { startRegistry as startTestRegistry } from '../../registry/test/harness';
-import { createServer } from '../src/app';
-import type { DispatcherDatabase } from '../src/db';
-import { createDeliveryMetrics } from '../src/deliveries/metrics';
-import { Sender, type SenderOptions } from '../src/deliveries/sender';
-import { startEventsConsumer } from '../src/fanout/events.consumer';
-import { dispatcherMigrations, dispatcherSchema } from '../src/migrations';
-import { createJobs } from '../src/replays/jobs';
-import { subscriptionsTopicName } from '../src/subscriptions/subscription-record';
-import { followSubscriptions, SubscriptionDirectory } from '../src/subscriptions/subscriptions.consumer';
+import { dispatcherEnv } from '../src/env';
+import { dispatcherSchema } from '../src/migrations';
+import { type RunningDispatcher, startDispatcherService } from '../src/service';
 
 export const adminToken = 'operator-token-for-dispatcher-tests-0123456789';
 export const webhookKey = 'webhook-master-key-for-dispatcher-tests-012345';
@@ -83,100 +76,65 @@ export async function startRegistry(kafka: KafkaClient, db: Kysely<unknown>, pre
   };
 }
 
-export interface TestDispatcher {
-  url: string;
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
-  status(subscriptionId: string): Promise<Json>;
-  close(): Promise<void>;
+/** Dispatcher variables as a test sets them: the strings an operator would write. */
+export type DispatcherVariables = Partial<Record<keyof z.input<typeof dispatcherEnv>, string>>;
+
+/**
+ * Where the tests' dispatcher differs from production's defaults, set as an operator would:
+ * fast retries, short timeouts and polls, a short replay lease, plain http to this machine.
+ */
+const testSettings = {
+  KAFKA_PARTITIONS: '3',
+  KETENHUB_ADMIN_TOKEN: adminToken,
+  KETENHUB_WEBHOOK_KEY: webhookKey,
+  KETENHUB_WEBHOOK_LOCAL_HTTP: 'true',
+  KETENHUB_WEBHOOK_ORIGIN: 'ketenhub.test',
+  KETENHUB_HUB_OIN: exampleOrganisations.ketenhub.oin,
+  DISPATCHER_PORT: '0',
+  DISPATCHER_PROJECTION_URL: 'https://hub.test',
+  DISPATCHER_CONCURRENCY: '8',
+  DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT: '8',
+  DISPATCHER_TIMEOUT_MS: '2000',
+  DISPATCHER_RETRY_SCHEDULE: testRetrySchedule.map((ms) => `${ms}ms`).join(','),
+  DISPATCHER_RETRY_AFTER_MAX_MS: '5000',
+  DISPATCHER_POLL_MS: '100',
+  DISPATCHER_REPLAY_LEASE_MS: '6000',
+  DISPATCHER_SESSION_TIMEOUT_MS: '10000',
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+} satisfies DispatcherVariables;
+
+/** The configuration a test's dispatcher runs with: parsed by the real schema, as src/index.ts parses it. */
+function dispatcherTestEnv(databaseUrl: string, prefix: string, settings: DispatcherVariables = {}) {
+  return loadEnv(dispatcherEnv, {
+    ...testSettings,
+    DATABASE_URL: databaseUrl,
+    KAFKA_TOPIC_PREFIX: prefix,
+    ...settings,
+  });
 }
 
-/** The dispatcher in-process, wired as src/index.ts wires it, with fast retries for tests. */
+export interface TestDispatcher extends RunningDispatcher {
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
+  status(subscriptionId: string): Promise<Json>;
+}
+
+/**
+ * The dispatcher in-process, started by the composition root src/index.ts uses, with the test
+ * settings above (and `settings` over them) and the test's shared Kafka client.
+ */
 export async function startDispatcher(
   kafka: KafkaClient,
-  db: Kysely<unknown>,
+  databaseUrl: string,
   prefix: string,
-  sender: Partial<SenderOptions> = {},
-  jobOptions: { fetchBytes?: number } = {},
+  settings: DispatcherVariables = {},
 ): Promise<TestDispatcher> {
-  const ddb = db as Kysely<DispatcherDatabase>;
-  await migrateToLatest(db, dispatcherMigrations, { schema: dispatcherSchema });
-  const logger = createLogger({ service: 'dispatcher-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const metrics = createMetrics('dispatcher');
-  const directory = new SubscriptionDirectory();
-  const groupId = `${prefix}dispatcher`;
-  const topics = caseDomains.map((d) => `${prefix}${d}`);
-  let wakeSender: () => void = () => undefined;
-  const jobs = createJobs({
-    db: ddb,
+  const dispatcher = await startDispatcherService(dispatcherTestEnv(databaseUrl, prefix, settings), {
     kafka,
-    logger,
-    topics,
-    groupId,
-    groupPrefix: prefix,
-    access: { hubOin: exampleOrganisations.ketenhub.oin },
-    onQueued: () => wakeSender(),
-    leaseMs: 6_000,
-    pollMs: 250,
-    ...jobOptions,
   });
-  const follower = await followSubscriptions({
-    kafka,
-    db: ddb,
-    topic: subscriptionsTopicName(prefix),
-    directory,
-    logger,
-    groupPrefix: prefix,
-    onBackfill: (record) => jobs.backfillFromRecord(record.id, record.backfill?.from ?? null),
-  });
-  await follower.waitUntilCaughtUp(30_000);
-  const s = new Sender({
-    db: ddb,
-    logger,
-    metrics: createDeliveryMetrics(metrics, ddb),
-    webhookKey,
-    allowLocalHttp: true,
-    concurrency: 8,
-    perSubscriptionMax: 8,
-    timeoutMs: 2_000,
-    retry: { schedule: testRetrySchedule, retryAfterMaxMs: 5_000 },
-    pollMs: 100,
-    origin: 'ketenhub.test',
-    legacySignature: true,
-    projectieUrl: 'https://hub.test',
-    ...sender,
-  });
-  wakeSender = () => s.wake();
-  s.start();
-  jobs.start();
-  const events: RunningConsumer = await startEventsConsumer({
-    kafka,
-    db: ddb,
-    topics,
-    groupId,
-    directory,
-    follower,
-    access: { hubOin: exampleOrganisations.ketenhub.oin },
-    logger,
-    metrics,
-    partitionsConcurrently: 4,
-    sessionTimeoutMs: 10_000,
-    onQueued: () => s.wake(),
-    onStop: (error) => logger.error({ err: error }, 'events consumer stopped'),
-  });
-  const app = createServer({ logger, metrics, db: ddb, adminToken, wakeSender: () => s.wake(), jobs });
-  const { server, port } = await listen(app, 0);
-  const base = `http://127.0.0.1:${port}`;
   return {
-    url: base,
-    call: (method, path, body) => call(base, method, path, body),
-    status: async (id) => (await call(base, 'GET', `/subscriptions/${id}/status`)).body,
-    async close() {
-      await closeServer(server);
-      await jobs.stop();
-      await events.stop();
-      await s.stop();
-      await follower.stop();
-    },
+    ...dispatcher,
+    call: (method, path, body) => call(dispatcher.url, method, path, body),
+    status: async (id) => (await call(dispatcher.url, 'GET', `/subscriptions/${id}/status`)).body,
   };
 }
 
@@ -285,7 +243,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Everything a test needs, started on a clean schema; `close` stops it all. */
 async function setup(fixtures: {
   kafka: { client: KafkaClient };
-  testDb: { db: Kysely<unknown> };
+  testDb: { url: string; db: Kysely<unknown> };
   prefix: string;
 }) {
   const prefix = `${fixtures.prefix}.`;
@@ -310,11 +268,11 @@ async function setup(fixtures: {
     /** Straight to Kafka, past the gateway's checks. */
     publish: (events: KetenEvent[], domain: CaseDomain = 'wmo') =>
       publishEvents(publisher, prefix, events, domain),
-    async dispatcher(
-      options?: Parameters<typeof startDispatcher>[3],
-      jobs?: Parameters<typeof startDispatcher>[4],
-    ) {
-      const d = await startDispatcher(fixtures.kafka.client, db, prefix, options, jobs);
+    /** The events consumer's group the dispatcher will run with (its positions are stored under it). */
+    groupId: `${prefix}${dispatcherTestEnv(fixtures.testDb.url, prefix).DISPATCHER_GROUP_ID}`,
+    /** Starts a dispatcher; `settings` over the test settings (DISPATCHER_* variables, as an operator sets them). */
+    async dispatcher(settings?: DispatcherVariables) {
+      const d = await startDispatcher(fixtures.kafka.client, fixtures.testDb.url, prefix, settings);
       closers.unshift(d.close);
       return d;
     },

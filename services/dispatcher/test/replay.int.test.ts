@@ -105,7 +105,7 @@ describe('replay a window to one subscription', () => {
     const provider = await subscribeProvider(hub, zorg);
     const receiver = provider.receiver;
     // Gives up fast: the outage outlasts the schedule, deliveries are parked, the subscription pauses.
-    const dispatcher = await hub.dispatcher({ retry: { schedule: [0, 50, 50], retryAfterMaxMs: 100 } });
+    const dispatcher = await hub.dispatcher({ DISPATCHER_RETRY_SCHEDULE: '0,50ms,50ms' });
     const viewer = { oin: zorg.oin, roles: ['zorgaanbieder'] };
 
     const cases: string[] = Array.from({ length: 6 }, () => randomUUID());
@@ -327,7 +327,7 @@ describe('replay a window to one subscription', () => {
   test('a cancelled replay stops and withdraws what it had queued and not sent', async ({ hub }) => {
     // History from before the subscription (the fan-out read it before the subscription existed):
     // the replay queues all of it anew. Small chunks: the replay takes long enough to be cancelled half-way.
-    const dispatcher = await hub.dispatcher({}, { fetchBytes: 2_048 });
+    const dispatcher = await hub.dispatcher({ DISPATCHER_REPLAY_FETCH_BYTES: '2048' });
     const from = new Date(Date.now() - 1_000).toISOString();
     const cases = Array.from({ length: 30 }, () => randomUUID());
     await hub.publish(cases.flatMap((c) => [opened(c), added(zorg, c)]));
