@@ -56,7 +56,7 @@ const { values: opts } = parseArgs({
     'live-rate': { type: 'string', default: '40' },
     concurrency: { type: 'string', default: '256' },
     'per-subscription': { type: 'string', default: '96' },
-    'run-length': { type: 'string', default: '16' },
+    'run-length': { type: 'string', default: '32' },
     'timeout-ms': { type: 'string', default: '15000' },
     'phase-timeout': { type: 'string', default: '180' },
     'baseline-seconds': { type: 'string', default: '5' },

@@ -43,7 +43,7 @@ export const dispatcherEnv = commonEnv
      * another in one slot, each once the one before was delivered: a busy case then no longer waits
      * for a settlement and a new claim between its events (docs/dispatcher.md, Runs). 1 turns it off.
      */
-    DISPATCHER_RUN_LENGTH: z.coerce.number().int().min(1).max(256).default(16),
+    DISPATCHER_RUN_LENGTH: z.coerce.number().int().min(1).max(256).default(32),
     /** Time a receiver has to answer one delivery (Standard Webhooks recommends 15 to 30 s). */
     DISPATCHER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     /**

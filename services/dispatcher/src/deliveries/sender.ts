@@ -51,7 +51,7 @@ export interface SenderOptions {
 }
 
 /** DISPATCHER_RUN_LENGTH's default, also what tests and the benchmark run with. */
-export const defaultRunLength = 16;
+export const defaultRunLength = 32;
 
 const loopback = (host: string) =>
   host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
