@@ -1,34 +1,22 @@
-import type { Server } from 'node:http';
-import { migrateToLatest } from '@ketenhub/db';
-import {
-  ack,
-  type ConsumedRecord,
-  createPublisher,
-  ensureTopics,
-  type KafkaClient,
-  runConsumer,
-  topicOffsets,
-} from '@ketenhub/kafka';
-import { closeServer, createLogger, createMetrics, listen } from '@ketenhub/service';
-import type { Kysely } from 'kysely';
-import { createServer } from '../src/app';
-import { registryMigrations, registrySchema } from '../src/migrations';
-import { subscriptionsTopicSpec } from '../src/subscriptions/state-topic';
-import { createSubscriptionsService } from '../src/subscriptions/subscriptions.service';
-import { systemsTopicSpec } from '../src/systems/state-topic';
-import { createSystemsService } from '../src/systems/systems.service';
-import type { RegistryDatabase } from '../src/systems/systems.table';
-import { zgwCallbackCheck } from '../src/zgw-api/callback-check';
+import { ack, type ConsumedRecord, type KafkaClient, runConsumer, topicOffsets } from '@ketenhub/kafka';
+import { closeServer, loadEnv } from '@ketenhub/service';
+import { type Kysely, sql } from 'kysely';
+import { inject } from 'vitest';
+import { registryEnv } from '../src/env';
+import { startRegistryService } from '../src/service';
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
 export type Json = Record<string, any>;
 
 /**
- * The registry in-process over the test's database and broker, wired as src/index.ts wires it (its
- * own tests and the dispatcher's use it). `call` sends the operator token unless told otherwise.
+ * The registry in-process over the test's database and broker, started by the composition root
+ * src/index.ts uses, with its settings as env variables (its own tests and the dispatcher's use
+ * it). `call` sends the operator token unless told otherwise.
  */
 export async function startRegistry(options: {
+  /** Its brokers are the registry's KAFKA_BROKERS; the registry makes a client of its own. */
   kafka: KafkaClient;
+  /** A pool on the test's database; the registry opens one of its own on the same database. */
   db: Kysely<unknown>;
   /** Topic prefix as the services get it (ends with a dot). */
   topicPrefix: string;
@@ -41,53 +29,36 @@ export async function startRegistry(options: {
   /** The CloudEvents handshake at subscription time (as in production); false: off. */
   handshake?: boolean;
 }) {
-  const { kafka, topicPrefix } = options;
-  await migrateToLatest(options.db, registryMigrations, { schema: registrySchema });
-  await ensureTopics(kafka, [systemsTopicSpec(topicPrefix), subscriptionsTopicSpec(topicPrefix)]);
-  const publisher = await createPublisher(kafka);
-  const logger = createLogger({ service: 'registry-test', level: 'silent' });
-  const db = options.db as Kysely<RegistryDatabase>;
-  const subscriptions = createSubscriptionsService({
-    db,
-    publisher,
-    logger,
-    topicPrefix,
-    publishTimeoutMs: 5_000,
-    webhookKey: options.webhookKey,
-    allowLocalHttp: options.allowLocalHttp ?? true,
-    allowNetworks: options.allowNetworks ?? [],
-    secretGraceS: 3_600,
-    ...(options.handshake === false ? {} : { handshake: { origin: 'ketenhub.test', timeoutMs: 2_000 } }),
-    zgwCallbackCheck: zgwCallbackCheck(2_000),
+  const env = loadEnv(registryEnv, {
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: await databaseUrlOf(options.db),
+    KAFKA_BROKERS: options.kafka.settings.brokers.join(','),
+    KAFKA_TOPIC_PREFIX: options.topicPrefix,
+    // Each registered system gets an ingress topic; fewer partitions keep the shared broker light.
+    KAFKA_PARTITIONS: '2',
+    KETENHUB_ADMIN_TOKEN: options.adminToken,
+    KETENHUB_WEBHOOK_KEY: options.webhookKey,
+    KETENHUB_WEBHOOK_LOCAL_HTTP: String(options.allowLocalHttp ?? true),
+    KETENHUB_WEBHOOK_ALLOW_NETWORKS: (options.allowNetworks ?? []).join(','),
+    ...(options.devTokenSecret
+      ? { KETENHUB_DEV_TOKENS: 'true', KETENHUB_DEV_TOKEN_SECRET: options.devTokenSecret }
+      : {}),
+    REGISTRY_WEBHOOK_HANDSHAKE: options.handshake === false ? 'off' : 'required',
+    // The origin the tests' receivers and assertions expect; a receiver that cannot be reached
+    // should fail its test in seconds, not in the production 10.
+    KETENHUB_WEBHOOK_ORIGIN: 'ketenhub.test',
+    REGISTRY_WEBHOOK_HANDSHAKE_TIMEOUT_MS: '2000',
+    REGISTRY_PORT: '0',
+    REGISTRY_HOST: '127.0.0.1',
   });
-  const systems = createSystemsService({
-    db,
-    kafka,
-    publisher,
-    logger,
-    topicPrefix,
-    partitions: 2,
-    publishTimeoutMs: 5_000,
-    onRevoke: (trx, row) => subscriptions.onSystemRevoked(trx, row),
-  });
-  const app = createServer({
-    logger,
-    metrics: createMetrics('registry'),
-    systems,
-    subscriptions,
-    adminToken: options.adminToken,
-    devTokenSecret: options.devTokenSecret,
-    zgwApi: { db },
-  });
-  const { server, port }: { server: Server; port: number } = await listen(app, 0);
-  const url = `http://127.0.0.1:${port}`;
+  const registry = await startRegistryService(env);
   const call = async (
     method: string,
     path: string,
     body?: unknown,
     token: string | null = options.adminToken,
   ): Promise<{ status: number; body: Json }> => {
-    const res = await fetch(`${url}${path}`, {
+    const res = await fetch(`${registry.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -96,15 +67,25 @@ export async function startRegistry(options: {
     return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
   };
   return {
-    url,
+    url: registry.url,
     call,
-    systems,
-    subscriptions,
-    close: async () => {
-      await closeServer(server);
-      await publisher.close();
-    },
+    systems: registry.systems,
+    subscriptions: registry.subscriptions,
+    close: registry.close,
   };
+}
+
+/**
+ * The URL of the database `db` is a pool on. The fixtures hand out the pool; its database is one the
+ * testkit made on the run's server, so the server's URL with that database's name reaches it.
+ */
+async function databaseUrlOf(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(db);
+  const name = rows[0]?.name;
+  if (!name) throw new Error('current_database() returned nothing');
+  const url = new URL(inject('postgresUrl'));
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
 }
 
 /**
