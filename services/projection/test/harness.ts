@@ -1,33 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { orgs, testContext } from '@ketenhub/case-model/testing';
-import { SystemDirectory } from '@ketenhub/directory';
+import { systemsTopicName } from '@ketenhub/directory';
 import { type KetenEvent, sourceFor } from '@ketenhub/events';
-import {
-  caseEventTopic,
-  createPublisher,
-  ensureTopics,
-  type KafkaClient,
-  type Publisher,
-  type RunningConsumer,
-} from '@ketenhub/kafka';
-import {
-  caseWorkerAudience,
-  closeServer,
-  createCaseWorkerVerifier,
-  createLogger,
-  createMetrics,
-  devIssuer,
-  devIssuerOinPattern,
-  listen,
-  signDevToken,
-} from '@ketenhub/service';
+import { createPublisher, type KafkaClient, type Publisher } from '@ketenhub/kafka';
+import { createLogger, loadEnv, signDevToken } from '@ketenhub/service';
 import { type Kysely, sql } from 'kysely';
-import { createServer } from '../src/app';
-import { startProjectionConsumer } from '../src/consumer/consumer';
-import { typed } from '../src/database';
-import { createProcessingLog } from '../src/processing-log/processing-log';
-import { startLiveCases } from '../src/stream/live-cases';
-import { ensureActiveVersion, type VersionInfo } from '../src/versions/versions';
+import { projectedTopics } from '../src/consumer/consumer';
+import { projectionEnv } from '../src/env';
+import { startProjectionService } from '../src/service';
 import { publishEvents, until } from './helpers';
 
 /** Parsed JSON from the API under test: assertions narrow it, so it is deliberately loose. */
@@ -39,70 +19,75 @@ export const adminToken = 'admin-token-admin-token-admin-token-0123';
 export const pseudonymKey = 'pseudonym-key-pseudonym-key-pseudonym-key';
 
 /**
- * The projection wired as src/index.ts does (consumer, LISTEN, stream hub, processing log, API),
- * on a test's own schema and topics, listening on a free port. `now` is fixed so clocks are stable.
+ * The projection as src/index.ts runs it (startProjectionService, configured through its env
+ * schema), on a test's own schema and topics, listening on a free port. `now` is fixed so clocks
+ * are stable.
  */
 export async function startProjection(options: {
   kafka: KafkaClient;
+  /** The test's own pool on the database at `url`, for its checks (the service opens its own). */
   db: Kysely<unknown>;
   url: string;
   prefix: string;
+  /** The fixture's topic namer: topics named through it are deleted after the test. */
   topic(name: string): string;
   now?: Date;
 }) {
   const base = `p_${options.prefix.replace(/[^a-z0-9]/g, '_')}`;
-  const logger = createLogger({ service: 'projection-test', level: 'silent' });
-  const metrics = createMetrics('projection-test');
-  const db = typed(options.db);
-  const version: VersionInfo = await ensureActiveVersion(options.db, base, `${options.prefix}-proj`);
-  const topics = { wmo: options.topic('wmo'), omgevingswet: options.topic('omgevingswet') };
-  await ensureTopics(options.kafka, [caseEventTopic(topics.wmo, 3), caseEventTopic(topics.omgevingswet, 3)]);
-  const consumer: RunningConsumer = await startProjectionConsumer({
-    client: options.kafka,
-    db,
-    version,
-    topics: [topics.wmo, topics.omgevingswet],
-    ctx: testContext,
-    logger,
-    metrics,
+  const topicPrefix = `${options.prefix}.`;
+  const topics = projectedTopics(topicPrefix);
+  // The service names its topics from KAFKA_TOPIC_PREFIX; asking the fixture for the same names
+  // checks they agree and has them (the registry's systems topic too) deleted after the test.
+  for (const [name, expected] of [
+    ['wmo', topics.wmo],
+    ['omgevingswet', topics.omgevingswet],
+    [systemsTopicName(''), systemsTopicName(topicPrefix)],
+  ] as const) {
+    const named = options.topic(name);
+    if (named !== expected)
+      throw new Error(`the fixture names topic ${name} ${named}, the service ${expected}`);
+  }
+  const env = loadEnv(projectionEnv, {
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: options.url,
+    // The service uses the shared client; its brokers keep the env truthful.
+    KAFKA_BROKERS: options.kafka.settings.brokers.join(','),
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    KAFKA_PARTITIONS: '3',
+    PROJECTION_SCHEMA: base,
+    PROJECTION_GROUP_ID: `${options.prefix}-proj`,
+    PROJECTION_PORT: '0',
+    KETENHUB_HUB_OIN: testContext.hubOin,
+    KETENHUB_DEV_TOKENS: 'true',
+    KETENHUB_DEV_TOKEN_SECRET: devSecret,
+    KETENHUB_ADMIN_TOKEN: adminToken,
+    PROJECTION_PSEUDONYM_KEY: pseudonymKey,
+    // Tests count the events of their cases: a scan would add termijn-verstreken events to them
+    // (the scanner's own test runs its scans by hand).
+    PROJECTION_DEADLINE_SCAN_MS: '0',
   });
-  const { cases, streamHub, listener } = startLiveCases({
-    db,
-    schema: base,
-    url: options.url,
-    logger,
-    cacheEntries: 1_000,
-  });
-  await until(() => listener.isConnected(), 10_000, 'listener connected');
-  const processingLog = createProcessingLog(db, base);
-  // Systems as the registry's topic would bring them; tests add them directly.
-  const directory = new SystemDirectory();
   const now = options.now ?? new Date('2026-05-20T10:00:00Z');
-  const app = createServer({
-    db,
-    schema: base,
-    verifier: createCaseWorkerVerifier([
-      { issuer: devIssuer, audience: caseWorkerAudience, secret: devSecret, oinPattern: devIssuerOinPattern },
-    ]),
-    logger,
-    metrics,
-    readiness: { consumer: () => consumer.isReady() },
-    cases,
-    processingLog,
-    streamHub,
-    pseudonymKey,
-    adminToken,
-    systems: { byTokenFresh: async (token: string) => directory.byToken(token) },
+  const service = await startProjectionService(env, {
+    logger: createLogger({ service: 'projection-test', level: 'silent' }),
+    kafka: options.kafka,
     now: () => now,
   });
-  const { server, port } = await listen(app, 0);
-  const publisher: Publisher = await createPublisher(options.kafka);
-  const url = `http://127.0.0.1:${port}`;
+  let publisher: Publisher;
+  try {
+    // The first NOTIFY must reach the cache and the streams: tests read right after projecting.
+    await until(() => service.listener.isConnected(), 10_000, 'listener connected');
+    publisher = await createPublisher(options.kafka);
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+  const { url, directory } = service;
+  let closing: Promise<void> | undefined;
 
   return {
     url,
     base,
-    version,
+    version: service.version,
     topics,
     /** A registered system of `org` (as the registry would publish it): its id and token. */
     addSystem(
@@ -161,12 +146,9 @@ export async function startProjection(options: {
         `case ${caseId} has ${count} events`,
       );
     },
-    async close() {
-      await closeServer(server);
-      await listener.close();
-      await consumer.stop();
-      await publisher.close();
-      await processingLog.close();
+    close() {
+      closing ??= service.close().finally(() => publisher.close());
+      return closing;
     },
   };
 }

@@ -46,6 +46,14 @@ export interface ProjectionConsumerOptions {
   onStop?(error: Error): void;
 }
 
+/**
+ * The case-event topics the projection consumes, by domain, under a deployment's topic prefix. The
+ * service, the rebuild CLI and the test harness name them here, so they cannot drift apart.
+ */
+export function projectedTopics(prefix: string): { wmo: string; omgevingswet: string } {
+  return { wmo: `${prefix}wmo`, omgevingswet: `${prefix}omgevingswet` };
+}
+
 interface Queued {
   batch: RecordBatch;
   /** `topic:partition`: a partition has at most one batch in a transaction at a time. */

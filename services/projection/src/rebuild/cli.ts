@@ -3,6 +3,7 @@ import { createKafkaClient, kafkaSettingsFromEnv, parseBrokers } from '@ketenhub
 import { createLogger } from '@ketenhub/service';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
+import { projectedTopics } from '../consumer/consumer';
 import { loadProjectionEnv } from '../env';
 import { migrateBase } from '../versions/versions';
 import { rebuild } from './rebuild';
@@ -56,7 +57,7 @@ try {
     kafka,
     schema: env.PROJECTION_SCHEMA,
     groupBase: env.PROJECTION_GROUP_ID,
-    topics: ['wmo', 'omgevingswet'].map((d) => `${env.KAFKA_TOPIC_PREFIX}${d}`),
+    topics: Object.values(projectedTopics(env.KAFKA_TOPIC_PREFIX)),
     ctx: { hubOin: env.KETENHUB_HUB_OIN },
     logger,
     dropOld: opts.dropOld,
