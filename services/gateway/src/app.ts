@@ -47,7 +47,7 @@ function eventsOptions(deps: GatewayDeps): EventsRouteOptions {
 }
 
 /**
- * The gateway's HTTP app, without listening (tests mount it). src/index.ts serves it through
+ * The gateway's HTTP app, without listening (tests mount it). src/service.ts serves it through
  * {@link createRequestListener}, which takes `POST /events` off express; the express route stays for
  * wherever the app is mounted on its own.
  */

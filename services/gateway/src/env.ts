@@ -2,7 +2,10 @@ import { checkKafkaSecurityEnv, kafkaSecurityEnv } from '@ketenhub/kafka';
 import { authEnv, commonEnv, hubEnv } from '@ketenhub/service';
 import { z } from 'zod';
 
-/** The gateway's configuration, parsed once in src/index.ts. */
+/**
+ * The gateway's configuration, parsed once per process: by src/index.ts from process.env, by the
+ * test harness from its own map.
+ */
 export const gatewayEnv = commonEnv
   .extend(authEnv.shape)
   .extend(kafkaSecurityEnv.shape)

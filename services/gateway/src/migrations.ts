@@ -105,7 +105,7 @@ export const gatewayMigrations: Migrations = {
       await s.dropTable('case_participants').execute();
       await s.dropTable('cases').execute();
       // The table is refilled from the log by the cases consumer under a new group name
-      // (`<prefix>gateway-access`, src/index.ts): a group Kafka has no committed offsets for, so it
+      // (`<prefix>gateway-access`, src/service.ts): a group Kafka has no committed offsets for, so it
       // reads every domain topic from its beginning. Deleting the old group's stored positions alone
       // would not do: without them the consumer resumes at the offsets it committed to Kafka. They
       // are deleted because nothing reads them any more.

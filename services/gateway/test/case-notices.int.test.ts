@@ -14,7 +14,7 @@ describe('case notices', () => {
     prefix,
     topic,
   }) => {
-    const args = { kafka: kafka.client, db: testDb.db, databaseUrl: testDb.url, prefix, topic };
+    const args = { kafka: kafka.client, databaseUrl: testDb.url, prefix, topic };
     const a = await startGateway(args);
     const b = await startGateway(args);
     const g = addSystem(a.directory, {

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
-import { createPublisher, topicOffsets } from '@ketenhub/kafka';
-import { createLogger, createMetrics } from '@ketenhub/service';
+import { createPublisher, deleteConsumerGroup, topicOffsets } from '@ketenhub/kafka';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { type Kysely, sql } from 'kysely';
-import { startCasesWorker } from '../src/cases/cases.worker';
 import { addSystem, newCaseId, post, startGateway, type TestGateway } from './harness';
 
 const gemeente = exampleOrganisations.gemeente;
@@ -54,7 +52,6 @@ describe('cases consumer', () => {
   }) => {
     const gw = await startGateway({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -73,19 +70,9 @@ describe('cases consumer', () => {
       domains: ['wmo'],
       publishes: ['nl.wmo.retourbericht-verzonden'],
     });
-    const metrics = createMetrics('gateway');
-    const groupId = `${prefix}-access`;
-    const worker = await startCasesWorker({
-      config: {
-        databaseUrl: testDb.url,
-        brokers: kafka.brokers,
-        topics: [gw.domainTopic('wmo')],
-        groupId,
-        logLevel: 'silent',
-      },
-      logger: createLogger({ service: 'gateway-test', level: 'silent' }),
-      metrics,
-    });
+    // The gateway's own consumer thread, as production runs it (src/service.ts).
+    const worker = gw.casesWorker;
+    const groupId = `${prefix}.gateway-access`;
     const zorgGestart = (subject: string) =>
       makeEvent('nl.wmo.zorg-gestart', undefined, { subject, id: randomUUID(), source: z.source });
     const retour = (subject: string) =>
@@ -154,7 +141,7 @@ describe('cases consumer', () => {
 
       await expect.poll(() => worker.isReady(), { timeout: 10_000 }).toBe(true);
       // The filler (and the two events accepted above) passed undecoded; the access records were read.
-      const consumed = () => metrics.registry.getSingleMetricAsString('ketenhub_events_consumed_total');
+      const consumed = () => gw.metrics.registry.getSingleMetricAsString('ketenhub_events_consumed_total');
       await expect
         .poll(consumed, { timeout: 10_000 })
         .toMatch(/ketenhub_events_consumed_total\{[^}]*outcome="skipped"[^}]*\} 302(\n|$)/);
@@ -162,14 +149,13 @@ describe('cases consumer', () => {
         /ketenhub_events_consumed_total\{[^}]*outcome="applied"[^}]*\} 5(\n|$)/,
       );
     } finally {
-      await worker.stop();
       await gw.close();
     }
     expect(worker.isReady()).toBe(false);
     expect(worker.failure()).toBeUndefined();
   });
 
-  test('a consumer under a new group rebuilds the table from the log: the same rows, the same decisions', async ({
+  test('a consumer under a group Kafka has no offsets for rebuilds the table from the log: the same rows, the same decisions', async ({
     kafka,
     testDb,
     prefix,
@@ -177,11 +163,9 @@ describe('cases consumer', () => {
   }) => {
     const gw = await startGateway({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
-      casesWorker: { groupId: `${prefix}-access`, brokers: kafka.brokers },
     });
     const g = addSystem(gw.directory, {
       oin: gemeente.oin,
@@ -235,18 +219,18 @@ describe('cases consumer', () => {
       await gw.close();
     }
 
-    // Rebuild: the table emptied (as the migration that introduced it left it), the old group's
-    // positions gone, a consumer under a group Kafka has no offsets for.
+    // Rebuild: the table emptied (as the migration that introduced it left it), the group's
+    // positions gone, and its offsets in Kafka too: the gateway's consumer starts under a group Kafka
+    // has no offsets for, as it did under its new name after that migration.
     const before = await rowsOf(testDb.db, [caseId, kept]);
     await sql`delete from gateway.case_access_events`.execute(testDb.db);
     await sql`delete from gateway.consumer_positions`.execute(testDb.db);
+    expect(await deleteConsumerGroup(kafka.client, `${prefix}.gateway-access`)).toBe('deleted');
     const rebuilt = await startGateway({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
-      casesWorker: { groupId: `${prefix}-access-2`, brokers: kafka.brokers },
     });
     for (const s of [g, z]) rebuilt.directory.apply(s.record);
     try {

@@ -6,6 +6,7 @@ import { topicOffsets } from '@ketenhub/kafka';
 import { signDevToken } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
+import { CHECK_POOL_MIN_BYTES } from '../src/ingest/check-pool';
 import { checkEvent } from '../src/ingest/checks';
 import {
   addSystem,
@@ -146,7 +147,6 @@ describe('POST /events', () => {
   }) => {
     const { gw, g, z } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -189,7 +189,6 @@ describe('POST /events', () => {
   }) => {
     const { gw, g } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -228,7 +227,6 @@ describe('POST /events', () => {
   }) => {
     const { gw, g, z } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -290,7 +288,6 @@ describe('POST /events', () => {
   }) => {
     const { gw, g } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -329,7 +326,7 @@ describe('POST /events', () => {
     groupId,
     topic,
   }) => {
-    const args = { kafka: kafka.client, db: testDb.db, databaseUrl: testDb.url, prefix, topic };
+    const args = { kafka: kafka.client, databaseUrl: testDb.url, prefix, topic };
     const first = await world(args);
     const caseId = newCaseId();
     const open = opening(caseId);
@@ -380,7 +377,6 @@ describe('POST /events', () => {
     // A long wait, so the next flush surely comes first; then a short one, for the case without.
     const { gw, g } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -418,7 +414,6 @@ describe('POST /events', () => {
 
     const again = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -438,13 +433,15 @@ describe('POST /events', () => {
     }
   });
 
-  // With a check thread (the harness sends every batch there) and without (as bodies under 16 KiB go).
+  // With a check thread and without. The thread takes bodies of CHECK_POOL_MIN_BYTES and more, so
+  // these are padded to that (trailing whitespace is valid JSON); without threads they are checked
+  // in the request thread, as every smaller body is.
+  const padded = (events: unknown[]) => `${JSON.stringify(events)}${' '.repeat(CHECK_POOL_MIN_BYTES)}`;
   test.for([1, 0])(
     'batches answer per event: 202 when all pass, 207 with problems otherwise (%i check threads)',
     async (checkThreads, { kafka, testDb, prefix, groupId, topic }) => {
       const { gw, g } = await world({
         kafka: kafka.client,
-        db: testDb.db,
         databaseUrl: testDb.url,
         prefix,
         topic,
@@ -459,7 +456,7 @@ describe('POST /events', () => {
           melding(caseId),
           makeEvent('nl.wmo.onderzoek-gestart', undefined, { subject: caseId, id: randomUUID() }),
         ];
-        const all = await post(gw.url, g.token, good, 'application/cloudevents-batch+json');
+        const all = await post(gw.url, g.token, padded(good), 'application/cloudevents-batch+json');
         expect(all.status).toBe(202);
         expect(all.body.results.map((r: { status: number }) => r.status)).toEqual([202, 202, 202]);
 
@@ -468,7 +465,7 @@ describe('POST /events', () => {
         const mixed = await post(
           gw.url,
           g.token,
-          [melding(caseId), bad, { ...melding(caseId), type: 'nl.wmo.zorg-gestart' as EventType }],
+          padded([melding(caseId), bad, { ...melding(caseId), type: 'nl.wmo.zorg-gestart' as EventType }]),
           'application/cloudevents-batch+json',
         );
         expect(mixed.status).toBe(207);
@@ -479,6 +476,8 @@ describe('POST /events', () => {
         expect((await post(gw.url, g.token, good, 'application/cloudevents+json')).status).toBe(400);
         const records = await readTopic(kafka.client, gw.domainTopic('wmo'), `${groupId}-read`);
         expect(records).toHaveLength(4);
+        // The two padded batches went to the thread when there was one.
+        expect(gw.checkPool?.stats.threaded ?? 0).toBe(checkThreads > 0 ? 2 : 0);
       } finally {
         await gw.close();
       }
@@ -488,7 +487,6 @@ describe('POST /events', () => {
   test('429 with Retry-After over the rate limit', async ({ kafka, testDb, prefix, topic }) => {
     const { gw, g } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -511,7 +509,6 @@ describe('POST /events', () => {
   test('serves the contract to known callers only', async ({ kafka, testDb, prefix, topic }) => {
     const { gw, g } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -574,7 +571,6 @@ describe('participation: granted by an owner, never claimed (issue 12)', () => {
   }) => {
     const { gw, g, z, outsider, neighbour } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -624,7 +620,6 @@ describe('participation: granted by an owner, never claimed (issue 12)', () => {
   }) => {
     const { gw, g, neighbour } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -673,7 +668,6 @@ describe('participation: granted by an owner, never claimed (issue 12)', () => {
   }) => {
     const { gw, g, z, cak } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -727,7 +721,6 @@ describe('participation: granted by an owner, never claimed (issue 12)', () => {
   }) => {
     const { gw, g, z } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -774,7 +767,6 @@ describe('participation: granted by an owner, never claimed (issue 12)', () => {
   }) => {
     const { gw, g, z } = await world({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -805,7 +797,7 @@ describe('participation: granted by an owner, never claimed (issue 12)', () => {
     prefix,
     topic,
   }) => {
-    const args = { kafka: kafka.client, db: testDb.db, databaseUrl: testDb.url, prefix, topic };
+    const args = { kafka: kafka.client, databaseUrl: testDb.url, prefix, topic };
     const a = await world(args);
     const b = await startGateway(args);
     for (const s of [a.g, a.z, a.cak, a.outsider, a.neighbour]) b.directory.apply(s.record);

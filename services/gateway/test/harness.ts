@@ -1,39 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { migrateToLatest } from '@ketenhub/db';
-import type { SystemRecord } from '@ketenhub/directory';
-import { SystemDirectory } from '@ketenhub/directory';
+import type { SystemDirectory, SystemRecord } from '@ketenhub/directory';
+import { systemsTopicName } from '@ketenhub/directory';
 import { caseDomains, sourceFor } from '@ketenhub/events';
-import {
-  ack,
-  type ConsumedRecord,
-  caseEventTopic,
-  createPublisher,
-  ensureTopics,
-  type KafkaClient,
-  type Publisher,
-  runConsumer,
-  topicOffsets,
-} from '@ketenhub/kafka';
-import {
-  closeServer,
-  createCaseWorkerVerifier,
-  createLogger,
-  createMetrics,
-  listen,
-} from '@ketenhub/service';
+import { ack, type ConsumedRecord, type KafkaClient, runConsumer, topicOffsets } from '@ketenhub/kafka';
+import { loadEnv } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
-import { createRequestListener, createServer, type GatewayDeps } from '../src/app';
-import { createAuthenticator } from '../src/auth/authenticate';
-import { CaseBook } from '../src/cases/case-book';
-import { type CaseNotices, startCaseNotices } from '../src/cases/case-notices';
-import { type CasesWorker, startCasesWorker } from '../src/cases/cases.worker';
-import type { GatewayDatabase } from '../src/db';
-import { Acceptor } from '../src/ingest/acceptor';
-import { CheckPool } from '../src/ingest/check-pool';
-import { createIngest } from '../src/ingest/ingest';
-import { gatewayMigrations, gatewaySchema } from '../src/migrations';
-import { RateLimiter } from '../src/ratelimit/token-bucket';
+import { gatewayEnv } from '../src/env';
+import { type RunningGateway, startGatewayService } from '../src/service';
 
 /** A fresh chain case id. */
 export function newCaseId(): string {
@@ -83,141 +56,94 @@ export function addSystem(
   return { id, token, source: record.source, oin: spec.oin, record };
 }
 
-export interface TestGateway {
-  url: string;
-  directory: SystemDirectory;
-  caseBook: CaseBook;
-  acceptor: Acceptor;
-  publisher: Publisher;
-  ingest: ReturnType<typeof createIngest>;
-  domainTopic: (d: string) => string;
-  checkPool: CheckPool | undefined;
-  notices: CaseNotices;
-  /** The cases consumer, when started (option `casesWorker`). */
-  casesWorker: CasesWorker | undefined;
-  close(): Promise<void>;
-}
+/** A gateway started by {@link startGateway}: the service's own handle. */
+export type TestGateway = RunningGateway;
 
 /** The example hub's OIN, as KETENHUB_HUB_OIN defaults to. */
 export const hubOin = '00000099900000009000';
 
-/** A gateway in-process on a free port, over the test's Kafka and database, topics under `prefix`. */
+/**
+ * The gateway in-process on a free port, over the test's Kafka and database, topics under
+ * `<prefix>.`: src/service.ts, the wiring src/index.ts runs, with an env parsed by the real schema.
+ * Resolves once it is ready (/health/ready) and its LISTEN connection is up, as a deployment would
+ * send it traffic. The cases consumer runs as in production, in group `<prefix>.gateway-access`,
+ * which the instances of one test share as the instances of one hub do.
+ */
 export async function startGateway(options: {
+  /** Its brokers are the gateway's KAFKA_BROKERS too: the cases thread connects on its own. */
   kafka: KafkaClient;
-  db: Kysely<unknown>;
-  /** The URL of `db`: the LISTEN connection of the case notices is its own. */
+  /** Not used: the gateway opens its own pool on `databaseUrl`, as in production. */
+  db?: Kysely<unknown>;
+  /** DATABASE_URL. */
   databaseUrl: string;
+  /** KAFKA_TOPIC_PREFIX is `<prefix>.`, the names the test's `topic` gives. */
   prefix: string;
-  /** The test's topic namer, so the domain topics are deleted after the test. */
+  /** The test's topic namer, so the gateway's topics are deleted after the test. */
   topic?: (name: string) => string;
+  /** GATEWAY_PUBLISH_TIMEOUT_MS. */
   publishTimeoutMs?: number;
-  /** Fixed port; default a free one. */
+  /** GATEWAY_PORT; default a free one. */
   port?: number;
+  /** GATEWAY_RATE_LIMIT_PER_S. */
   ratePerS?: number;
+  /** GATEWAY_RATE_LIMIT_BURST; below 1,000 GATEWAY_MAX_BATCH_EVENTS follows it (the schema's rule). */
   burst?: number;
+  /** The acceptor's wait for a flush to record a confirmation (a seam: no variable). */
   markDelayMs?: number;
-  /** Check threads for batch bodies (default 1, as src/index.ts); 0 checks in the request thread. */
+  /** GATEWAY_CHECK_THREADS (default 1); 0 checks in the request thread. */
   checkThreads?: number;
-  /**
-   * Start the cases consumer (its thread), as src/index.ts does, in this consumer group; instances
-   * of one test share it as instances of one hub do.
-   */
-  casesWorker?: { groupId: string; brokers: string };
 }): Promise<TestGateway> {
-  const db = options.db as Kysely<GatewayDatabase>;
-  await migrateToLatest(options.db, gatewayMigrations, { schema: gatewaySchema });
-  const domainTopic = (d: string) => (options.topic ? options.topic(d) : `${options.prefix}.${d}`);
-  await ensureTopics(
-    options.kafka,
-    caseDomains.map((d) => caseEventTopic(domainTopic(d), 3)),
-  );
-  const logger = createLogger({ service: 'gateway-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const metrics = createMetrics('gateway');
-  const publisher = await createPublisher(options.kafka);
-  const directory = new SystemDirectory();
-  const notices = startCaseNotices({
-    url: options.databaseUrl,
-    logger,
-    onNotice: (origin, ids) => caseBook.noticed(origin, ids),
-    onLost: () => caseBook.clear(),
+  const topicPrefix = `${options.prefix}.`;
+  if (options.topic) {
+    for (const name of [...caseDomains, systemsTopicName('')]) {
+      const named = options.topic(name);
+      // The gateway names its topics itself; a namer that disagrees would clean up other topics.
+      if (named !== `${topicPrefix}${name}`)
+        throw new Error(`the test names topic ${name} ${named}, the gateway ${topicPrefix}${name}`);
+    }
+  }
+  const env = loadEnv(gatewayEnv, {
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: options.databaseUrl,
+    KAFKA_BROKERS: options.kafka.settings.brokers.join(','),
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    GATEWAY_PORT: String(options.port ?? 0),
+    KETENHUB_DEV_TOKENS: 'true',
+    KETENHUB_DEV_TOKEN_SECRET: devSecret,
+    ...(options.publishTimeoutMs === undefined
+      ? {}
+      : { GATEWAY_PUBLISH_TIMEOUT_MS: String(options.publishTimeoutMs) }),
+    ...(options.ratePerS === undefined ? {} : { GATEWAY_RATE_LIMIT_PER_S: String(options.ratePerS) }),
+    ...(options.burst === undefined
+      ? {}
+      : {
+          GATEWAY_RATE_LIMIT_BURST: String(options.burst),
+          GATEWAY_MAX_BATCH_EVENTS: String(Math.min(options.burst, 1_000)),
+        }),
+    ...(options.checkThreads === undefined ? {} : { GATEWAY_CHECK_THREADS: String(options.checkThreads) }),
   });
-  const caseBook = new CaseBook(db, {
-    ctx: { hubOin },
-    live: () => notices.isConnected(),
-    origin: randomUUID(),
-  });
-  // As src/index.ts: answers wait for the LISTEN connection only in that caching is off until then.
-  const deadline = Date.now() + 10_000;
-  while (!notices.isConnected() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  const acceptor = new Acceptor({
-    db,
-    publisher,
-    caseBook,
-    logger,
-    publishTimeoutMs: options.publishTimeoutMs ?? 5_000,
-    maxBatch: 2_000,
-    concurrency: 4,
+  const gateway = await startGatewayService(env, {
+    kafka: options.kafka,
     ...(options.markDelayMs === undefined ? {} : { markDelayMs: options.markDelayMs }),
   });
-  const ingest = createIngest({ caseBook, acceptor, directory, hubOin, domainTopic, retryAfterS: 1 });
-  const casesWorker = options.casesWorker
-    ? await startCasesWorker({
-        config: {
-          databaseUrl: options.databaseUrl,
-          brokers: options.casesWorker.brokers,
-          topics: caseDomains.map(domainTopic),
-          groupId: options.casesWorker.groupId,
-          logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
-        },
-        logger,
-        metrics,
-      })
-    : undefined;
-  const threads = options.checkThreads ?? 1;
-  // Every batch goes through the threads here (minBytes 0), not only large ones.
-  const checkPool = threads > 0 ? await CheckPool.start({ threads, logger, minBytes: 0 }) : undefined;
-  const caseWorkers = createCaseWorkerVerifier([
-    {
-      issuer: 'urn:ketenhub:dev-issuer',
-      audience: 'ketenhub',
-      secret: devSecret,
-      oinPattern: '00000099\\d{12}',
-    },
-  ]);
-  const deps: GatewayDeps = {
-    logger,
-    metrics,
-    authenticate: createAuthenticator(directory, caseWorkers),
-    ingest,
-    rateLimiter: new RateLimiter(options.ratePerS ?? 10_000, options.burst ?? 10_000),
-    maxBatchEvents: 1_000,
-    ...(checkPool ? { checkPool } : {}),
-  };
-  // As src/index.ts serves: POST /events on the node:http fast path, the rest through express.
-  const { server, port }: { server: Server; port: number } = await listen(
-    createRequestListener(createServer(deps), deps),
-    options.port ?? 0,
-  );
-  return {
-    url: `http://127.0.0.1:${port}`,
-    directory,
-    caseBook,
-    acceptor,
-    publisher,
-    ingest,
-    domainTopic,
-    checkPool,
-    notices,
-    casesWorker,
-    async close() {
-      await closeServer(server);
-      await checkPool?.close();
-      await acceptor.close(2_000);
-      await publisher.close();
-      await casesWorker?.stop();
-      await notices.close();
-    },
-  };
+  try {
+    await until(async () => {
+      const ready = await fetch(`${gateway.url}/health/ready`).catch(() => undefined);
+      return ready?.ok === true && gateway.notices.isConnected();
+    }, 'the gateway ready');
+  } catch (error) {
+    await gateway.close().catch(() => undefined);
+    throw error;
+  }
+  return gateway;
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Every record of `topic` (reads up to the end offsets seen now). */

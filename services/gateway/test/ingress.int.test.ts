@@ -2,11 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { toKafkaRecord } from '@ketenhub/events';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { createPublisher, topicOffsets } from '@ketenhub/kafka';
-import { createLogger, createMetrics } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
-import type { Kysely } from 'kysely';
-import type { GatewayDatabase } from '../src/db';
-import { IngressManager } from '../src/ingress/ingress';
 import { addSystem, newCaseId, readTopic, startGateway } from './harness';
 
 describe('Kafka-native ingress', () => {
@@ -17,28 +13,10 @@ describe('Kafka-native ingress', () => {
     groupId,
     topic,
   }) => {
-    const gw = await startGateway({
-      kafka: kafka.client,
-      db: testDb.db,
-      databaseUrl: testDb.url,
-      prefix,
-      topic,
-    });
+    const start = () => startGateway({ kafka: kafka.client, databaseUrl: testDb.url, prefix, topic });
     const gemeente = exampleOrganisations.gemeente;
-    const managerFor = () =>
-      new IngressManager({
-        kafka: kafka.client,
-        db: testDb.db as Kysely<GatewayDatabase>,
-        publisher: gw.publisher,
-        directory: gw.directory,
-        ingest: gw.ingest,
-        logger: createLogger({ service: 'test', level: 'silent' }),
-        metrics: createMetrics('gateway'),
-        topicPrefix: `${prefix}.`,
-        partitions: 2,
-        publishTimeoutMs: 5_000,
-      });
-    let manager = managerFor();
+    // The gateway's own ingress consumers (GATEWAY_INGRESS, on by default), as production runs them.
+    let gw = await start();
     const producer = await createPublisher(kafka.client);
     try {
       const system = addSystem(gw.directory, {
@@ -65,7 +43,7 @@ describe('Kafka-native ingress', () => {
         const r = toKafkaRecord(e);
         return { topic: ingressTopic, key: r.key, value: r.value, headers: { ...r.headers } };
       };
-      // Wait until the manager subscribed (it creates the topics when it learns the system).
+      // Wait until the gateway's ingress consumer runs (it creates the topics when it learns the system).
       const deadline = Date.now() + 30_000;
       while (
         !(await topicOffsets(kafka.client, ingressTopic).catch(() => undefined)) &&
@@ -107,9 +85,9 @@ describe('Kafka-native ingress', () => {
       expect(await waitFor(rejectsTopic, 5)).toBe(5);
 
       // A restarted gateway continues from its stored positions: nothing forwarded or rejected twice.
-      await manager.close();
-      manager = managerFor();
-      manager.start();
+      await gw.close();
+      gw = await start();
+      gw.directory.apply(system.record);
       await producer.publish([
         asRecord(makeEvent('nl.wmo.melding-ontvangen', undefined, { subject: caseId, id: randomUUID() })),
       ]);
@@ -138,7 +116,6 @@ describe('Kafka-native ingress', () => {
         '415:media-type',
       ]);
     } finally {
-      await manager.close();
       await producer.close();
       await gw.close();
     }

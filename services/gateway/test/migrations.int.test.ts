@@ -51,7 +51,6 @@ describe('gateway migrations', () => {
 
     const gw = await startGateway({
       kafka: kafka.client,
-      db: testDb.db,
       databaseUrl: testDb.url,
       prefix,
       topic,
@@ -101,7 +100,7 @@ describe('gateway migrations', () => {
     expect(names).not.toContain('case_participants');
     const groups = await sql<{ group_id: string }>`
       select group_id from gateway.consumer_positions order by group_id`.execute(testDb.db);
-    // Only the old case book's consumer starts over (under its new group, see src/index.ts).
+    // Only the old case book's consumer starts over (under its new group, see src/service.ts).
     expect(groups.rows.map((r) => r.group_id)).toEqual(['acc.gateway-ingress.some-system']);
     // The self-join among the old participants is not carried over: the new table starts empty.
     const rows = await sql<{ n: number }>`select count(*)::int as n from gateway.case_access_events`.execute(
