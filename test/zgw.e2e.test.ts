@@ -146,7 +146,9 @@ describe('ZGW intake end to end', () => {
       const timeline = await json<{ items: { type: string; source?: string }[] }>(
         await read(`/cases/${link.ketenzaakId}/events?limit=1000`, gemeente),
       );
-      const types = timeline.items.map((e) => e.type);
+      // The zaak's dates lie months back, so the hub's own clock may already have published a
+      // termijn-verstreken for it (its deadline scan runs on the real date): not the connector's.
+      const types = timeline.items.map((e) => e.type).filter((t) => t !== 'nl.ketens.termijn-verstreken');
       expect(types.slice(0, 3)).toEqual([
         'nl.ketens.ketenzaak-geopend',
         'nl.wmo.melding-ontvangen',
@@ -194,7 +196,9 @@ describe('ZGW intake end to end', () => {
       const permitTimeline = await json<{ items: { type: string }[] }>(
         await read(`/cases/${permitLink.ketenzaakId}/events?limit=1000`, bevoegdGezag),
       );
-      expect(permitTimeline.items.map((e) => e.type)).toEqual([
+      expect(
+        permitTimeline.items.map((e) => e.type).filter((t) => t !== 'nl.ketens.termijn-verstreken'),
+      ).toEqual([
         'nl.ketens.ketenzaak-geopend',
         'nl.omgevingswet.aanvraag-ontvangen',
         'nl.omgevingswet.aanvraag-ingetrokken',
