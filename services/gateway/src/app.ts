@@ -10,7 +10,7 @@ import {
 import type { Express, RequestHandler } from 'express';
 import type { Authenticator } from './auth/authenticate';
 import { contractRouter } from './contract/contract.routes';
-import type { CheckPool } from './ingest/check-pool';
+import type { CheckPool } from './ingest/check/check-pool';
 import { type AccessLogLevel, createEventsHandler, isEventsPost } from './ingest/events.http';
 import { type EventsRouteOptions, eventsRouter } from './ingest/events.routes';
 import type { Ingest } from './ingest/ingest';
@@ -96,7 +96,7 @@ export {
 export { createAuthenticator } from './auth/authenticate';
 export { CaseBook } from './cases/case-book';
 export { type GatewayEnv, gatewayEnv } from './env';
-export { Acceptor } from './ingest/acceptor';
+export { Acceptor } from './ingest/accept/acceptor';
 export { createIngest } from './ingest/ingest';
 export { gatewayMigrations, gatewaySchema } from './migrations';
 export { RateLimiter } from './ratelimit/token-bucket';

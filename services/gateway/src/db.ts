@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { CaseAccessEventsTable } from './cases/case-access.table';
-import type { PublishedTable, ReceivedTable } from './ingest/received.table';
+import type { PublishedTable, ReceivedTable } from './ingest/accept/received.table';
 
 /** Every table of the gateway schema, for `Kysely<GatewayDatabase>`. */
 export interface GatewayDatabase {

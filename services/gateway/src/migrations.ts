@@ -1,6 +1,6 @@
 import { createPositionsTable, type Migrations } from '@ketenhub/db';
 import { type Kysely, sql } from 'kysely';
-import { RECEIVED_KEY_SQL } from './ingest/received.table';
+import { RECEIVED_KEY_SQL } from './ingest/accept/received.table';
 
 /** The gateway's own schema in the hub database; no other service reads it. */
 export const gatewaySchema = 'gateway';

@@ -6,8 +6,8 @@ import { topicOffsets } from '@ketenhub/kafka';
 import { signDevToken } from '@ketenhub/service';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
-import { CHECK_POOL_MIN_BYTES } from '../src/ingest/check-pool';
-import { checkEvent } from '../src/ingest/checks';
+import { CHECK_POOL_MIN_BYTES } from '../src/ingest/check/check-pool';
+import { checkEvent } from '../src/ingest/check/checks';
 import {
   addSystem,
   devSecret,

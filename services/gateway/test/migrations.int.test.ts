@@ -3,8 +3,8 @@ import { migrateToLatest } from '@ketenhub/db';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { describe, expect, test } from '@ketenhub/testkit';
 import { sql } from 'kysely';
-import { checkEvent } from '../src/ingest/checks';
-import { receivedKey } from '../src/ingest/received.table';
+import { receivedKey } from '../src/ingest/accept/received.table';
+import { checkEvent } from '../src/ingest/check/checks';
 import { gatewayMigrations, gatewaySchema } from '../src/migrations';
 import { addSystem, newCaseId, post, readTopic, startGateway } from './harness';
 

@@ -7,7 +7,7 @@ import type { ColumnType, Generated } from 'kysely';
  */
 export interface CaseAccessEventsTable {
   case_id: string;
-  /** receivedKey(source, id) (received.table.ts): one row per event, however often it is in the log. */
+  /** receivedKey(source, id) (ingest/accept/received.table.ts): one row per event, however often it is in the log. */
   key: string;
   /**
    * Offset in the case's partition, filled in by the cases consumer. Null for a row the acceptor

@@ -11,7 +11,7 @@ import {
 import type { Logger } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
-import { receivedKey } from '../ingest/received.table';
+import { receivedKey } from '../ingest/accept/received.table';
 import { gatewaySchema } from '../migrations';
 import { type AccessEntry, recordAccessEvents } from './case-access.repository';
 

@@ -8,8 +8,8 @@ import {
   parseTraceparent,
   toProblem,
 } from '@ketenhub/service';
-import { headerOf } from './body';
 import { answerEvents, type EventsRouteOptions } from './events.routes';
+import { headerOf } from './receive/body';
 
 /** pino levels the access log of the fast path may use. */
 export type AccessLogLevel = 'silent' | 'trace' | 'debug' | 'info';

@@ -3,10 +3,10 @@ import { AppError, formatTraceparent, toProblem } from '@ketenhub/service';
 import { Router } from 'express';
 import type { Authenticator } from '../auth/authenticate';
 import type { RateLimiter } from '../ratelimit/token-bucket';
-import { contentKind, headerOf, readLimited, singleEvent } from './body';
-import { type CheckPool, checkBatch } from './check-pool';
-import { type Checked, checkEvents } from './checks';
+import { type CheckPool, checkBatch } from './check/check-pool';
+import { type Checked, checkEvents } from './check/checks';
 import type { EventOutcome, Ingest } from './ingest';
+import { contentKind, headerOf, readLimited, singleEvent } from './receive/body';
 
 export interface EventsRouteOptions {
   authenticate: Authenticator;

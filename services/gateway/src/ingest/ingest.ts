@@ -10,17 +10,9 @@ import type { KnownSystem, SystemDirectory } from '@ketenhub/directory';
 import type { CaseDomain } from '@ketenhub/events';
 import { AppError, isDatabaseUnavailable } from '@ketenhub/service';
 import type { CaseBook } from '../cases/case-book';
-import type { Acceptor, Submission } from './acceptor';
-import {
-  type Checked,
-  isRefusal,
-  outgoingRecord,
-  type RouteContext,
-  type Routing,
-  routeEvent,
-  ruleEventOf,
-  type ValidEvent,
-} from './checks';
+import { type Acceptor, outgoingRecord, type Submission } from './accept/acceptor';
+import { type Checked, isRefusal, type ValidEvent } from './check/checks';
+import { type RouteContext, type Routing, routeEvent, ruleEventOf } from './route/route';
 
 /** The outcome for one event of a request (or one ingress record). */
 export type EventOutcome =

@@ -2,8 +2,8 @@ import type { KnownSystem } from '@ketenhub/directory';
 import { AppError, isDatabaseUnavailable } from '@ketenhub/service';
 import { describe, expect, test } from 'vitest';
 import type { CaseBook } from '../cases/case-book';
-import type { Acceptor } from './acceptor';
-import type { Checked } from './checks';
+import type { Acceptor } from './accept/acceptor';
+import type { Checked } from './check/checks';
 import { createIngest } from './ingest';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });

@@ -12,7 +12,7 @@ import {
 import { AppError, type Logger, type Metrics, toProblem } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
-import { checkEvents } from '../ingest/checks';
+import { checkEvents } from '../ingest/check/checks';
 import type { EventOutcome, Ingest } from '../ingest/ingest';
 import { gatewaySchema } from '../migrations';
 

@@ -1,6 +1,6 @@
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { AppError, type Logger, startTsWorker } from '@ketenhub/service';
-import { batchEvents } from './body';
+import { batchEvents } from '../receive/body';
 import { type Checked, type Checker, checkEvents, isRefusal } from './checks';
 
 /**

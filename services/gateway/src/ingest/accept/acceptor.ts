@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { kafkaHeadersOf } from '@ketenhub/events';
 import type { OutgoingRecord, Publisher } from '@ketenhub/kafka';
 import type { Logger } from '@ketenhub/service';
 import { type Kysely, sql } from 'kysely';
-import type { AccessEntry } from '../cases/case-access.repository';
-import type { CaseBook } from '../cases/case-book';
-import type { GatewayDatabase } from '../db';
+import type { AccessEntry } from '../../cases/case-access.repository';
+import type { CaseBook } from '../../cases/case-book';
+import type { GatewayDatabase } from '../../db';
+import type { ValidEvent } from '../check/checks';
 import { PublishMerger, sizeOf } from './publish-merger';
 
 /** One checked event, ready to be made durable. */
@@ -21,6 +23,18 @@ export interface Submission {
    * book once Kafka confirmed the write and before the 202.
    */
   access?: AccessEntry;
+}
+
+/** Kafka record of an accepted event; `traceparent` from the event, else from the request. */
+export function outgoingRecord(
+  topic: string,
+  valid: ValidEvent,
+  traceparent: string | undefined,
+): OutgoingRecord {
+  const trace = valid.traceparent ?? traceparent;
+  const headers: Record<string, string> = kafkaHeadersOf(valid);
+  if (trace) headers.traceparent = trace;
+  return { topic, key: valid.subject, value: valid.value, headers };
 }
 
 export type AcceptResult =

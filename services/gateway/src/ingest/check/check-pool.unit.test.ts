@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { AppError, createLogger } from '@ketenhub/service';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ruleEventOf } from '../route/route';
 import { CheckPool, checkBody, unpackReply } from './check-pool';
-import { type Checked, checkEvents, isRefusal, ruleEventOf } from './checks';
+import { type Checked, checkEvents, isRefusal } from './checks';
 
 const gemeente = exampleOrganisations.gemeente;
 const system = {

@@ -5,7 +5,8 @@ import { type EventData, type EventType, sourceFor } from '@ketenhub/events';
 import { makeEvent, exampleOrganisations as org } from '@ketenhub/events/testing';
 import { AppError } from '@ketenhub/service';
 import { describe, expect, test } from 'vitest';
-import { checkEvent, type RouteContext, routeEvent, ruleEventOf, type ValidEvent } from './checks';
+import { checkEvent, type ValidEvent } from '../check/checks';
+import { type RouteContext, routeEvent, ruleEventOf } from './route';
 
 const CASE = '11111111-2222-4333-8444-555555555555';
 

@@ -19,7 +19,7 @@ export function receivedKey(source: string, id: string): string {
 export const RECEIVED_KEY_SQL =
   "encode(substring(sha256(convert_to(source || ' ' || id, 'UTF8')) from 1 for 16), 'hex')::uuid";
 
-/** `gateway.received`: one row per (source, id) the gateway took in; see migrations.ts. */
+/** `gateway.received`: one row per (source, id) the gateway took in; see src/migrations.ts. */
 export interface ReceivedTable {
   /** {@link receivedKey}(source, id). */
   key: string;
