@@ -41,6 +41,7 @@ export { createLogger, type Logger, type LoggerOptions, redactPaths } from './lo
 export { createMetrics, type Metrics } from './metrics';
 export { serviceNodeFlags } from './node-flags';
 export { type Closer, onShutdown } from './shutdown';
+export { OpenedParts, reachableHost } from './parts';
 export { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';
 export { startTsWorker } from './ts-worker';
 export { openWebhookAuth, sealWebhookAuth } from './webhook-auth';

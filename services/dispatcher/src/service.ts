@@ -11,12 +11,13 @@ import {
   stateTopic,
 } from '@ketenhub/kafka';
 import {
-  type Closer,
   closeServer,
   createLogger,
   createMetrics,
   type Logger,
   listen,
+  OpenedParts,
+  reachableHost,
 } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import { createServer } from './app';
@@ -57,7 +58,7 @@ export interface RunningDispatcher {
   directory: SubscriptionDirectory;
   sender: Sender;
   jobs: JobsService;
-  /** Stops everything in the order of a graceful shutdown; a part that fails to close is logged, the rest still closes. */
+  /** Stops everything in the order of a graceful shutdown; a part that fails to close does not stop the rest, the failures are thrown together. */
   close(): Promise<void>;
 }
 
@@ -77,22 +78,11 @@ export async function startDispatcherService(
   // Filled as each part starts, in the order their closing reverses: a start that fails half-way
   // (PostgreSQL gone, subscriptions not read in time) stops what already runs instead of leaving
   // a consumer in its group, or a test's process with open handles.
-  const started: Closer[] = [];
-  const close = async () => {
-    for (const part of started.splice(0).reverse()) {
-      try {
-        await part.close();
-      } catch (error) {
-        logger.error({ err: error, closer: part.name }, 'close failed');
-      }
-    }
-  };
-
+  const parts = new OpenedParts();
   try {
-    return { ...(await start(env, logger, seams, started)), close };
+    return { ...(await start(env, logger, seams, parts)), close: () => parts.close() };
   } catch (error) {
-    // Bounded like a shutdown: a broker that is away must not hold the process from exiting.
-    await Promise.race([close(), new Promise((r) => setTimeout(r, env.SHUTDOWN_TIMEOUT_MS).unref())]);
+    await parts.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
     throw error;
   }
 }
@@ -101,7 +91,7 @@ async function start(
   env: DispatcherEnv,
   logger: Logger,
   seams: DispatcherSeams,
-  started: Closer[],
+  parts: OpenedParts,
 ): Promise<Omit<RunningDispatcher, 'close'>> {
   const metrics = createMetrics('dispatcher');
   const prefix = env.KAFKA_TOPIC_PREFIX;
@@ -113,7 +103,7 @@ async function start(
     migrations: dispatcherMigrations,
     schema: dispatcherSchema,
   });
-  started.push({ name: 'database', close: () => db.destroy() });
+  parts.add('database', () => db.destroy());
   logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
 
   // Retention of delivered rows, hourly, in chunks (one short statement each).
@@ -130,7 +120,7 @@ async function start(
   };
   const purgeTimer = setInterval(() => void purge(), 60 * 60 * 1000);
   purgeTimer.unref();
-  started.push({ name: 'retention', close: async () => clearInterval(purgeTimer) });
+  parts.add('retention', async () => clearInterval(purgeTimer));
 
   const kafka =
     seams.kafka ??
@@ -171,7 +161,7 @@ async function start(
     groupPrefix: prefix,
     onBackfill: (record) => jobs.backfillFromRecord(record.id, record.backfill?.from ?? null),
   });
-  started.push({ name: 'subscriptions consumer', close: () => follower.stop() });
+  parts.add('subscriptions consumer', () => follower.stop());
   // Fanning out before every subscription is known would skip receivers for good (positions move on).
   await follower.waitUntilCaughtUp(120_000);
   logger.info({ subscriptions: directory.size }, 'subscriptions read');
@@ -196,10 +186,10 @@ async function start(
   sender = theSender;
   theSender.start();
   // Attempts in flight finish and their verdicts are stored; nothing new is claimed.
-  started.push({ name: 'sender', close: () => theSender.stop() });
+  parts.add('sender', () => theSender.stop());
   jobs.start();
   // Jobs stop between two partition batches and give their lease back; the next start resumes them.
-  started.push({ name: 'replay jobs', close: () => jobs.stop() });
+  parts.add('replay jobs', () => jobs.stop());
 
   let consumerStopped: Error | undefined;
   // Started again whenever it stops for good (e.g. PostgreSQL gone while it loaded its positions);
@@ -230,7 +220,7 @@ async function start(
       logger.info('events consumer started again');
     },
   });
-  started.push({ name: 'events consumer', close: () => events.stop() });
+  parts.add('events consumer', () => events.stop());
 
   const app = createServer({
     logger,
@@ -246,7 +236,7 @@ async function start(
     },
   });
   const { server, port } = await listen(app, env.DISPATCHER_PORT, env.DISPATCHER_HOST);
-  started.push({ name: 'http', close: () => closeServer(server) });
+  parts.add('http', () => closeServer(server));
   logger.info({ port }, 'dispatcher listening');
 
   return {
@@ -258,10 +248,4 @@ async function start(
     sender: theSender,
     jobs,
   };
-}
-
-/** Bound to every interface (0.0.0.0 in a container): this machine reaches it on loopback. */
-function reachableHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }

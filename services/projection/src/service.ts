@@ -11,7 +11,6 @@ import {
   parseBrokers,
 } from '@ketenhub/kafka';
 import {
-  type Closer,
   closeServer,
   createCaseWorkerVerifier,
   createLogger,
@@ -19,6 +18,8 @@ import {
   issuersFromEnv,
   type Logger,
   listen,
+  OpenedParts,
+  reachableHost,
 } from '@ketenhub/service';
 import { createServer } from './app';
 import type { CaseCache } from './cases/case-cache';
@@ -80,12 +81,8 @@ export async function startProjectionService(
   const metrics = createMetrics('projection');
   // Closed in reverse: stop taking requests, let the consumer finish its batch, flush the
   // producer, close the pool.
-  const closers: Closer[] = [];
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= closeInReverse(closers);
-    return closing;
-  };
+  const parts = new OpenedParts();
+  const close = () => parts.close();
 
   try {
     await ensureDatabase(env.DATABASE_URL);
@@ -94,7 +91,7 @@ export async function startProjectionService(
       maxConnections: env.PROJECTION_DB_POOL,
       applicationName: 'ketenhub-projection',
     });
-    closers.push({ name: 'database', close: () => db.destroy() });
+    parts.add('database', () => db.destroy());
     const version = await ensureActiveVersion(untyped(db), env.PROJECTION_SCHEMA, env.PROJECTION_GROUP_ID);
     logger.info(
       { database: redactUrl(env.DATABASE_URL), version: version.versie, schema: version.schema },
@@ -116,7 +113,7 @@ export async function startProjectionService(
     ]);
     // The hub's own events (termijn-verstreken, from the deadline scan).
     const publisher = await createPublisher(kafka);
-    closers.push({ name: 'publisher', close: () => publisher.close() });
+    parts.add('publisher', () => publisher.close());
 
     const ctx = { hubOin: env.KETENHUB_HUB_OIN };
     const consumer = await startConsumerSupervisor({
@@ -141,7 +138,7 @@ export async function startProjectionService(
           onStop,
         }),
     });
-    closers.push({ name: 'consumer', close: () => consumer.stop() });
+    parts.add('consumer', () => consumer.stop());
 
     const { cases, streamHub, listener } = startLiveCases({
       db,
@@ -151,7 +148,7 @@ export async function startProjectionService(
       cacheEntries: env.PROJECTION_CASE_CACHE,
       onVersionSwitch: () => consumer.check(),
     });
-    closers.push({ name: 'listener', close: () => listener.close() });
+    parts.add('listener', () => listener.close());
 
     // Registered systems, from the registry's compacted topic: the catch-up feed authenticates them.
     const directory = new SystemDirectory();
@@ -162,10 +159,10 @@ export async function startProjectionService(
       logger,
       groupPrefix: `${env.KAFKA_TOPIC_PREFIX}projection-`,
     });
-    closers.push({ name: 'systems', close: () => systems.stop() });
+    parts.add('systems', () => systems.stop());
 
     const processingLog = createProcessingLog(db, env.PROJECTION_SCHEMA);
-    closers.push({ name: 'processing-log', close: () => processingLog.close() });
+    parts.add('processing-log', () => processingLog.close());
 
     if (env.PROJECTION_DEADLINE_SCAN_MS > 0) {
       const scanner = startDeadlineScanner({
@@ -180,7 +177,7 @@ export async function startProjectionService(
         now,
         intervalMs: env.PROJECTION_DEADLINE_SCAN_MS,
       });
-      closers.push({ name: 'deadline-scanner', close: () => scanner.stop() });
+      parts.add('deadline-scanner', () => scanner.stop());
     }
 
     const issuers = issuersFromEnv(env);
@@ -206,7 +203,7 @@ export async function startProjectionService(
       now,
     });
     const { server, port } = await listen(app, env.PROJECTION_PORT, env.PROJECTION_HOST);
-    closers.push({ name: 'http', close: () => closeServer(server) });
+    parts.add('http', () => closeServer(server));
     // test/process.ts finds the port of a spawned service in this line.
     logger.info({ port, host: env.PROJECTION_HOST, topics: Object.values(topics) }, 'projection listening');
 
@@ -225,48 +222,7 @@ export async function startProjectionService(
       close,
     };
   } catch (error) {
-    // Bounded like a shutdown: a close that hangs must not keep a failed start from failing.
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, env.SHUTDOWN_TIMEOUT_MS);
-      timer.unref();
-    });
-    await Promise.race([
-      close().catch((closeError: unknown) =>
-        logger.warn({ err: closeError }, 'closing after a failed start failed'),
-      ),
-      timeout,
-    ]);
-    clearTimeout(timer);
+    await parts.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
     throw error;
   }
-}
-
-/**
- * Runs every closer, newest first, even when one fails; the failures are thrown together so the
- * caller logs them once (onShutdown does), each named after its closer.
- */
-async function closeInReverse(closers: readonly Closer[]): Promise<void> {
-  const failures: Error[] = [];
-  for (const closer of [...closers].reverse()) {
-    try {
-      await closer.close();
-    } catch (error) {
-      failures.push(
-        new Error(`${closer.name}: ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-        }),
-      );
-    }
-  }
-  if (failures.length > 0) {
-    throw new AggregateError(failures, `closing failed: ${failures.map((f) => f.message).join('; ')}`);
-  }
-}
-
-/** A wildcard bind address is reached through loopback; an IPv6 literal needs brackets in a URL. */
-function reachableHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
 }

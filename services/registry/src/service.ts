@@ -7,12 +7,13 @@ import {
   parseBrokers,
 } from '@ketenhub/kafka';
 import {
-  type Closer,
   closeServer,
   createLogger,
   createMetrics,
   type Logger,
   listen,
+  OpenedParts,
+  reachableHost,
 } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import { createServer } from './app';
@@ -46,6 +47,7 @@ export interface RunningRegistry {
   /**
    * Stops taking requests, flushes the publisher, closes the pool, in that order; a step that fails
    * does not keep the later ones from running, and the failures are thrown together at the end.
+   * A start that fails half-way closes what it had opened itself.
    */
   close(): Promise<void>;
 }
@@ -63,14 +65,24 @@ export async function startRegistryService(
     throw new Error('KETENHUB_DEV_TOKENS=true needs KETENHUB_DEV_TOKEN_SECRET');
   }
   const logger = seams.logger ?? createLogger({ service: 'registry', level: env.LOG_LEVEL });
-  const metrics = createMetrics('registry');
+  const parts = new OpenedParts();
+  try {
+    return await start(env, logger, parts);
+  } catch (error) {
+    await parts.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
+    throw error;
+  }
+}
 
+async function start(env: RegistryEnv, logger: Logger, parts: OpenedParts): Promise<RunningRegistry> {
+  const metrics = createMetrics('registry');
   const db = await openServiceDatabase<RegistryDatabase>({
     url: env.DATABASE_URL,
     applicationName: 'ketenhub-registry',
     migrations: registryMigrations,
     schema: registrySchema,
   });
+  parts.add('database', () => db.destroy());
   logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
 
   const kafka = createKafkaClient({
@@ -84,6 +96,7 @@ export async function startRegistryService(
     subscriptionsTopicSpec(env.KAFKA_TOPIC_PREFIX),
   ]);
   const publisher = await createPublisher(kafka);
+  parts.add('kafka publisher', () => publisher.close());
 
   const subscriptions = createSubscriptionsService({
     db,
@@ -132,42 +145,16 @@ export async function startRegistryService(
     zgwApi: { db, publicUrl: env.REGISTRY_PUBLIC_URL },
   });
   const { server, port } = await listen(app, env.REGISTRY_PORT, env.REGISTRY_HOST);
+  // Requests stop first: one still running could otherwise find the publisher or the pool gone.
+  parts.add('http', () => closeServer(server));
   logger.info({ port }, 'registry listening');
 
-  // Requests stop first: one still running could otherwise find the publisher or the pool gone.
-  const closers: Closer[] = [
-    { name: 'http', close: () => closeServer(server) },
-    { name: 'kafka publisher', close: () => publisher.close() },
-    { name: 'database', close: () => db.destroy() },
-  ];
   return {
     port,
     url: `http://${reachableHost(env.REGISTRY_HOST)}:${port}`,
     systems,
     subscriptions,
     db,
-    close: async () => {
-      const failed: { name: string; error: unknown }[] = [];
-      for (const closer of closers) {
-        try {
-          await closer.close();
-        } catch (error) {
-          failed.push({ name: closer.name, error });
-        }
-      }
-      if (failed.length > 0) {
-        throw new AggregateError(
-          failed.map((f) => f.error),
-          `registry: closing ${failed.map((f) => f.name).join(', ')} failed`,
-        );
-      }
-    },
+    close: () => parts.close(),
   };
-}
-
-/** A wildcard bind address is no address to connect to; this machine's loopback reaches it. */
-function reachableHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger';
+import { OpenedParts, reachableHost } from './parts';
+
+describe('opened parts', () => {
+  it('closes newest first, every part even after a failure, the failures named together, once', async () => {
+    const closed: string[] = [];
+    const parts = new OpenedParts();
+    parts.add('database', () => {
+      closed.push('database');
+    });
+    parts.add('consumer', async () => {
+      closed.push('consumer');
+      throw new Error('broker away');
+    });
+    parts.add('http', async () => {
+      closed.push('http');
+    });
+    const first = parts.close();
+    const second = parts.close();
+    await expect(first).rejects.toThrow('closing failed: consumer: broker away');
+    await expect(second).rejects.toBeInstanceOf(AggregateError);
+    expect(closed).toEqual(['http', 'consumer', 'database']);
+  });
+
+  it('abandon waits at most its timeout and does not throw', async () => {
+    const parts = new OpenedParts();
+    parts.add('stuck', () => new Promise<void>(() => undefined));
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const started = Date.now();
+    await parts.abandon(logger, 100);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('reaches wildcard binds through loopback and brackets IPv6', () => {
+    expect(reachableHost('0.0.0.0')).toBe('127.0.0.1');
+    expect(reachableHost('::')).toBe('[::1]');
+    expect(reachableHost('::1')).toBe('[::1]');
+    expect(reachableHost('127.0.0.1')).toBe('127.0.0.1');
+  });
+});
