@@ -7,12 +7,11 @@ import {
   type Metrics,
   type ReadinessCheck,
 } from '@ketenhub/service';
-import type { Express, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Authenticator } from './auth/authenticate';
 import { contractRouter } from './contract/contract.routes';
 import type { CheckPool } from './ingest/check/check-pool';
 import { type AccessLogLevel, createEventsHandler, isEventsPost } from './ingest/events.http';
-import { type EventsRouteOptions, eventsRouter } from './ingest/events.routes';
 import type { Ingest } from './ingest/ingest';
 import type { RateLimiter } from './ratelimit/token-bucket';
 
@@ -33,27 +32,14 @@ export interface GatewayDeps {
   checkPool?: CheckPool;
 }
 
-function eventsOptions(deps: GatewayDeps): EventsRouteOptions {
-  return {
-    authenticate: deps.authenticate,
-    ingest: deps.ingest,
-    rateLimiter: deps.rateLimiter,
-    maxBatchEvents: deps.maxBatchEvents ?? 1_000,
-    maxBatchBytes: deps.maxBatchBytes ?? 16 * 1024 * 1024,
-    // Room for a 64 KB event plus whitespace; the event's own size is checked after the contract.
-    maxSingleBytes: 256 * 1024,
-    ...(deps.checkPool ? { checkPool: deps.checkPool } : {}),
-  };
-}
-
 /**
- * The gateway's HTTP app, without listening (tests mount it). src/service.ts serves it through
- * {@link createRequestListener}, which takes `POST /events` off express; the express route stays for
- * wherever the app is mounted on its own.
+ * The gateway's HTTP front end, without listening (src/service.ts listens; a test may mount it):
+ * `POST /events` on node:http (ingest/events.http.ts, the hot path: express costs more per request
+ * than the ingest of a single event), every other route through express, whose base app gives them
+ * health, metrics, trace context and problem+json.
  */
-export function createServer(deps: GatewayDeps): Express {
+export function createServer(deps: GatewayDeps): RequestListener {
   const app = createBaseApp({ logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness ?? {} });
-  app.use(eventsRouter(eventsOptions(deps)));
   // Anyone the hub knows may read the contract: a system token or a case-worker token.
   const guard: RequestHandler = deps.publicContract
     ? (_req, _res, next) => next()
@@ -67,23 +53,23 @@ export function createServer(deps: GatewayDeps): Express {
         next();
       };
   app.use(contractRouter(guard));
-  return finishApp(app, deps.logger);
-}
-
-/**
- * The listener the gateway serves with: `POST /events` on the node:http fast path (see
- * ingest/events.http.ts), every other request through `app` (from {@link createServer}).
- */
-export function createRequestListener(app: Express, deps: GatewayDeps): RequestListener {
+  const rest = finishApp(app, deps.logger);
   const events = createEventsHandler({
-    ...eventsOptions(deps),
+    authenticate: deps.authenticate,
+    ingest: deps.ingest,
+    rateLimiter: deps.rateLimiter,
+    maxBatchEvents: deps.maxBatchEvents ?? 1_000,
+    maxBatchBytes: deps.maxBatchBytes ?? 16 * 1024 * 1024,
+    // Room for a 64 KB event plus whitespace; the event's own size is checked after the contract.
+    maxSingleBytes: 256 * 1024,
+    ...(deps.checkPool ? { checkPool: deps.checkPool } : {}),
     logger: deps.logger,
     metrics: deps.metrics,
-    accessLogLevel: deps.accessLogLevel,
+    ...(deps.accessLogLevel ? { accessLogLevel: deps.accessLogLevel } : {}),
   });
   return (req, res) => {
     if (isEventsPost(req)) events(req, res);
-    else app(req, res);
+    else rest(req, res);
   };
 }
 

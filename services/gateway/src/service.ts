@@ -23,7 +23,7 @@ import {
   listen,
   type Metrics,
 } from '@ketenhub/service';
-import { createRequestListener, createServer, type GatewayDeps } from './app';
+import { createServer, type GatewayDeps } from './app';
 import { createAuthenticator } from './auth/authenticate';
 import { CaseBook } from './cases/case-book';
 import { type CaseNotices, startCaseNotices } from './cases/case-notices';
@@ -269,11 +269,7 @@ export async function startGatewayService(
       ...(checkPool ? { checkPool } : {}),
     };
     // POST /events on the node:http fast path, every other route through express (app.ts).
-    const { server, port } = await listen(
-      createRequestListener(createServer(deps), deps),
-      env.GATEWAY_PORT,
-      env.GATEWAY_HOST,
-    );
+    const { server, port } = await listen(createServer(deps), env.GATEWAY_PORT, env.GATEWAY_HOST);
     opened.set('http', () => closeServer(server));
     logger.info({ port }, 'gateway listening');
 

@@ -343,7 +343,7 @@ describe('POST /events', () => {
     // A process that claimed `never` and died before Kafka confirmed it: the row names an attempt
     // that was never recorded as published.
     const checked = checkEvent(toKnownSystem(first.g.record), never);
-    if (checked instanceof Error) throw checked;
+    if (!checked.ok) throw new Error(checked.refusal.detail);
     await sql`insert into gateway.received (key, source, id, content_sha256, attempt)
       values (${checked.key}::uuid, ${never.source}, ${never.id}, ${checked.hash}, ${randomUUID()}::uuid)`.execute(
       testDb.db,

@@ -34,7 +34,7 @@ describe('gateway migrations', () => {
     const caseId = newCaseId();
     const open = makeEvent('nl.ketens.ketenzaak-geopend', undefined, { subject: caseId, as: 'gemeente' });
     const checked = checkEvent({ source, publishes: new Set([open.type]) }, open);
-    if (checked instanceof Error) throw checked;
+    if (!checked.ok) throw new Error(checked.refusal.detail);
     await sql`insert into gateway.received (source, id, content_sha256, accepted)
       values (${open.source}, ${open.id}, ${checked.hash}, true)`.execute(testDb.db);
 

@@ -11,13 +11,12 @@ import type { CaseDomain } from '@ketenhub/events';
 import { AppError, isDatabaseUnavailable } from '@ketenhub/service';
 import type { CaseBook } from '../cases/case-book';
 import { type Acceptor, outgoingRecord, type Submission } from './accept/acceptor';
-import { type Checked, isRefusal, type ValidEvent } from './check/checks';
-import { type RouteContext, type Routing, routeEvent, ruleEventOf } from './route/route';
+import type { Checked, RefusedEvent, ValidEvent } from './check/checks';
+import { violation } from './outcome';
+import { type RouteContext, routeEvent, ruleEventOf } from './route/route';
 
 /** The outcome for one event of a request (or one ingress record). */
-export type EventOutcome =
-  | { ok: true; id: string; source: string; duplicate: boolean }
-  | { ok: false; id: string | undefined; error: AppError };
+export type EventOutcome = { ok: true; id: string; source: string; duplicate: boolean } | RefusedEvent;
 
 export interface IngestOptions {
   caseBook: CaseBook;
@@ -33,7 +32,7 @@ export interface IngestOptions {
 
 /** An event whose answer needs a look at the database first: a copy of one already in the case. */
 const UNSURE = Symbol('unsure');
-type Decision = Routing | AppError | typeof UNSURE;
+type Decision = ReturnType<typeof routeEvent> | typeof UNSURE;
 
 interface Pending {
   index: number;
@@ -81,13 +80,13 @@ export function createIngest(options: IngestOptions) {
           continue;
         }
         if (await received(v.key)) {
-          decisions.push({ domain: state.domein });
+          decisions.push({ ok: true, domain: state.domein });
           continue;
         }
       }
       const decision = routeEvent(system, event, state, ctx);
       decisions.push(decision);
-      if (access && !(decision instanceof AppError)) {
+      if (access && decision.ok) {
         let next = overlay.get(v.subject);
         if (!next) {
           next = state ? structuredClone(state) : emptyAccess();
@@ -107,8 +106,8 @@ export function createIngest(options: IngestOptions) {
     const outcomes: (EventOutcome | undefined)[] = new Array(checked.length);
     const pending: Pending[] = [];
     for (const [index, c] of checked.entries()) {
-      if (isRefusal(c)) outcomes[index] = { ok: false, id: c.id, error: c.error };
-      else pending.push({ index, valid: c, event: ruleEventOf(c) });
+      if (c.ok) pending.push({ index, valid: c, event: ruleEventOf(c) });
+      else outcomes[index] = c;
     }
 
     // One lookup for the request, from the cache where it can. Every case with an event that would
@@ -119,8 +118,8 @@ export function createIngest(options: IngestOptions) {
     const doubtful = new Set<string>();
     let unknownSystem = false;
     for (const [i, d] of decisions.entries()) {
-      if (d === UNSURE || d instanceof AppError) doubtful.add(pending[i]!.valid.subject);
-      if (d instanceof AppError && d.extra.violations?.[0]?.rule === 'unknown-system') unknownSystem = true;
+      if (d === UNSURE || !d.ok) doubtful.add(pending[i]!.valid.subject);
+      if (d !== UNSURE && !d.ok && d.refusal.violations?.[0]?.rule === 'unknown-system') unknownSystem = true;
     }
     if (doubtful.size > 0) {
       // A system registered just now may not have reached this instance's directory yet.
@@ -135,8 +134,8 @@ export function createIngest(options: IngestOptions) {
     for (const [i, { index, valid: v, event }] of pending.entries()) {
       const decision = decisions[i]!;
       if (decision === UNSURE) throw new Error('ingest: a re-send left undecided');
-      if (decision instanceof AppError) {
-        outcomes[index] = { ok: false, id: v.id, error: decision };
+      if (!decision.ok) {
+        outcomes[index] = { ok: false, id: v.id, refusal: decision.refusal };
         continue;
       }
       submissions.push({
@@ -166,31 +165,21 @@ export function createIngest(options: IngestOptions) {
         outcomes[index] = {
           ok: false,
           id: submission.id,
-          error: new AppError(
-            'conflict',
-            'an event with this source and id was received before with other content',
-            {
-              violations: [
-                {
-                  field: 'id',
-                  rule: 'unique-id',
-                  message: 'id: already used by this source for another event',
-                },
-              ],
-            },
-          ),
+          refusal: {
+            code: 'conflict',
+            detail: 'an event with this source and id was received before with other content',
+            violations: [violation('id', 'unique-id', 'already used by this source for another event')],
+          },
         };
       } else {
         outcomes[index] = {
           ok: false,
           id: submission.id,
-          error: new AppError(
-            'unavailable',
-            'Kafka did not confirm the event in time; retry with the same id',
-            {
-              retryAfterS: options.retryAfterS,
-            },
-          ),
+          refusal: {
+            code: 'unavailable',
+            detail: 'Kafka did not confirm the event in time; retry with the same id',
+            retryAfterS: options.retryAfterS,
+          },
         };
       }
     }
@@ -200,7 +189,9 @@ export function createIngest(options: IngestOptions) {
   /**
    * The whole request refused with 503 + Retry-After when PostgreSQL cannot be reached: the case
    * book and the re-send lookups run before the acceptor, so nothing of the request was accepted
-   * (the acceptor itself answers `unavailable` per event and never throws).
+   * (the acceptor itself answers `unavailable` per event and never throws). Thrown rather than
+   * returned: it is broken infrastructure, not a refusal of these events (STYLE.md #9), and the
+   * ingress must redo its batch on it rather than write the events to its rejects topic.
    */
   return async function ingest(
     system: KnownSystem,
@@ -210,7 +201,7 @@ export function createIngest(options: IngestOptions) {
     try {
       return await ingestChecked(system, checked, traceparent);
     } catch (error) {
-      if (error instanceof AppError || !isDatabaseUnavailable(error)) throw error;
+      if (!isDatabaseUnavailable(error)) throw error;
       throw new AppError(
         'unavailable',
         'the gateway cannot reach its database; nothing was accepted, retry with the same id',

@@ -41,6 +41,7 @@ describe('ingest while PostgreSQL is down', () => {
   const system = { source: 'urn:nld:oin:00000099100000001000:systeem:zaaksysteem' } as KnownSystem;
   const checked = [
     {
+      ok: true,
       id: 'e1',
       source: system.source,
       subject: '11111111-2222-4333-8444-555555555555',

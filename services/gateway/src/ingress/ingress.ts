@@ -9,11 +9,12 @@ import {
   type RunningConsumer,
   runConsumer,
 } from '@ketenhub/kafka';
-import { AppError, type Logger, type Metrics, toProblem } from '@ketenhub/service';
+import type { Logger, Metrics } from '@ketenhub/service';
 import type { Kysely } from 'kysely';
 import type { GatewayDatabase } from '../db';
 import { checkEvents } from '../ingest/check/checks';
 import type { EventOutcome, Ingest } from '../ingest/ingest';
+import { appErrorOf, problemOf, type Refused, refused } from '../ingest/outcome';
 import { gatewaySchema } from '../migrations';
 
 export const ingressTopics = (prefix: string, systemId: string) => ({
@@ -35,44 +36,40 @@ export interface IngressOptions {
 }
 
 /** Why a record cannot even be read as an event (checked before the event checks). */
-function readRecord(record: ConsumedRecord): { raw: unknown } | AppError {
+function readRecord(record: ConsumedRecord): { ok: true; raw: unknown } | Refused {
   const contentType = record.headers['content-type'] ?? '';
   if (!contentType.toLowerCase().startsWith('application/cloudevents+json')) {
-    return new AppError('unsupported-media-type', 'ingress records are structured-mode CloudEvents', {
-      violations: [
-        {
-          field: 'headers.content-type',
-          rule: 'media-type',
-          message: 'headers.content-type: must be application/cloudevents+json (structured mode)',
-        },
-      ],
-    });
+    return refused('unsupported-media-type', 'ingress records are structured-mode CloudEvents', [
+      {
+        field: 'headers.content-type',
+        rule: 'media-type',
+        message: 'headers.content-type: must be application/cloudevents+json (structured mode)',
+      },
+    ]);
   }
   if (!record.value) {
-    return new AppError('invalid-event', 'the record has no value', {
-      violations: [{ field: 'value', rule: 'required', message: 'value: the whole CloudEvent is required' }],
-    });
+    return refused('invalid-event', 'the record has no value', [
+      { field: 'value', rule: 'required', message: 'value: the whole CloudEvent is required' },
+    ]);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(record.value.toString('utf8'));
   } catch {
-    return new AppError('invalid-request', 'the record value is not JSON', {
-      violations: [{ field: 'value', rule: 'json', message: 'value: must be a JSON CloudEvent' }],
-    });
+    return refused('invalid-request', 'the record value is not JSON', [
+      { field: 'value', rule: 'json', message: 'value: must be a JSON CloudEvent' },
+    ]);
   }
   // The key decides the ingress partition: keyed by anything but the chain case id, one case's
   // events could be read out of order from different partitions and forwarded in the wrong order.
   const subject =
     typeof raw === 'object' && raw !== null ? (raw as { subject?: unknown }).subject : undefined;
   if (record.key !== subject) {
-    return new AppError('invalid-event', 'the record key must be the chain case id (the subject)', {
-      violations: [
-        { field: 'key', rule: 'key-is-subject', message: 'key: must equal the subject (chain case id)' },
-      ],
-    });
+    return refused('invalid-event', 'the record key must be the chain case id (the subject)', [
+      { field: 'key', rule: 'key-is-subject', message: 'key: must equal the subject (chain case id)' },
+    ]);
   }
-  return { raw };
+  return { ok: true, raw };
 }
 
 /**
@@ -158,8 +155,8 @@ export class IngressManager {
             const outcomes = new Map<ConsumedRecord, EventOutcome>();
             for (const record of fresh) {
               const read = readRecord(record);
-              if (read instanceof AppError)
-                outcomes.set(record, { ok: false, id: record.headers.ce_id, error: read });
+              if (!read.ok)
+                outcomes.set(record, { ok: false, id: record.headers.ce_id, refusal: read.refusal });
               else readable.push({ record, raw: read.raw });
             }
             const checked = await this.options.ingest(
@@ -172,9 +169,9 @@ export class IngressManager {
             );
             for (const [i, r] of readable.entries()) {
               const outcome = checked[i]!;
-              if (!outcome.ok && outcome.error.code === 'unavailable') {
+              if (!outcome.ok && outcome.refusal.code === 'unavailable') {
                 // Kafka is not taking writes: redo the whole batch later (accepted ones answer as re-sends).
-                throw outcome.error;
+                throw appErrorOf(outcome.refusal);
               }
               outcomes.set(r.record, outcome);
             }
@@ -188,7 +185,7 @@ export class IngressManager {
                   value: JSON.stringify({
                     ingress: { topic: record.topic, partition: record.partition, offset: record.offset },
                     id: outcome.id ?? null,
-                    problem: toProblem(outcome.error),
+                    problem: problemOf(outcome.refusal),
                   }),
                   headers: { 'content-type': 'application/problem+json' },
                 },

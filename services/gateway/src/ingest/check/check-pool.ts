@@ -1,7 +1,8 @@
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
-import { AppError, type Logger, startTsWorker } from '@ketenhub/service';
+import { type Logger, startTsWorker } from '@ketenhub/service';
+import type { Refusal, Refused } from '../outcome';
 import { batchEvents } from '../receive/body';
-import { type Checked, type Checker, checkEvents, isRefusal } from './checks';
+import { type Checked, type Checker, checkEvents } from './checks';
 
 /**
  * Smaller batches are checked in the request thread: handing a body to a thread and back costs
@@ -10,8 +11,9 @@ import { type Checked, type Checker, checkEvents, isRefusal } from './checks';
 export const CHECK_POOL_MIN_BYTES = 16 * 1024;
 
 /** The pure checks of a batch body, wherever they run: its events' outcomes, or the body's 400. */
-export function checkBatch(checker: Checker, body: Buffer, maxEvents: number): Checked[] {
-  return checkEvents(checker, batchEvents(body, maxEvents));
+export function checkBatch(checker: Checker, body: Buffer, maxEvents: number): Checked[] | Refused {
+  const events = batchEvents(body, maxEvents);
+  return Array.isArray(events) ? checkEvents(checker, events) : events;
 }
 
 /**
@@ -22,13 +24,14 @@ export function checkBatch(checker: Checker, body: Buffer, maxEvents: number): C
  * time (measured on a 2-core machine: that thread about 0.9 busy, the machine 80%). Skipping only
  * the zod step there raised batch throughput by 12-19%, so the thread's time per event is what
  * limits. The checks themselves are unchanged (the same {@link checkEvents}); a request's events
- * come back in one message: the values in one transferred buffer, the rest as a flat string list,
- * which costs the request thread far less than the checks did.
+ * come back in one message ({@link CheckedReply}): the values in one transferred buffer, the rest
+ * as one string array per field, which costs the request thread far less than the checks did.
  *
  * A thread that dies (it should not: every input error is an answer, not an exception) fails
  * nothing: its requests are checked in the request thread instead, and a new thread is started.
  */
 
+/** Request thread to check thread: one batch body to check. */
 interface CheckRequest {
   seq: number;
   body: Uint8Array;
@@ -37,90 +40,124 @@ interface CheckRequest {
   maxEvents: number;
 }
 
-/** A refusal as it crosses threads (an AppError does not: structured clone drops its class). */
-type SentError = [code: AppError['code'], detail: string, extra: AppError['extra']];
+/** Check thread to request thread, once: the contract is loaded, requests may come. */
+interface ReadyMessage {
+  kind: 'ready';
+}
 
-type CheckReply =
-  | { seq: number; error: SentError }
-  | {
-      seq: number;
-      /** Every valid event's value, back to back. */
-      values: ArrayBuffer;
-      /** Per event: offset and length of its value, or -1 and 0 when refused. */
-      spans: Int32Array;
-      /** Per valid event, in order: id, type, subject, traceparent ('' for none), hash, key. */
-      strings: string[];
-      refusals: [index: number, id: string | undefined, error: SentError][];
-    };
+/** Check thread to request thread: the body as a whole is refused (not JSON, not a batch: 400). */
+interface BodyRefusedReply {
+  kind: 'body-refused';
+  seq: number;
+  refusal: Refusal;
+}
 
-const STRINGS_PER_EVENT = 6;
+/** An event the checks refused, at its index in the batch. */
+interface RefusedAt {
+  index: number;
+  id: string | undefined;
+  refusal: Refusal;
+}
+
+/**
+ * Check thread to request thread: every event's outcome. The valid events come as columns (one
+ * array per field, in event order) rather than one object each: cloning and rebuilding an object
+ * per event is the cost the threads exist to take off the request thread.
+ */
+interface CheckedReply {
+  kind: 'checked';
+  seq: number;
+  /** Every valid event's value, back to back, in one transferred buffer. */
+  values: ArrayBuffer;
+  /** Per event: offset and length of its value in `values`, or -1 and 0 when refused. */
+  spans: Int32Array;
+  ids: string[];
+  types: string[];
+  subjects: string[];
+  traceparents: (string | undefined)[];
+  hashes: string[];
+  keys: string[];
+  refusals: RefusedAt[];
+}
+
+type CheckReply = BodyRefusedReply | CheckedReply;
+type WorkerMessage = ReadyMessage | CheckReply;
+
 const WORKER_KIND = 'ketenhub-gateway-checks';
-
-const sendError = (error: AppError): SentError => [error.code, error.detail, error.extra];
-const receiveError = ([code, detail, extra]: SentError) => new AppError(code, detail, extra);
 
 /** The worker's side: check one body, pack the outcome. */
 export function checkBody(request: CheckRequest): { reply: CheckReply; transfer: ArrayBuffer[] } {
   const { seq } = request;
-  let checked: Checked[];
-  try {
-    const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
-    checked = checkBatch(
-      { source: request.source, publishes: new Set(request.publishes) },
-      body,
-      request.maxEvents,
-    );
-  } catch (error) {
-    if (error instanceof AppError) return { reply: { seq, error: sendError(error) }, transfer: [] };
-    throw error;
-  }
+  const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+  const checked = checkBatch(
+    { source: request.source, publishes: new Set(request.publishes) },
+    body,
+    request.maxEvents,
+  );
+  if (!Array.isArray(checked))
+    return { reply: { kind: 'body-refused', seq, refusal: checked.refusal }, transfer: [] };
   let total = 0;
-  for (const c of checked) if (!isRefusal(c)) total += c.value.length;
+  for (const c of checked) if (c.ok) total += c.value.length;
   const values = Buffer.allocUnsafeSlow(total);
   const spans = new Int32Array(checked.length * 2);
-  const strings: string[] = [];
-  const refusals: [number, string | undefined, SentError][] = [];
+  const reply: CheckedReply = {
+    kind: 'checked',
+    seq,
+    values: values.buffer as ArrayBuffer,
+    spans,
+    ids: [],
+    types: [],
+    subjects: [],
+    traceparents: [],
+    hashes: [],
+    keys: [],
+    refusals: [],
+  };
   let offset = 0;
   for (let i = 0; i < checked.length; i++) {
     const c = checked[i]!;
-    if (isRefusal(c)) {
+    if (!c.ok) {
       spans[2 * i] = -1;
-      refusals.push([i, c.id, sendError(c.error)]);
+      reply.refusals.push({ index: i, id: c.id, refusal: c.refusal });
       continue;
     }
     c.value.copy(values, offset);
     spans[2 * i] = offset;
     spans[2 * i + 1] = c.value.length;
     offset += c.value.length;
-    strings.push(c.id, c.type, c.subject, c.traceparent ?? '', c.hash, c.key);
+    reply.ids.push(c.id);
+    reply.types.push(c.type);
+    reply.subjects.push(c.subject);
+    reply.traceparents.push(c.traceparent);
+    reply.hashes.push(c.hash);
+    reply.keys.push(c.key);
   }
-  const buffer = values.buffer as ArrayBuffer;
-  return { reply: { seq, values: buffer, spans, strings, refusals }, transfer: [buffer] };
+  return { reply, transfer: [reply.values] };
 }
 
 /** The request thread's side: rebuild the outcomes (values are views of the one buffer). */
-export function unpackReply(reply: CheckReply, source: string): Checked[] | AppError {
-  if ('error' in reply) return receiveError(reply.error);
-  const { spans, strings } = reply;
+export function unpackReply(reply: CheckReply, source: string): Checked[] | Refused {
+  if (reply.kind === 'body-refused') return { ok: false, refusal: reply.refusal };
+  const { spans } = reply;
   const count = spans.length / 2;
   const out: Checked[] = new Array(count);
-  for (const [index, id, error] of reply.refusals) out[index] = { id, error: receiveError(error) };
-  let s = 0;
+  for (const { index, id, refusal } of reply.refusals) out[index] = { ok: false, id, refusal };
+  let v = 0;
   for (let i = 0; i < count; i++) {
     const offset = spans[2 * i]!;
     if (offset < 0) continue;
-    const traceparent = strings[s + 3]!;
     out[i] = {
-      id: strings[s]!,
+      ok: true,
+      id: reply.ids[v]!,
       source,
-      type: strings[s + 1]!,
-      subject: strings[s + 2]!,
-      traceparent: traceparent === '' ? undefined : traceparent,
+      type: reply.types[v]!,
+      subject: reply.subjects[v]!,
+      traceparent: reply.traceparents[v],
       value: Buffer.from(reply.values, offset, spans[2 * i + 1]!),
-      hash: strings[s + 4]!,
-      key: strings[s + 5]!,
+      hash: reply.hashes[v]!,
+      key: reply.keys[v]!,
     };
-    s += STRINGS_PER_EVENT;
+    v++;
   }
   return out;
 }
@@ -128,7 +165,7 @@ export function unpackReply(reply: CheckReply, source: string): Checked[] | AppE
 interface Job {
   /** The caller's source: the thread does not send it back with every event. */
   source: string;
-  resolve: (checked: Checked[]) => void;
+  resolve: (checked: Checked[] | Refused) => void;
   reject: (error: unknown) => void;
 }
 
@@ -172,7 +209,7 @@ export class CheckPool {
    * {@link checkBatch} of a body, in a thread when it is large enough, a thread is running and the
    * bodies waiting for threads stay under the limit; else in this thread.
    */
-  async check(system: Checker, body: Buffer, maxEvents: number): Promise<Checked[]> {
+  async check(system: Checker, body: Buffer, maxEvents: number): Promise<Checked[] | Refused> {
     const slot = this.pick();
     const limit = this.options.maxPendingBytes ?? 64 * 1024 * 1024;
     if (
@@ -191,7 +228,7 @@ export class CheckPool {
     };
     this.pendingBytes += body.length;
     try {
-      const checked = await new Promise<Checked[]>((resolve, reject) => {
+      const checked = await new Promise<Checked[] | Refused>((resolve, reject) => {
         slot.jobs.set(request.seq, { source: system.source, resolve, reject });
         // Copied, not transferred: if the thread dies, the body is still here to be checked inline.
         slot.worker.postMessage(request);
@@ -223,7 +260,7 @@ export class CheckPool {
     return best;
   }
 
-  private inline(system: Checker, body: Buffer, maxEvents: number): Checked[] {
+  private inline(system: Checker, body: Buffer, maxEvents: number): Checked[] | Refused {
     this.stats.inline++;
     return checkBatch(system, body, maxEvents);
   }
@@ -233,8 +270,8 @@ export class CheckPool {
     const slot: Slot = { worker, jobs: new Map() };
     return new Promise((resolve, reject) => {
       let started = false;
-      worker.on('message', (message: 'ready' | CheckReply) => {
-        if (message === 'ready') {
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.kind === 'ready') {
           started = true;
           // A replacement that came up after close() is not needed.
           if (this.closed) {
@@ -251,9 +288,7 @@ export class CheckPool {
         slot.jobs.delete(message.seq);
         // A bug in unpacking must fail this request, not the process (this is an event handler).
         try {
-          const checked = unpackReply(message, job.source);
-          if (checked instanceof AppError) job.reject(checked);
-          else job.resolve(checked);
+          job.resolve(unpackReply(message, job.source));
         } catch (error) {
           job.reject(error);
         }
@@ -297,7 +332,8 @@ function runWorker() {
     const { reply, transfer } = checkBody(request);
     port.postMessage(reply, transfer);
   });
-  port.postMessage('ready');
+  const ready: ReadyMessage = { kind: 'ready' };
+  port.postMessage(ready);
 }
 
 const input = (workerData as { data?: { kind?: string } } | undefined)?.data;

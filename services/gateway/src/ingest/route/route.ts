@@ -7,18 +7,13 @@ import {
   type Verdict,
 } from '@ketenhub/access';
 import type { KnownSystem } from '@ketenhub/directory';
-import { type CaseDomain, definitionOf, type EventData, type Violation } from '@ketenhub/events';
-import { AppError } from '@ketenhub/service';
+import { type CaseDomain, definitionOf, type EventData } from '@ketenhub/events';
 import type { ValidEvent } from '../check/checks';
-
-const violation = (field: string, rule: string, message: string): Violation => ({
-  field,
-  rule,
-  message: `${field}: ${message}`,
-});
+import { type Refused, refused, violation } from '../outcome';
 
 /** Where an accepted event goes: the topic of its case's domain. */
 export interface Routing {
+  ok: true;
   domain: CaseDomain;
 }
 
@@ -67,31 +62,25 @@ export function ruleEventOf(valid: ValidEvent): AccessEvent {
 const unopened: AccessState = Object.freeze(emptyAccess()) as AccessState;
 
 const unknownCase = () =>
-  new AppError('invalid-event', 'no chain case with this id is open at the hub', {
-    violations: [
-      violation(
-        'subject',
-        'case-unknown',
-        'must be the id of a chain case opened with nl.ketens.ketenzaak-geopend',
-      ),
-    ],
-  });
+  refused('invalid-event', 'no chain case with this id is open at the hub', [
+    violation(
+      'subject',
+      'case-unknown',
+      'must be the id of a chain case opened with nl.ketens.ketenzaak-geopend',
+    ),
+  ]);
 
 const refusedByRule = (verdict: Extract<Verdict, { ok: false }>) =>
-  new AppError('forbidden', verdict.melding, {
-    violations: [violation(verdict.veld, verdict.regel, verdict.melding)],
-  });
+  refused('forbidden', verdict.melding, [violation(verdict.veld, verdict.regel, verdict.melding)]);
 
 const roleNotRegistered = (fieldName: string, rol: string, roles: ReadonlySet<string>, whose: string) =>
-  new AppError('forbidden', `${whose} did not register the role ${rol}`, {
-    violations: [
-      violation(
-        fieldName,
-        'registered-role',
-        `the role ${rol} must be one of the roles ${whose} registered: ${[...roles].join(', ') || 'none'}`,
-      ),
-    ],
-  });
+  refused('forbidden', `${whose} did not register the role ${rol}`, [
+    violation(
+      fieldName,
+      'registered-role',
+      `the role ${rol} must be one of the roles ${whose} registered: ${[...roles].join(', ') || 'none'}`,
+    ),
+  ]);
 
 /**
  * Check 7: may this system publish this event on its chain case, and where does it go. `state` is
@@ -109,33 +98,31 @@ export function routeEvent(
   event: AccessEvent,
   state: AccessState | undefined,
   ctx: RouteContext,
-): Routing | AppError {
+): Routing | Refused {
   if (event.type === 'nl.ketens.ketenzaak-geopend') {
     const d = event.data as EventData<'nl.ketens.ketenzaak-geopend'>;
     if (!system.domains.has(d.domein)) {
-      return new AppError('forbidden', `this system is not registered for domain ${d.domein}`, {
-        violations: [
-          violation('data.domein', 'registered-domain', `must be one of ${[...system.domains].join(', ')}`),
-        ],
-      });
+      return refused('forbidden', `this system is not registered for domain ${d.domein}`, [
+        violation('data.domein', 'registered-domain', `must be one of ${[...system.domains].join(', ')}`),
+      ]);
     }
     if (state?.domein) {
-      return new AppError('conflict', 'a chain case with this id is already open', {
-        violations: [violation('subject', 'case-exists', 'a new chain case needs a new id')],
-      });
+      return refused('conflict', 'a chain case with this id is already open', [
+        violation('subject', 'case-exists', 'a new chain case needs a new id'),
+      ]);
     }
     const verdict = judge(state ?? unopened, event, ctx);
     if (!verdict.ok) return refusedByRule(verdict);
     if (!system.roles.has(d.rol)) return roleNotRegistered('data.rol', d.rol, system.roles, 'this system');
-    return { domain: d.domein };
+    return { ok: true, domain: d.domein };
   }
 
   if (!state?.domein) return unknownCase();
   const domain = definitionOf(event.type)?.domain;
   if (domain !== 'ketens' && domain !== state.domein) {
-    return new AppError('invalid-event', `the chain case belongs to domain ${state.domein}, not ${domain}`, {
-      violations: [violation('type', 'case-domain', `must be a type of domain ${state.domein} or nl.ketens`)],
-    });
+    return refused('invalid-event', `the chain case belongs to domain ${state.domein}, not ${domain}`, [
+      violation('type', 'case-domain', `must be a type of domain ${state.domein} or nl.ketens`),
+    ]);
   }
   const verdict = judge(state, event, ctx);
   if (!verdict.ok) return refusedByRule(verdict);
@@ -144,15 +131,13 @@ export function routeEvent(
     const d = event.data as EventData<'nl.ketens.deelnemer-aangesloten'>;
     const joining = ctx.systemNamed(d.oin, d.systeem);
     if (!joining || joining.revoked) {
-      return new AppError('forbidden', `no system ${d.systeem} of organisation ${d.oin} is registered`, {
-        violations: [
-          violation(
-            'data.systeem',
-            'unknown-system',
-            `must name a system of organisation ${d.oin} that is registered at the hub and not revoked`,
-          ),
-        ],
-      });
+      return refused('forbidden', `no system ${d.systeem} of organisation ${d.oin} is registered`, [
+        violation(
+          'data.systeem',
+          'unknown-system',
+          `must name a system of organisation ${d.oin} that is registered at the hub and not revoked`,
+        ),
+      ]);
     }
     if (!joining.roles.has(d.rol))
       return roleNotRegistered('data.rol', d.rol, joining.roles, `system ${d.systeem} of ${d.oin}`);
@@ -162,5 +147,5 @@ export function routeEvent(
     const rol = state.uitnodigingen[d.uitnodigingId]?.rol;
     if (rol && !system.roles.has(rol)) return roleNotRegistered('source', rol, system.roles, 'this system');
   }
-  return { domain: state.domein };
+  return { ok: true, domain: state.domein };
 }

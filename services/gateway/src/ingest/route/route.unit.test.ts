@@ -3,7 +3,7 @@ import { type AccessState, applyAccess, emptyAccess, gezienSleutel } from '@kete
 import type { KnownSystem } from '@ketenhub/directory';
 import { type EventData, type EventType, sourceFor } from '@ketenhub/events';
 import { makeEvent, exampleOrganisations as org } from '@ketenhub/events/testing';
-import { AppError } from '@ketenhub/service';
+import { errorStatus } from '@ketenhub/service';
 import { describe, expect, test } from 'vitest';
 import { checkEvent, type ValidEvent } from '../check/checks';
 import { type RouteContext, routeEvent, ruleEventOf } from './route';
@@ -39,14 +39,14 @@ const ctx: RouteContext = {
 function valid<T extends EventType>(type: T, by: KnownSystem, data?: EventData<T>): ValidEvent {
   const raw = makeEvent(type, data, { subject: CASE, source: by.source, id: randomUUID() });
   const checked = checkEvent({ source: by.source, publishes: new Set([type]) }, raw);
-  if (checked instanceof AppError) throw checked;
+  if (!checked.ok) throw new Error(checked.refusal.detail);
   return checked;
 }
 
 /** routeEvent's answer as `ok` or the rule it names. */
 function route(by: KnownSystem, v: ValidEvent, state: AccessState | undefined): string {
   const r = routeEvent(by, ruleEventOf(v), state, ctx);
-  return r instanceof AppError ? `${r.status} ${r.extra.violations?.[0]?.rule}` : `ok ${r.domain}`;
+  return r.ok ? `ok ${r.domain}` : `${errorStatus[r.refusal.code]} ${r.refusal.violations?.[0]?.rule}`;
 }
 
 /** The state after these events, each accepted by the rule. */
@@ -150,10 +150,9 @@ describe('routeEvent: the access rule and what only the registry knows', () => {
 
   test('a refusal names the field, the rule and the rule’s explanation', () => {
     const r = routeEvent(zorg, ruleEventOf(valid('nl.wmo.zorg-gestart', zorg)), given(opening()), ctx);
-    expect(r).toBeInstanceOf(AppError);
-    const error = r as AppError;
-    expect(error.status).toBe(403);
-    expect(error.extra.violations).toEqual([
+    if (r.ok) throw new Error('accepted');
+    expect(r.refusal.code).toBe('forbidden');
+    expect(r.refusal.violations).toEqual([
       {
         field: 'subject',
         rule: 'geen-deelnemer',
