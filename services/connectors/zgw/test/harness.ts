@@ -1,22 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { migrateToLatest } from '@ketenhub/db';
-import { closeServer, createLogger, listen } from '@ketenhub/service';
-import type { Kysely } from 'kysely';
-import {
-  type ConnectorDatabase,
-  connectorMigrations,
-  connectorSchema,
-  createBronnen,
-  createConnectorMetrics,
-  createRelay,
-  createServer,
-  createWorker,
-  parseConfig,
-} from '../src/app';
-import { countByStatus } from '../src/notificaties/notificaties.repository';
-import { countPending } from '../src/outbox/outbox.repository';
+import { loadEnv } from '@ketenhub/service';
+import { connectorEnv } from '../src/env';
+import { startConnectorService } from '../src/service';
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON
 export type Json = Record<string, any>;
@@ -86,53 +72,35 @@ export async function startGatewayStandIn(token: string) {
   };
 }
 
-/** The connector wired as src/index.ts wires it, in-process, over the test's database. */
+/**
+ * The connector in-process over the test's database, started by the composition root
+ * src/index.ts uses (src/service.ts), its settings as connector variables: only the timing is
+ * quicker than production's, so the retries and leases of a test take milliseconds.
+ */
 export async function startConnector(options: {
-  db: Kysely<unknown>;
+  databaseUrl: string;
   config: unknown;
   gatewayUrl: string;
   operatorToken: string;
 }) {
-  await migrateToLatest(options.db, connectorMigrations, { schema: connectorSchema });
-  const db = options.db as Kysely<ConnectorDatabase>;
-  const logger = createLogger({ service: 'connector-zgw-test', level: process.env.ZGW_TEST_LOG ?? 'silent' });
-  const config = parseConfig(JSON.stringify(options.config), 'test');
-  const bronnen = createBronnen(config, {
-    gatewayUrl: options.gatewayUrl,
-    fetchTimeoutMs: 5_000,
-    readFile: (path) => readFileSync(path, 'utf8'),
-    publishAttempts: 1,
+  const env = loadEnv(connectorEnv, {
+    LOG_LEVEL: process.env.ZGW_TEST_LOG ?? 'silent',
+    DATABASE_URL: options.databaseUrl,
+    ZGW_PORT: '0',
+    ZGW_OPERATOR_TOKEN: options.operatorToken,
+    ZGW_GATEWAY_URL: options.gatewayUrl,
+    ZGW_CONFIG: JSON.stringify(options.config),
+    ZGW_FETCH_TIMEOUT_MS: '5000',
+    ZGW_CONCURRENCY: '4',
+    ZGW_POLL_MS: '50',
+    ZGW_RETRY_BASE_MS: '50',
+    ZGW_RETRY_MAX_MS: '200',
+    ZGW_LEASE_MS: '10000',
+    ZGW_GIVE_UP_AFTER_MS: '60000',
+    ZGW_RELAY_BATCH: '50',
   });
-  const metrics = createConnectorMetrics(async () => ({
-    pending: await countByStatus(db),
-    outbox: await countPending(db),
-  }));
-  const timing = { pollMs: 50, retryBaseMs: 50, retryMaxMs: 200 };
-  const relay = createRelay({ db, bronnen, logger, metrics, batchSize: 50, ...timing });
-  const worker = createWorker({
-    db,
-    bronnen,
-    logger,
-    metrics,
-    concurrency: 4,
-    leaseMs: 10_000,
-    giveUpAfterMs: 60_000,
-    retentionMs: 86_400_000,
-    onEnqueued: () => relay.wake(),
-    ...timing,
-  });
-  const app = createServer({
-    db,
-    logger,
-    metrics,
-    bronnen,
-    operatorToken: options.operatorToken,
-    wakeWorker: () => worker.wake(),
-  });
-  const { server, port } = await listen(app, 0);
-  worker.start();
-  relay.start();
-  const url = `http://127.0.0.1:${port}`;
+  const connector = await startConnectorService(env, { publishAttempts: 1 });
+  const { url } = connector;
   const operator = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
       method,
@@ -148,15 +116,11 @@ export async function startConnector(options: {
   return {
     url,
     callbackUrl: `${url}/notificaties`,
-    db,
-    worker,
-    relay,
+    db: connector.db,
+    worker: connector.worker,
+    relay: connector.relay,
     operator,
-    async stop() {
-      await worker.stop();
-      await relay.stop();
-      await closeServer(server);
-    },
+    stop: () => connector.close(),
   };
 }
 

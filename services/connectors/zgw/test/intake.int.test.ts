@@ -52,7 +52,7 @@ const test = base.extend<{ setup: Setup }>({
         catalogus,
       );
       const connector = await startConnector({
-        db: testDb.db,
+        databaseUrl: testDb.url,
         config,
         gatewayUrl: gateway.url,
         operatorToken,
