@@ -1,4 +1,7 @@
-import { ack, type ConsumedRecord, type KafkaClient, runConsumer, topicOffsets } from '@ketenhub/kafka';
+import type { KafkaClient } from '@ketenhub/kafka';
+
+export { readTopic } from '@ketenhub/kafka/testing';
+
 import { closeServer, loadEnv } from '@ketenhub/service';
 import { type Kysely, sql } from 'kysely';
 import { inject } from 'vitest';
@@ -86,33 +89,6 @@ async function databaseUrlOf(db: Kysely<unknown>): Promise<string> {
   const url = new URL(inject('postgresUrl'));
   url.pathname = `/${encodeURIComponent(name)}`;
   return url.toString();
-}
-
-/**
- * Every record of a topic, read with a group of its own (the registry's tests look at what the
- * dispatcher and the gateway would read, without starting them).
- */
-export async function readTopic(
-  kafka: KafkaClient,
-  topic: string,
-  groupId: string,
-): Promise<ConsumedRecord[]> {
-  const offsets = await topicOffsets(kafka, topic);
-  const total = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
-  if (total === 0) return [];
-  const records: ConsumedRecord[] = [];
-  const consumer = await runConsumer(kafka, {
-    groupId,
-    topics: [topic],
-    handleBatch: async (batch) => {
-      records.push(...batch.records);
-      return ack();
-    },
-  });
-  const deadline = Date.now() + 30_000;
-  while (records.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await consumer.stop();
-  return records;
 }
 
 /**

@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { KafkaClient } from '../client';
+import { ack, type ConsumedRecord, runConsumer } from '../consumer';
 import type { OutgoingRecord } from '../publisher';
+import { topicOffsets } from '../topics';
 
 const run = promisify(execFile);
 
@@ -183,3 +186,30 @@ export function gatewayLikeRecords(topic: string, n: number): OutgoingRecord[] {
 }
 
 export { type BenchFigure, type BenchReport, reportBench } from './bench-report';
+
+/**
+ * Every record of `topic` up to the end offsets seen now, read with a group of its own: what a
+ * service's consumer would read, without starting the service (at most 30 s).
+ */
+export async function readTopic(
+  kafka: KafkaClient,
+  topic: string,
+  groupId: string,
+): Promise<ConsumedRecord[]> {
+  const offsets = await topicOffsets(kafka, topic);
+  const total = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+  if (total === 0) return [];
+  const records: ConsumedRecord[] = [];
+  const consumer = await runConsumer(kafka, {
+    groupId,
+    topics: [topic],
+    handleBatch: async (batch) => {
+      records.push(...batch.records);
+      return ack();
+    },
+  });
+  const deadline = Date.now() + 30_000;
+  while (records.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await consumer.stop();
+  return records;
+}
