@@ -489,6 +489,40 @@ export function createJobs(deps: JobsDeps) {
       return;
     }
 
+    /**
+     * A chunk's deliveries queued and its progress moved in one transaction, then the barrier
+     * lifted once its partition is read to the end. A chunk handed in again after its commit
+     * (what came after the commit threw, and the reader retries the batch) is not queued or counted
+     * twice: it is at or before the job's position, and only the barrier is lifted again.
+     */
+    const queueChunk = async (
+      topic: string,
+      partition: number,
+      to: bigint,
+      decide: (from: bigint) => Promise<NewDelivery[]> | NewDelivery[] | undefined,
+      queue: (trx: Trx, replayId: string, deliveries: readonly NewDelivery[]) => Promise<number>,
+    ): Promise<'continue' | 'stop'> => {
+      const key = partitionKey(topic, partition);
+      const from = next.get(key) ?? 0n;
+      const deliveries = to <= from ? undefined : await decide(from);
+      if (deliveries) {
+        const queued = await db.transaction().execute(async (trx) => {
+          const n = await queue(trx, job.id, deliveries);
+          await commitChunk(
+            trx,
+            job.id,
+            { topic, partition, from, to },
+            { matched: deliveries.length, queued: n },
+          );
+          return n;
+        });
+        next.set(key, to);
+        if (queued > 0) deps.onQueued(queued);
+      }
+      await liftBarrier(job, window, topic, partition, to);
+      return alive() ? 'continue' : 'stop';
+    };
+
     const subscription = job.subscription_id ? await loadSubscription(db, job.subscription_id) : undefined;
     if (!subscription) throw new Error('the subscription is gone');
     const request = job.request as { types?: string[]; cases?: string[] };
@@ -499,35 +533,31 @@ export function createJobs(deps: JobsDeps) {
       await readRanges(
         kafka,
         ranges(window, (w) => w.scanFrom),
-        guard(async (topic, partition, records, to) => {
-          const key = partitionKey(topic, partition);
-          const from = next.get(key) ?? 0n;
-          // A chunk handed in again after its commit (what came after it threw, and the reader
-          // retries the batch) is not queued or counted twice; the barrier is lifted again.
-          if (to <= from) {
-            await liftBarrier(job, window, topic, partition, to);
-            return alive() ? 'continue' : 'stop';
-          }
-          // A batch fetched again after such a failure may reach past the commit: only what is new.
-          const fresh = records.filter((r) => BigInt(r.offset) >= from);
-          const decided = await decideReplay(fresh, target, deps.access, states, (ids) =>
-            accessStatesBefore(db, { topic, partition, beforeOffset: from.toString() }, ids, deps.access),
-          );
-          const queued = await db.transaction().execute(async (trx) => {
-            const n = await queueReplayed(trx, job.id, decided.deliveries);
-            await commitChunk(
-              trx,
-              job.id,
-              { topic, partition, from, to },
-              { matched: decided.deliveries.length, queued: n },
-            );
-            return n;
-          });
-          next.set(key, to);
-          await liftBarrier(job, window, topic, partition, to);
-          if (queued > 0) deps.onQueued(queued);
-          return alive() ? 'continue' : 'stop';
-        }),
+        guard((topic, partition, records, to) =>
+          queueChunk(
+            topic,
+            partition,
+            to,
+            async (from) =>
+              // A batch fetched again after such a failure may reach past the commit: only what is new.
+              (
+                await decideReplay(
+                  records.filter((r) => BigInt(r.offset) >= from),
+                  target,
+                  deps.access,
+                  states,
+                  (ids) =>
+                    accessStatesBefore(
+                      db,
+                      { topic, partition, beforeOffset: from.toString() },
+                      ids,
+                      deps.access,
+                    ),
+                )
+              ).deliveries,
+            queueReplayed,
+          ),
+        ),
         { groupPrefix: deps.groupPrefix, alive, maxBytesPerPartition: deps.fetchBytes },
       );
       return;
@@ -544,6 +574,7 @@ export function createJobs(deps: JobsDeps) {
     if (!alive()) return;
     await setPhase('queueing');
     const runningFold = new Map<string, CountedCase>();
+    const folded = new Map<string, bigint>();
     const resumeAt = new Map(next);
     await readRanges(
       kafka,
@@ -554,28 +585,12 @@ export function createJobs(deps: JobsDeps) {
         const stored = resumeAt.get(key) ?? 0n;
         const w = window.find((x) => x.topic === topic && x.partition === partition);
         const queueFrom = w && w.start > stored ? w.start : stored;
-        const decided = decideBackfill(records, target, deps.access, ends, runningFold, queueFrom);
+        // Every record is folded once, also when a batch is handed in again or refetched longer.
+        const fresh = records.filter((r) => BigInt(r.offset) >= (folded.get(key) ?? 0n));
+        const decided = decideBackfill(fresh, target, deps.access, ends, runningFold, queueFrom);
+        folded.set(key, to);
         if (to <= stored) return alive() ? 'continue' : 'stop';
-        const from = next.get(key) ?? 0n;
-        // Handed in again after its commit (see the replay's chunks): not queued twice.
-        if (to <= from) {
-          await liftBarrier(job, window, topic, partition, to);
-          return alive() ? 'continue' : 'stop';
-        }
-        const queued = await db.transaction().execute(async (trx) => {
-          const n = await queueBackfilled(trx, job.id, decided.deliveries);
-          await commitChunk(
-            trx,
-            job.id,
-            { topic, partition, from, to },
-            { matched: decided.deliveries.length, queued: n },
-          );
-          return n;
-        });
-        next.set(key, to);
-        await liftBarrier(job, window, topic, partition, to);
-        if (queued > 0) deps.onQueued(queued);
-        return alive() ? 'continue' : 'stop';
+        return queueChunk(topic, partition, to, () => decided.deliveries, queueBackfilled);
       }),
       { groupPrefix: deps.groupPrefix, alive, maxBytesPerPartition: deps.fetchBytes },
     );
