@@ -5,7 +5,7 @@
  * default, and with the library's own), on the same records (1 KiB values,
  * chain-case keys, the gateway's `content-type` and `ce_*` headers), against Kafka's own
  * ProducerPerformance (1 KiB, acks=all) in the same run. Publishes the way the gateway does: chunks
- * of about 900 KB, one write in flight (see services/gateway/src/ingest/publish-merger.ts). The
+ * of about 900 KB, one write in flight (see services/gateway/src/ingest/accept/publish-merger.ts). The
  * libraries take turns for BENCH_ROUNDS rounds so background load hits both alike; records/s is
  * the median per library, CPU µs/record is this process's user+system time per record.
  *

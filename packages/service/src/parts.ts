@@ -11,6 +11,13 @@ export class OpenedParts {
   private readonly parts: Closer[] = [];
   private closing: Promise<void> | undefined;
 
+  /**
+   * @param order where closing newest first is not the right order (the gateway answers the
+   * requests in flight before it stops its consumers, which it opened later): the parts' names in
+   * the order to close them; parts it does not name close after them, newest first.
+   */
+  constructor(private readonly order: readonly string[] = []) {}
+
   /** Records a part once it runs; it is closed before everything opened before it. */
   add(name: string, close: () => Promise<void> | void): void {
     this.parts.push({ name, close: async () => close() });
@@ -24,7 +31,13 @@ export class OpenedParts {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const failures: Error[] = [];
-      for (const part of this.parts.splice(0).reverse()) {
+      const newestFirst = this.parts.splice(0).reverse();
+      const rank = (p: Closer) => {
+        const i = this.order.indexOf(p.name);
+        return i === -1 ? this.order.length : i;
+      };
+      // A stable sort: unnamed parts keep newest first among themselves.
+      for (const part of newestFirst.sort((a, b) => rank(a) - rank(b))) {
         try {
           await part.close();
         } catch (error) {

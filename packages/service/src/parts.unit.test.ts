@@ -23,6 +23,17 @@ describe('opened parts', () => {
     expect(closed).toEqual(['http', 'consumer', 'database']);
   });
 
+  it('closes in a given order where one is named, the rest newest first after it', async () => {
+    const closed: string[] = [];
+    const parts = new OpenedParts(['http', 'in flight']);
+    for (const name of ['database', 'in flight', 'consumer', 'http', 'threads'])
+      parts.add(name, () => {
+        closed.push(name);
+      });
+    await parts.close();
+    expect(closed).toEqual(['http', 'in flight', 'threads', 'consumer', 'database']);
+  });
+
   it('abandon waits at most its timeout and does not throw', async () => {
     const parts = new OpenedParts();
     parts.add('stuck', () => new Promise<void>(() => undefined));

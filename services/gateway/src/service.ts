@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { isDatabaseReachable, openServiceDatabase, redactUrl } from '@ketenhub/db';
 import { SystemDirectory, startDirectoryConsumer, systemsTopic, systemsTopicName } from '@ketenhub/directory';
 import { caseDomains } from '@ketenhub/events';
@@ -22,6 +21,8 @@ import {
   type Logger,
   listen,
   type Metrics,
+  OpenedParts,
+  reachableHost,
 } from '@ketenhub/service';
 import { createServer, type GatewayDeps } from './app';
 import { createAuthenticator } from './auth/authenticate';
@@ -93,7 +94,6 @@ const closeOrder = [
   'kafka publisher',
   'database',
 ] as const;
-type Part = (typeof closeOrder)[number];
 
 /**
  * The gateway's one composition root: database, Kafka, the system directory, the case book and its
@@ -112,28 +112,8 @@ export async function startGatewayService(
 
   // Filled as parts start, so a start that fails halfway closes what it opened (a test process
   // would otherwise keep the pools and consumers of a gateway that never listened).
-  const opened = new Map<Part, () => Promise<void>>();
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      const failures: Error[] = [];
-      for (const part of closeOrder) {
-        try {
-          await opened.get(part)?.();
-        } catch (error) {
-          failures.push(
-            new Error(`${part}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
-          );
-        }
-      }
-      if (failures.length > 0)
-        throw new AggregateError(
-          failures,
-          `gateway did not close cleanly (${failures.map((f) => f.message).join('; ')})`,
-        );
-    })();
-    return closing;
-  };
+  const opened = new OpenedParts(closeOrder);
+  const close = () => opened.close();
 
   try {
     const db = await openServiceDatabase<GatewayDatabase>({
@@ -143,7 +123,7 @@ export async function startGatewayService(
       migrations: gatewayMigrations,
       schema: gatewaySchema,
     });
-    opened.set('database', () => db.destroy());
+    opened.add('database', () => db.destroy());
     logger.info({ database: redactUrl(env.DATABASE_URL) }, 'database migrated');
 
     // SASL/TLS and replication from the environment (docs/kafka.md); plain data, so the cases
@@ -164,7 +144,7 @@ export async function startGatewayService(
       systemsTopic(prefix),
     ]);
     const publisher = await createPublisher(kafka);
-    opened.set('kafka publisher', () => publisher.close());
+    opened.add('kafka publisher', () => publisher.close());
 
     const directory = new SystemDirectory();
     const systemsConsumer = await startDirectoryConsumer({
@@ -174,7 +154,7 @@ export async function startGatewayService(
       logger,
       groupPrefix: `${prefix}gateway-`,
     });
-    opened.set('systems consumer', () => systemsConsumer.stop());
+    opened.add('systems consumer', () => systemsConsumer.stop());
 
     // Notices only arrive once the connection is up, after caseBook exists.
     const notices = startCaseNotices({
@@ -183,7 +163,7 @@ export async function startGatewayService(
       onNotice: (origin, ids) => caseBook.noticed(origin, ids),
       onLost: () => caseBook.clear(),
     });
-    opened.set('case notices', () => notices.close());
+    opened.add('case notices', () => notices.close());
     const caseBook = new CaseBook(db, {
       ctx: { hubOin: env.KETENHUB_HUB_OIN },
       live: () => notices.isConnected(),
@@ -204,7 +184,7 @@ export async function startGatewayService(
       logger,
       metrics,
     });
-    opened.set('cases consumer', () => casesWorker.stop());
+    opened.add('cases consumer', () => casesWorker.stop());
 
     const acceptor = new Acceptor({
       db,
@@ -217,7 +197,7 @@ export async function startGatewayService(
       ...(seams.markDelayMs === undefined ? {} : { markDelayMs: seams.markDelayMs }),
     });
     // Runs after the server stopped taking requests: answers what is in flight, then the rest closes.
-    opened.set('accepted events in flight', () => acceptor.close(env.SHUTDOWN_TIMEOUT_MS / 2));
+    opened.add('accepted events in flight', () => acceptor.close(env.SHUTDOWN_TIMEOUT_MS / 2));
     const ingest = createIngest({
       caseBook,
       acceptor,
@@ -241,14 +221,14 @@ export async function startGatewayService(
         publishTimeoutMs: env.GATEWAY_PUBLISH_TIMEOUT_MS,
       });
       ingress.start();
-      opened.set('ingress consumers', () => ingress.close());
+      opened.add('ingress consumers', () => ingress.close());
     }
 
     const checkPool =
       env.GATEWAY_CHECK_THREADS > 0
         ? await CheckPool.start({ threads: env.GATEWAY_CHECK_THREADS, logger })
         : undefined;
-    if (checkPool) opened.set('check threads', () => checkPool.close());
+    if (checkPool) opened.add('check threads', () => checkPool.close());
 
     const caseWorkers = createCaseWorkerVerifier(issuersFromEnv(env));
     const deps: GatewayDeps = {
@@ -270,7 +250,7 @@ export async function startGatewayService(
     };
     // POST /events on the node:http fast path, every other route through express (app.ts).
     const { server, port } = await listen(createServer(deps), env.GATEWAY_PORT, env.GATEWAY_HOST);
-    opened.set('http', () => closeServer(server));
+    opened.add('http', () => closeServer(server));
     logger.info({ port }, 'gateway listening');
 
     return {
@@ -289,20 +269,7 @@ export async function startGatewayService(
       close,
     };
   } catch (error) {
-    // Bounded like a shutdown: the process exits on the error, a hanging close must not keep it.
-    await Promise.race([
-      close().catch((closeError: unknown) =>
-        logger.error({ err: closeError }, 'gateway did not start; closing what it opened failed'),
-      ),
-      delay(env.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false }),
-    ]);
+    await opened.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
     throw error;
   }
-}
-
-/** A host to reach a server bound to `host` from this machine: the wildcard binds loopback too. */
-function reachableHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -146,29 +146,7 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
   }
 }
 
-/** Every record of `topic` (reads up to the end offsets seen now). */
-export async function readTopic(
-  kafka: KafkaClient,
-  topic: string,
-  groupId: string,
-): Promise<ConsumedRecord[]> {
-  const offsets = await topicOffsets(kafka, topic);
-  const total = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
-  if (total === 0) return [];
-  const records: ConsumedRecord[] = [];
-  const consumer = await runConsumer(kafka, {
-    groupId,
-    topics: [topic],
-    handleBatch: async (batch) => {
-      records.push(...batch.records);
-      return ack();
-    },
-  });
-  const deadline = Date.now() + 30_000;
-  while (records.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await consumer.stop();
-  return records;
-}
+export { readTopic } from '@ketenhub/kafka/testing';
 
 export async function post(
   url: string,
