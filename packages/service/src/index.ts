@@ -40,8 +40,8 @@ export {
 export { createLogger, type Logger, type LoggerOptions, redactPaths } from './logger';
 export { createMetrics, type Metrics } from './metrics';
 export { serviceNodeFlags } from './node-flags';
-export { type Closer, onShutdown } from './shutdown';
 export { OpenedParts, reachableHost } from './parts';
+export { type Closer, onShutdown } from './shutdown';
 export { childTrace, formatTraceparent, parseTraceparent, type TraceContext } from './trace';
 export { startTsWorker } from './ts-worker';
 export { openWebhookAuth, sealWebhookAuth } from './webhook-auth';

@@ -415,9 +415,14 @@ export async function settleMany(
     }
     // The rows set aside behind these heads are next in line now.
     const left = attempts.filter((a) => a.settlement.kind === 'delivered' || a.settlement.kind === 'failed');
-    await bringForward(trx, {
-      pairs: left.map((a) => ({ subscriptionId: a.delivery.subscriptionId, caseId: a.delivery.caseId })),
-    });
+    // Once per (subscription, case): with runs, many of a batch's rows share one.
+    const pairs = new Map(
+      left.map((a) => [
+        `${a.delivery.subscriptionId} ${a.delivery.caseId}`,
+        { subscriptionId: a.delivery.subscriptionId, caseId: a.delivery.caseId },
+      ]),
+    );
+    await bringForward(trx, { pairs: [...pairs.values()] });
   });
   return { stopped };
 }
