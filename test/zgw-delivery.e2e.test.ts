@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { exampleBsns, exampleOrganisations, makeEvent } from '@ketenhub/events/testing';
 import { test as base, describe, expect } from '@ketenhub/testkit';
+import { mayBeBsn } from '@ketenhub/zgw-notificaties';
 import { notificatiesApiValidator } from '@ketenhub/zgw-notificaties/testing';
 import { eventually, type HubProcesses, json, publishAccepted, runHub } from './support/hub';
 import { webhookReceiver } from './support/webhooks';
@@ -182,7 +183,10 @@ describe('ZGW-format deliveries through the Open Notificaties-compatible façade
         }
         return out;
       };
-      const wantedPerCase = Object.fromEntries(cases.map((c) => [c, (published[c] ?? []).map((e) => e.id)]));
+      // The fragment names the event, unless its id could hold a BSN (then the body leaves it out).
+      const wantedPerCase = Object.fromEntries(
+        cases.map((c) => [c, (published[c] ?? []).map((e) => (mayBeBsn(e.id) ? undefined : e.id))]),
+      );
       expect(perCase(callback.got)).toEqual(wantedPerCase);
       const bsn = exampleBsns[0] as string;
       for (const n of callback.got) {

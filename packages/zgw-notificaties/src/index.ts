@@ -18,6 +18,7 @@ export {
   type HubKenmerk,
   hubKenmerken,
   kenmerkenVan,
+  mayBeBsn,
   naarNotificatie,
   type UitHubOptions,
 } from './uit-hub';

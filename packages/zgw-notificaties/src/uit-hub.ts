@@ -38,8 +38,13 @@ export interface HubEventKop {
 export const hubKenmerken = ['type', 'bron', 'bronorganisatie', 'zaakreferentie'] as const;
 export type HubKenmerk = (typeof hubKenmerken)[number];
 
-/** A value that could be a BSN (nine digits passing the 11-proef, with or without separators). */
-function mayBeBsn(value: string): boolean {
+/**
+ * A value that could be a BSN (nine digits passing the 11-proef, with or without separators):
+ * such a value stays out of a notification (a local case number out of `kenmerken`, an event id out
+ * of `resourceUrl`'s fragment). Broader than the gateway's check of ids (a standalone run of exactly
+ * nine digits), so a few percent of random UUIDs are left out here.
+ */
+export function mayBeBsn(value: string): boolean {
   for (const run of value.match(/\d[\d .-]{7,}\d/g) ?? []) {
     const digits = run.replace(/\D/g, '');
     for (let i = 0; i + 9 <= digits.length; i++) if (isBsn(digits.slice(i, i + 9))) return true;
