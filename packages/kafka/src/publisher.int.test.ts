@@ -1,35 +1,16 @@
 import { describe, expect, test } from '@ketenhub/testkit';
 import {
-  ack,
-  type ConsumedRecord,
   caseEventTopic,
   createKafkaClient,
   createPublisher,
   ensureTopics,
-  type KafkaClient,
   type ProducerLibrary,
-  runConsumer,
 } from './index';
 import { partitionForKey } from './murmur2';
 import { produceEncoderStats } from './produce-request';
+import { readTopic } from './testing';
 
 const libraries: ProducerLibrary[] = ['kafkajs', 'platformatic'];
-
-async function readAll(client: KafkaClient, topic: string, groupId: string, total: number) {
-  const records: ConsumedRecord[] = [];
-  const consumer = await runConsumer(client, {
-    groupId,
-    topics: [topic],
-    handleBatch: async (batch) => {
-      records.push(...batch.records);
-      return ack();
-    },
-  });
-  const deadline = Date.now() + 30_000;
-  while (records.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await consumer.stop();
-  return records;
-}
 
 describe('publisher on both producer libraries', () => {
   test.for(libraries)(
@@ -61,7 +42,7 @@ describe('publisher on both producer libraries', () => {
       // requests (it checks each batch's CRC) and the records below read back as sent.
       if (library === 'platformatic') expect(produceEncoderStats.requests).toBeGreaterThan(encodedBefore);
 
-      const records = await readAll(kafka.client, name, groupId, keys.length * 10);
+      const records = await readTopic(kafka.client, name, groupId);
       expect(records).toHaveLength(keys.length * 10);
       const seen = new Map<string, number[]>();
       for (const r of records) {
