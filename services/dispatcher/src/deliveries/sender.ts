@@ -277,9 +277,9 @@ export class Sender {
         } catch (error) {
           this.o.logger.warn({ err: error }, 'could not claim deliveries; retrying');
         }
-        const giveBack = new Map<number, string[]>();
+        const giveBack = new Map<number, ClaimedDelivery[]>();
         const back = (at: number, run: readonly ClaimedDelivery[]) =>
-          giveBack.set(at, [...(giveBack.get(at) ?? []), ...run.map((d) => d.id)]);
+          giveBack.set(at, [...(giveBack.get(at) ?? []), ...run]);
         const claimed = runs.flat();
         // ZGW-format rows need their case's domain and the receiver's local case number.
         let access = new Map<string, AccessState>();
@@ -316,7 +316,6 @@ export class Sender {
             if (at !== undefined) this.o.metrics.throttled.inc({ why: 'allowed-rate' });
           }
           if (at !== undefined) {
-            this.stats.released += run.length;
             back(at, run);
             continue;
           }
@@ -330,12 +329,7 @@ export class Sender {
           });
           this.inFlight.add(attempt);
         }
-        for (const [at, ids] of giveBack) {
-          await releaseClaimed(this.o.db, ids, new Date(at)).catch((error: unknown) =>
-            // The lease runs out instead: the rows come due a little later, nothing is lost.
-            this.o.logger.warn({ err: error }, 'could not give claimed deliveries back'),
-          );
-        }
+        for (const [at, rows] of giveBack) await this.giveBack(rows, at);
       }
       // A full claim means more may be due: go again at once (if a slot is free).
       if ((runs.length > 0 && runs.length === free) || this.woken) continue;
