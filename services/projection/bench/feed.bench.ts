@@ -7,8 +7,11 @@
  * 2. Feed: one reader (the gemeente's system, which receives nearly every event of these cases)
  *    drains `GET /feeds/{systemId}/events?limit=1000` over HTTP on 127.0.0.1 from the start;
  *    events/s.
- * 3. Baseline, same run: the same events read by plain keyset pages of 1,000 straight from the
- *    timeline table (no HTTP, no access rule, no counting); ratio feed / baseline.
+ * 3. Baseline, same run: the same events read by plain keyset pages of 1,000 in log order (the feed
+ *    index's primary key, the stored event joined as JSON text, as the feed sends it): no HTTP, no
+ *    access rule, no counting. Until 2026-12-04 the baseline paged the timeline on columns it has
+ *    no index for and parsed every event, and the feed came out at 190% of it. Ratio feed /
+ *    baseline.
  * Local Kafka and PostgreSQL only; the database and topics are removed at the end.
  */
 import { cpus } from 'node:os';
@@ -87,10 +90,12 @@ try {
   let after: { topic: string; partitie: number; kafka_offset: string } | undefined;
   const b0 = performance.now();
   while (read < received) {
-    const page = await sql<{ topic: string; partitie: number; kafka_offset: string; event: unknown }>`
-      select t.topic, t.partitie, t.kafka_offset::text as kafka_offset, t.event from ${sql.table(`${p.base}.timeline`)} t
-      ${after ? sql`where (t.topic, t.partitie, t.kafka_offset) > (${after.topic}, ${after.partitie}, ${after.kafka_offset}::bigint)` : sql``}
-      order by t.topic, t.partitie, t.kafka_offset limit ${limit}`.execute(db);
+    const page = await sql<{ topic: string; partitie: number; kafka_offset: string; event: string }>`
+      select f.topic, f.partitie, f.kafka_offset::text as kafka_offset, t.event::text as event
+      from ${sql.table(`${p.base}.feed`)} f
+      join ${sql.table(`${p.base}.timeline`)} t on t.source = f.source and t.event_id = f.event_id
+      ${after ? sql`where (f.topic, f.partitie, f.kafka_offset) > (${after.topic}, ${after.partitie}, ${after.kafka_offset}::bigint)` : sql``}
+      order by f.topic, f.partitie, f.kafka_offset limit ${limit}`.execute(db);
     if (page.rows.length === 0) break;
     read += page.rows.length;
     after = page.rows[page.rows.length - 1];
@@ -107,7 +112,7 @@ try {
     `feed (one reader, pages of ${limit}, HTTP): ${fmt(received)} events in ${feedS.toFixed(2)} s = ${fmt(received / feedS)} events/s (target 20,000)`,
   );
   console.log(
-    `baseline (keyset pages of ${limit} from the timeline, SQL only): ${fmt(read)} events in ${baseS.toFixed(2)} s = ${fmt(read / baseS)} events/s`,
+    `baseline (keyset pages of ${limit} in log order, SQL only): ${fmt(read)} events in ${baseS.toFixed(2)} s = ${fmt(read / baseS)} events/s`,
   );
   console.log(`ratio feed / baseline: ${((received / feedS / (read / baseS)) * 100).toFixed(1)}%`);
   reportBench('feed', [
@@ -116,7 +121,7 @@ try {
       value: received / feedS,
       unit: 'events/s',
       better: 'higher',
-      baseline: { name: 'keyset pages from the timeline (SQL only)', value: read / baseS, unit: 'events/s' },
+      baseline: { name: 'keyset pages in log order (SQL only)', value: read / baseS, unit: 'events/s' },
       target: 20_000,
     },
   ]);
