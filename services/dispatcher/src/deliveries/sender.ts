@@ -300,13 +300,7 @@ export class Sender {
     try {
       const t = performance.now();
       const capacity = this.capacity(now, free);
-      runs = await claimDue(
-        this.o.db,
-        free,
-        this.leaseMs,
-        capacity,
-        this.o.runLength ?? defaultRunLength,
-      );
+      runs = await claimDue(this.o.db, free, this.leaseMs, capacity, this.o.runLength ?? defaultRunLength);
       this.learn(
         capacity,
         runs.map((r) => r[0] as ClaimedDelivery),
