@@ -342,12 +342,18 @@ export async function bringForward(
   where: { pairs?: readonly { subscriptionId: string; caseId: string }[]; subscriptionId?: string },
 ): Promise<void> {
   if (where.pairs && where.pairs.length > 0) {
-    await sql`update dispatcher.deliveries d set waiting_for_head = false, next_attempt_at = ${dueAgain}
-      from unnest(${where.pairs.map((p) => p.subscriptionId)}::uuid[], ${where.pairs.map((p) => p.caseId)}::text[])
-        as x(s, c)
-      where d.subscription_id = x.s and d.case_id = x.c and d.status = 'pending' and d.waiting_for_head`.execute(
-      db,
-    );
+    // Locked in id order first: settlements running side by side (two writers of one sender, or
+    // two instances) often share a case's rows, and locks taken in the join's order deadlocked.
+    await sql`with aside as (
+        select d.id from dispatcher.deliveries d
+        join unnest(${where.pairs.map((p) => p.subscriptionId)}::uuid[], ${where.pairs.map((p) => p.caseId)}::text[])
+          as x(s, c) on d.subscription_id = x.s and d.case_id = x.c
+        where d.status = 'pending' and d.waiting_for_head
+        order by d.id
+        for update of d
+      )
+      update dispatcher.deliveries d set waiting_for_head = false, next_attempt_at = ${dueAgain}
+      from aside where d.id = aside.id`.execute(db);
   }
   if (where.subscriptionId) {
     await sql`update dispatcher.deliveries d set waiting_for_head = false, next_attempt_at = ${dueAgain}
@@ -389,8 +395,31 @@ export async function settleMany(
   db: Kysely<DispatcherDatabase>,
   attempts: readonly SettledAttempt[],
 ): Promise<{ stopped: { subscriptionId: string; reason: 'gone' | 'paused-by-failures' }[] }> {
+  if (attempts.length === 0) return { stopped: [] };
+  // Rows and subscriptions in one order in every settlement, so two side by side wait for each
+  // other instead of deadlocking; a deadlock that happens anyway (PostgreSQL ends one of the two)
+  // is retried: the verdicts are the same whenever they are stored.
+  const sorted = [...attempts].sort((a, b) =>
+    a.delivery.subscriptionId === b.delivery.subscriptionId
+      ? Number(BigInt(a.delivery.id) - BigInt(b.delivery.id))
+      : a.delivery.subscriptionId < b.delivery.subscriptionId
+        ? -1
+        : 1,
+  );
+  for (let tries = 1; ; tries++) {
+    try {
+      return await settleOnce(db, sorted);
+    } catch (error) {
+      if (tries >= 3 || (error as { code?: string }).code !== '40P01') throw error;
+    }
+  }
+}
+
+async function settleOnce(
+  db: Kysely<DispatcherDatabase>,
+  attempts: readonly SettledAttempt[],
+): Promise<{ stopped: { subscriptionId: string; reason: 'gone' | 'paused-by-failures' }[] }> {
   const stopped: { subscriptionId: string; reason: 'gone' | 'paused-by-failures' }[] = [];
-  if (attempts.length === 0) return { stopped };
   await db.transaction().execute(async (trx) => {
     const delivered = attempts.filter((a) => a.settlement.kind === 'delivered');
     if (delivered.length > 0) {
