@@ -53,6 +53,19 @@ export class OpenedParts {
   }
 
   /**
+   * Runs a composition root's start: what it returns, or, when it throws, what it had opened closed
+   * (`abandon`) and its error thrown on.
+   */
+  async startOrAbandon<T>(logger: Logger, timeoutMs: number, start: () => Promise<T>): Promise<T> {
+    try {
+      return await start();
+    } catch (error) {
+      await this.abandon(logger, timeoutMs);
+      throw error;
+    }
+  }
+
+  /**
    * After a failed start: closes what was opened, waiting at most `timeoutMs` (SHUTDOWN_TIMEOUT_MS):
    * a broker that is away must not hold the process from exiting on the start's error. A failure
    * to close is logged, not thrown; the start's own error is what the caller throws.

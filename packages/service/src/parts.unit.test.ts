@@ -43,6 +43,26 @@ describe('opened parts', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('startOrAbandon returns what the start returns, or closes what it opened and throws its error', async () => {
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const ok = new OpenedParts();
+    expect(await ok.startOrAbandon(logger, 1_000, async () => 'running')).toBe('running');
+
+    const closed: string[] = [];
+    const failing = new OpenedParts();
+    const start = failing.startOrAbandon(logger, 1_000, async () => {
+      failing.add('database', () => {
+        closed.push('database');
+      });
+      failing.add('consumer', () => {
+        closed.push('consumer');
+      });
+      throw new Error('subscriptions not read in time');
+    });
+    await expect(start).rejects.toThrow('subscriptions not read in time');
+    expect(closed).toEqual(['consumer', 'database']);
+  });
+
   it('reaches wildcard binds through loopback and brackets IPv6', () => {
     expect(reachableHost('0.0.0.0')).toBe('127.0.0.1');
     expect(reachableHost('::')).toBe('[::1]');

@@ -79,12 +79,9 @@ export async function startDispatcherService(
   // (PostgreSQL gone, subscriptions not read in time) stops what already runs instead of leaving
   // a consumer in its group, or a test's process with open handles.
   const parts = new OpenedParts();
-  try {
+  return parts.startOrAbandon(logger, env.SHUTDOWN_TIMEOUT_MS, async () => {
     return { ...(await start(env, logger, seams, parts)), close: () => parts.close() };
-  } catch (error) {
-    await parts.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
-    throw error;
-  }
+  });
 }
 
 async function start(

@@ -115,7 +115,7 @@ export async function startGatewayService(
   const opened = new OpenedParts(closeOrder);
   const close = () => opened.close();
 
-  try {
+  return opened.startOrAbandon(logger, env.SHUTDOWN_TIMEOUT_MS, async () => {
     const db = await openServiceDatabase<GatewayDatabase>({
       url: env.DATABASE_URL,
       applicationName: 'ketenhub-gateway',
@@ -268,8 +268,5 @@ export async function startGatewayService(
       domainTopic,
       close,
     };
-  } catch (error) {
-    await opened.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
-    throw error;
-  }
+  });
 }

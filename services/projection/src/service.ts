@@ -84,7 +84,7 @@ export async function startProjectionService(
   const parts = new OpenedParts();
   const close = () => parts.close();
 
-  try {
+  return parts.startOrAbandon(logger, env.SHUTDOWN_TIMEOUT_MS, async () => {
     await ensureDatabase(env.DATABASE_URL);
     const db = createDatabase<ProjectionDatabase>({
       url: env.DATABASE_URL,
@@ -221,8 +221,5 @@ export async function startProjectionService(
       processingLog,
       close,
     };
-  } catch (error) {
-    await parts.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
-    throw error;
-  }
+  });
 }

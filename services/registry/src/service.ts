@@ -66,12 +66,9 @@ export async function startRegistryService(
   }
   const logger = seams.logger ?? createLogger({ service: 'registry', level: env.LOG_LEVEL });
   const parts = new OpenedParts();
-  try {
+  return parts.startOrAbandon(logger, env.SHUTDOWN_TIMEOUT_MS, async () => {
     return await start(env, logger, parts);
-  } catch (error) {
-    await parts.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
-    throw error;
-  }
+  });
 }
 
 async function start(env: RegistryEnv, logger: Logger, parts: OpenedParts): Promise<RunningRegistry> {

@@ -54,12 +54,9 @@ export async function startConnectorService(
 ): Promise<RunningConnector> {
   const logger = seams.logger ?? createLogger({ service: 'connector-zgw', level: env.LOG_LEVEL });
   const parts = new OpenedParts();
-  try {
+  return parts.startOrAbandon(logger, env.SHUTDOWN_TIMEOUT_MS, async () => {
     return await start(env, seams, logger, parts);
-  } catch (error) {
-    await parts.abandon(logger, env.SHUTDOWN_TIMEOUT_MS);
-    throw error;
-  }
+  });
 }
 
 async function start(
