@@ -1,6 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { toViolations } from '@ketenhub/events';
 import { describe, expect, it } from 'vitest';
-import { filterKenmerken, naarNotificatie, notificatieSchema, passeert, typesVoorKanalen } from './index';
+import {
+  filterKenmerken,
+  mayBeBsn,
+  naarNotificatie,
+  notificatieSchema,
+  passeert,
+  typesVoorKanalen,
+} from './index';
 import { notificatiesApiValidator } from './testing/index';
 
 const official = notificatiesApiValidator();
@@ -63,6 +71,18 @@ describe('a hub event as a Notificaties 1.0 body (ZGW-format deliveries)', () =>
     expect(JSON.stringify(body)).not.toMatch(/111.?222.?333/);
     expect(body.kenmerken).not.toHaveProperty('zaakreferentie');
     expect(body.resourceUrl).toBe(`https://hub.example.nl/cases/${event.subject}/events`);
+  });
+
+  it('reads a UUID id group by group: hyphens in it are not separators of a number', () => {
+    // Across its first hyphen this one reads 111222333 (passes the 11-proef); as a UUID it holds none.
+    expect(mayBeBsn('11122233-3000-4000-8000-abcdef012345')).toBe(false);
+    expect(mayBeBsn('11122233-3000')).toBe(true);
+    // A BSN inside one group is still found.
+    expect(mayBeBsn('abcdef01-2345-4000-8000-111222333abc')).toBe(true);
+    // Random UUIDs: 3% were flagged before (150 of 5,000 expected), 0.4% now (about 22).
+    let flagged = 0;
+    for (let i = 0; i < 5_000; i++) if (mayBeBsn(randomUUID())) flagged++;
+    expect(flagged).toBeLessThan(60);
   });
 
   it('the official schema refuses what ours refuses', () => {
