@@ -3,9 +3,10 @@
  * `npm run bench:deliveries -w @ketenhub/dispatcher [-- --events 2000]`.
  *
  * Everything on this machine: the local Kafka and PostgreSQL, a receiver in its own process on
- * 127.0.0.1, the dispatcher's own consumer, sender and replay code in this process (as
- * src/index.ts wires them). Fresh topics and database, removed at the end. Bounded: every phase
- * stops after --phase-timeout seconds whatever it reached.
+ * 127.0.0.1, the dispatcher in this process, started by the composition root src/index.ts uses
+ * (startDispatcherService) with the benchmark's settings as an operator would set them. Fresh
+ * topics and database, removed at the end. Bounded: every phase stops after --phase-timeout
+ * seconds whatever it reached.
  *
  * 0. Baseline: the receiver's ceiling with a trivial keep-alive node:http client (the same
  *    concurrency as the dispatcher, the same body): requests/s.
@@ -21,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { dropDatabase, ensureDatabase, openServiceDatabase } from '@ketenhub/db';
+import { dropDatabase, ensureDatabase } from '@ketenhub/db';
 import { caseDomains, type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import { makeEvent, exampleOrganisations as org } from '@ketenhub/events/testing';
 import {
@@ -34,17 +35,11 @@ import {
   parseBrokers,
 } from '@ketenhub/kafka';
 import { type BenchFigure, reportBench } from '@ketenhub/kafka/testing';
-import { createLogger, createMetrics } from '@ketenhub/service';
+import { createLogger, loadEnv } from '@ketenhub/service';
 import { sql } from 'kysely';
-import type { DispatcherDatabase } from '../src/db';
-import { createDeliveryMetrics } from '../src/deliveries/metrics';
-import { parseSchedule, standardRetrySchedule } from '../src/deliveries/outcome';
-import { Sender } from '../src/deliveries/sender';
-import { startEventsConsumer } from '../src/fanout/events.consumer';
-import { dispatcherMigrations, dispatcherSchema } from '../src/migrations';
-import { createJobs } from '../src/replays/jobs';
+import { dispatcherEnv } from '../src/env';
+import { startDispatcherService } from '../src/service';
 import { subscriptionsTopicName } from '../src/subscriptions/subscription-record';
-import { followSubscriptions, SubscriptionDirectory } from '../src/subscriptions/subscriptions.consumer';
 
 const { values: opts } = parseArgs({
   options: {
@@ -141,16 +136,8 @@ await ensureTopics(kafka, [
   },
 ]);
 await ensureDatabase(dbUrl);
-const db = await openServiceDatabase<DispatcherDatabase>({
-  url: dbUrl,
-  applicationName: 'dispatcher-bench',
-  maxConnections: 10,
-  migrations: dispatcherMigrations,
-  schema: dispatcherSchema,
-});
 const publisher = await createPublisher(kafka);
 const webhookKey = 'dispatcher-bench-webhook-key-0123456789abcdef';
-const groupId = `${prefix}dispatcher`;
 
 const urlOf = new Map<string, string>();
 
@@ -202,61 +189,26 @@ const subs: Sub[] = Array.from({ length: subscriptionCount }, (_, i) => ({
 }));
 await publishSubs(subs);
 
-const directory = new SubscriptionDirectory();
-const follower = await followSubscriptions({
-  kafka,
-  db,
-  topic: subscriptionsTopicName(prefix),
-  directory,
-  logger,
-  groupPrefix: prefix,
-});
-await follower.waitUntilCaughtUp(60_000);
-const metrics = createMetrics('dispatcher');
-const sender = new Sender({
-  db,
-  logger,
-  metrics: createDeliveryMetrics(metrics, db),
-  webhookKey,
-  allowLocalHttp: true,
-  concurrency: n('concurrency'),
-  perSubscriptionMax: n('per-subscription'),
-  runLength: n('run-length'),
-  timeoutMs: n('timeout-ms'),
-  retry: { schedule: parseSchedule(standardRetrySchedule) ?? [0], retryAfterMaxMs: 3_600_000 },
-  pollMs: 500,
-  origin: 'ketenhub.bench',
-  legacySignature: true,
-  projectieUrl: 'http://127.0.0.1:8081',
-});
-sender.start();
-const access = { hubOin: org.ketenhub.oin };
-const jobs = createJobs({
-  db,
-  kafka,
-  logger,
-  topics,
-  groupId,
-  groupPrefix: prefix,
-  access,
-  onQueued: () => sender.wake(),
-});
-jobs.start();
-const events = await startEventsConsumer({
-  kafka,
-  db,
-  topics,
-  groupId,
-  directory,
-  follower,
-  access,
-  logger,
-  metrics,
-  partitionsConcurrently: 4,
-  sessionTimeoutMs: 30_000,
-  onQueued: () => sender.wake(),
-  onStop: (error) => logger.error({ err: error }, 'events consumer stopped'),
-});
+const dispatcher = await startDispatcherService(
+  loadEnv(dispatcherEnv, {
+    DATABASE_URL: dbUrl,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '6',
+    KETENHUB_ADMIN_TOKEN: 'dispatcher-bench-admin-token-0123456789abcdef',
+    KETENHUB_WEBHOOK_KEY: webhookKey,
+    KETENHUB_WEBHOOK_LOCAL_HTTP: 'true',
+    KETENHUB_WEBHOOK_ORIGIN: 'ketenhub.bench',
+    KETENHUB_HUB_OIN: org.ketenhub.oin,
+    DISPATCHER_PORT: '0',
+    DISPATCHER_CONCURRENCY: String(opts.concurrency),
+    DISPATCHER_SUBSCRIPTION_MAX_IN_FLIGHT: String(opts['per-subscription']),
+    DISPATCHER_RUN_LENGTH: String(opts['run-length']),
+    DISPATCHER_TIMEOUT_MS: String(opts['timeout-ms']),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  }),
+  { kafka, logger },
+);
+const { db, sender, jobs, groupId } = dispatcher;
 
 const toRecord = (e: KetenEvent): OutgoingRecord => {
   const r = toKafkaRecord(e);
@@ -492,13 +444,9 @@ try {
   reportBench('deliveries', figures);
   console.log(`\nDispatcher delivery benchmark (${new Date().toISOString()}, node ${process.version})`);
   for (const line of results) console.log(`- ${line}`);
-  await jobs.stop();
-  await events.stop();
-  await sender.stop();
-  await follower.stop();
+  await dispatcher.close();
   await publisher.close();
   receiver.send({ type: 'stop' });
-  await db.destroy();
   if (!opts.keep) {
     await deleteTopics(kafka, [...topics, subscriptionsTopicName(prefix)]).catch(() => undefined);
     await dropDatabase(dbUrl).catch(() => undefined);
