@@ -31,14 +31,18 @@ export interface RecordBatch {
 
 /**
  * What a batch handler decided. Expected failures are values, not exceptions:
- * - `ack`: the batch's effects (and its position) are stored; move on.
+ * - `ack`: the batch's effects (and its position) are stored; move on. A handler that pipelines
+ *   (acknowledges a batch once it is queued, as the projection does) passes `stored`, which
+ *   resolves once they are: Kafka's monitoring commit waits for it, so the group's lag in Kafka's
+ *   own tools is what is really left to do, not what is fetched.
  * - `stop`: something the consumer cannot get past by retrying (e.g. a poison record the
  *   handler refuses to skip); the consumer stops and reports the error, the service turns unready.
  * A thrown exception means broken infrastructure (PostgreSQL down, a bug): the batch is retried.
  */
-export type BatchOutcome = { type: 'ack' } | { type: 'stop'; error: Error };
+export type BatchOutcome = { type: 'ack'; stored?: Promise<unknown> } | { type: 'stop'; error: Error };
 
-export const ack = (): BatchOutcome => ({ type: 'ack' });
+export const ack = (stored?: Promise<unknown>): BatchOutcome =>
+  stored ? { type: 'ack', stored } : { type: 'ack' };
 export const stop = (error: Error): BatchOutcome => ({ type: 'stop', error });
 
 export interface ConsumerOptions {
@@ -134,8 +138,15 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
       // A rebalance can make this commit fail; the next round commits again.
     }
   };
+  // The highest offset scheduled per partition: a pipelined handler's `stored` promises may
+  // resolve out of order, and a commit never moves back.
+  const scheduled = new Map<string, bigint>();
   const scheduleCommit = (topic: string, partition: number, offset: string) => {
-    toCommit.set(`${topic}:${partition}`, { topic, partition, offset });
+    if (stopped) return;
+    const key = `${topic}:${partition}`;
+    if ((scheduled.get(key) ?? -1n) >= BigInt(offset)) return;
+    scheduled.set(key, BigInt(offset));
+    toCommit.set(key, { topic, partition, offset });
     commitTimer ??= setTimeout(() => void commitPending(), options.monitoringCommitIntervalMs ?? 1_000);
   };
   const stopCommits = async () => {
@@ -275,7 +286,14 @@ export async function runConsumer(client: KafkaClient, options: ConsumerOptions)
       resolveOffset(last);
       options.onLag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
       // For monitoring and as a starting hint only; the service's own store is authoritative.
-      scheduleCommit(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
+      const next = (BigInt(last) + 1n).toString();
+      if (outcome.stored) {
+        // Never stored (the handler failed for good): nothing is committed for it.
+        outcome.stored.then(
+          () => scheduleCommit(batch.topic, batch.partition, next),
+          () => undefined,
+        );
+      } else scheduleCommit(batch.topic, batch.partition, next);
       await heartbeat();
     },
   });

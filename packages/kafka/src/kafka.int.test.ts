@@ -211,6 +211,49 @@ describe('kafka adapter on a real broker', () => {
     expect(handled.get(1)).toEqual(expected(0, high.get(1) as number));
   });
 
+  test("a pipelined handler's monitoring commits wait for its batches to be stored", async ({
+    kafka,
+    topic,
+    groupId,
+  }) => {
+    const name = topic('pipelined');
+    await ensureTopics(kafka.client, [caseEventTopic(name, 1)]);
+    const publisher = await createPublisher(kafka.client);
+    await publisher.publish(
+      Array.from({ length: 50 }, (_, i) => ({ topic: name, key: 'case', value: `v${i}` })),
+    );
+    await publisher.close();
+    let store = () => undefined as void;
+    const stored = new Promise<void>((r) => {
+      store = r;
+    });
+    let handled = 0;
+    const consumer = await runConsumer(kafka.client, {
+      groupId,
+      topics: [name],
+      monitoringCommitIntervalMs: 50,
+      handleBatch: async (batch) => {
+        handled += batch.records.length;
+        return ack(stored);
+      },
+    });
+    const admin = kafka.client.kafka.admin();
+    await admin.connect();
+    const committed = async () =>
+      Number((await admin.fetchOffsets({ groupId, topics: [name] }))[0]?.partitions[0]?.offset ?? -1);
+    try {
+      await until(() => handled === 50);
+      // Handed in and acknowledged, not stored: several commit intervals later Kafka holds nothing.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await committed()).toBe(-1);
+      store();
+      await until(async () => (await committed()) === 50);
+    } finally {
+      await consumer.stop();
+      await admin.disconnect();
+    }
+  });
+
   test('stored positions that fail to load at a join are retried: the consumer keeps running and misses nothing', async ({
     kafka,
     topic,

@@ -58,6 +58,8 @@ interface Queued {
   batch: RecordBatch;
   /** `topic:partition`: a partition has at most one batch in a transaction at a time. */
   key: string;
+  /** Resolves the batch's `stored` (the adapter's monitoring commit waits for it). */
+  stored: () => void;
 }
 
 /** How long a failed transaction waits before it is tried again, by attempt (ms). */
@@ -124,6 +126,7 @@ export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<R
 
   const committed = (group: Queued[], perBatch: { applied: number; skipped: number }[]) => {
     for (const [i, q] of group.entries()) {
+      q.stored();
       const skipped = perBatch[i]?.skipped ?? 0;
       if (o.metrics && skipped > 0) {
         o.metrics.eventsConsumed.inc(
@@ -251,16 +254,24 @@ export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<R
     });
   };
 
-  /** Queues a batch; resolves once there is room for more (not once it is committed). */
-  const enqueue = async (batch: RecordBatch) => {
+  /**
+   * Queues a batch; resolves once there is room for more (not once it is committed), with
+   * `stored`, which resolves once it is committed (never, if the consumer fails first).
+   */
+  const enqueue = async (batch: RecordBatch): Promise<{ stored: Promise<void> }> => {
     if (failed) throw failed;
-    queue.push({ batch, key: `${batch.topic}:${batch.partition}` });
+    let resolveStored = () => undefined as void;
+    const stored = new Promise<void>((r) => {
+      resolveStored = r;
+    });
+    queue.push({ batch, key: `${batch.topic}:${batch.partition}`, stored: resolveStored });
     queuedRecords += batch.records.length;
     schedule();
     while (queuedRecords > maxQueuedRecords && !failed) {
       await new Promise<void>((r) => wake.push(r));
     }
     if (failed) throw failed;
+    return { stored };
   };
 
   /** Waits until everything queued is committed (graceful stop), up to `timeoutMs`. */
@@ -286,8 +297,8 @@ export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<R
       return new Map([...all].filter(([p]) => partitions.includes(p)));
     },
     handleBatch: async (batch) => {
-      await enqueue(batch);
-      return ack();
+      const { stored } = await enqueue(batch);
+      return ack(stored);
     },
     onStop: (error) => {
       if (failed) return;
