@@ -223,7 +223,7 @@ describe('kafka adapter on a real broker', () => {
       Array.from({ length: 50 }, (_, i) => ({ topic: name, key: 'case', value: `v${i}` })),
     );
     await publisher.close();
-    let store = () => undefined as void;
+    let store: () => void = () => undefined;
     const stored = new Promise<void>((r) => {
       store = r;
     });

@@ -260,7 +260,7 @@ export function startProjectionConsumer(o: ProjectionConsumerOptions): Promise<R
    */
   const enqueue = async (batch: RecordBatch): Promise<{ stored: Promise<void> }> => {
     if (failed) throw failed;
-    let resolveStored = () => undefined as void;
+    let resolveStored: () => void = () => undefined;
     const stored = new Promise<void>((r) => {
       resolveStored = r;
     });
