@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { migrateToLatest } from '@ketenhub/db';
 import { describe, expect, test } from '@ketenhub/testkit';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { dispatcherMigrations, dispatcherSchema } from '../migrations';
 import {
   type ClaimedDelivery,
@@ -11,6 +11,13 @@ import {
   type SettledAttempt,
   settleMany,
 } from './outbox';
+
+/** An active subscription row as the subscriptions consumer writes it. */
+const insertSubscription = (db: Kysely<unknown>, id: string) =>
+  sql`insert into dispatcher.subscriptions (id, system_id, oin, url, types, roles, status,
+      system_revoked, secret_version, revision, format)
+    values (${id}, ${randomUUID()}, '00000001001234567000', 'http://127.0.0.1:1/hook',
+      ${['nl.wmo.melding-ontvangen']}, ${['gemeente']}, 'active', false, 1, 1, 'cloudevents')`.execute(db);
 
 describe('outbox retention', () => {
   test('deletes delivered rows past the retention in chunks, never pending or failed ones', async ({
@@ -51,12 +58,7 @@ describe('claim runs', () => {
     await migrateToLatest(testDb.db, dispatcherMigrations, { schema: dispatcherSchema });
     const db = testDb.db as never as Parameters<typeof claimDue>[0];
     const subscription = randomUUID();
-    await sql`insert into dispatcher.subscriptions (id, system_id, oin, url, types, roles, status,
-        system_revoked, secret_version, revision, format)
-      values (${subscription}, ${randomUUID()}, '00000001001234567000', 'http://127.0.0.1:1/hook',
-        ${['nl.wmo.melding-ontvangen']}, ${['gemeente']}, 'active', false, 1, 1, 'cloudevents')`.execute(
-      testDb.db,
-    );
+    await insertSubscription(testDb.db, subscription);
     const caseA = randomUUID();
     const caseB = randomUUID();
     // Queued out of log order (a replay queues older events later): the run follows the log.
@@ -134,14 +136,7 @@ describe('settlements side by side', () => {
     await migrateToLatest(testDb.db, dispatcherMigrations, { schema: dispatcherSchema });
     const db = testDb.db as never as Parameters<typeof claimDue>[0];
     const subscriptions = [randomUUID(), randomUUID()];
-    for (const id of subscriptions) {
-      await sql`insert into dispatcher.subscriptions (id, system_id, oin, url, types, roles, status,
-          system_revoked, secret_version, revision, format)
-        values (${id}, ${randomUUID()}, '00000001001234567000', 'http://127.0.0.1:1/hook',
-          ${['nl.wmo.melding-ontvangen']}, ${['gemeente']}, 'active', false, 1, 1, 'cloudevents')`.execute(
-        testDb.db,
-      );
-    }
+    for (const id of subscriptions) await insertSubscription(testDb.db, id);
     const cases = Array.from({ length: 30 }, () => randomUUID());
     // Per (subscription, case): four rows being sent (a run) and two set aside behind them.
     await queueDeliveries(
