@@ -178,6 +178,13 @@ export const isoDateSchema = refineRule(
 /** UUID (any RFC 9562 version). Rule `uuid`. */
 export const uuidSchema = z.uuid({ error: 'must be a UUID' });
 
+const uuidForm = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** In the canonical 8-4-4-4-12 hex form, any version or variant (a cheap check where no schema runs). */
+export function isUuid(value: string): boolean {
+  return uuidForm.test(value);
+}
+
 /** iWmo ToewijzingNummer: integer of at most 9 digits; every later WMO message refers to it. */
 export const toewijzingNummerSchema = z
   .int({ error: 'must be an integer' })

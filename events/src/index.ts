@@ -48,6 +48,7 @@ export {
   isIsoDate,
   isOin,
   isoDateSchema,
+  isUuid,
   isWmoProductcategorie,
   oinPrefixes,
   oinProblem,

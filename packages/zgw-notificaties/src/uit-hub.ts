@@ -1,4 +1,4 @@
-import { type CaseDomain, isBsn, parseSource } from '@ketenhub/events';
+import { type CaseDomain, isBsn, isUuid, parseSource } from '@ketenhub/events';
 import type { Notificatie } from './notificatie';
 
 /**
@@ -46,11 +46,9 @@ export type HubKenmerk = (typeof hubKenmerken)[number];
  * in a number, and read across them 3% of random UUIDs looked like a BSN (0.4% now).
  */
 export function mayBeBsn(value: string): boolean {
-  if (uuidForm.test(value)) return value.split('-').some((group) => hasBsn(group.match(/\d{9,}/g) ?? []));
+  if (isUuid(value)) return value.split('-').some((group) => hasBsn(group.match(/\d{9,}/g) ?? []));
   return hasBsn(value.match(/\d[\d .-]{7,}\d/g) ?? []);
 }
-
-const uuidForm = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function hasBsn(runs: readonly string[]): boolean {
   for (const run of runs) {

@@ -1,6 +1,6 @@
 import { isAccessType } from '@ketenhub/access';
 import { applyBatchOnce, loadPositions, type OffsetRecord } from '@ketenhub/db';
-import { fromKafkaRecord } from '@ketenhub/events';
+import { fromKafkaRecord, isUuid } from '@ketenhub/events';
 import {
   ack,
   type ConsumedRecord,
@@ -14,8 +14,6 @@ import type { GatewayDatabase } from '../db';
 import { receivedKey } from '../ingest/accept/received.table';
 import { gatewaySchema } from '../migrations';
 import { type AccessEntry, recordAccessEvents } from './case-access.repository';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A batch without access events moves the stored position at most this often. Rows are written
@@ -90,7 +88,7 @@ export async function startCasesConsumer(options: {
             const parsed = fromKafkaRecord(entry);
             // The contract makes the subject a UUID; checked again because one odd record must not
             // stop the consumer (the column is a uuid).
-            if (parsed.ok && isAccessType(parsed.event.type) && UUID.test(parsed.event.subject)) {
+            if (parsed.ok && isAccessType(parsed.event.type) && isUuid(parsed.event.subject)) {
               const e = parsed.event;
               rows.push({
                 caseId: e.subject,

@@ -1,4 +1,4 @@
-import { toViolations, uuidSchema } from '@ketenhub/events';
+import { isUuid, toViolations, uuidSchema } from '@ketenhub/events';
 import { AppError } from '@ketenhub/service';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -20,8 +20,6 @@ const bodySchema = z.strictObject({
   /** The source, when the zaak is given by uuid or its URL fits more than one source's Zaken API. */
   bron: z.string().min(1).optional(),
 });
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const rootOf = (bron: BronRuntime) => `${bron.config.zgw.zaken.replace(/\/+$/, '')}/`;
 
@@ -46,7 +44,7 @@ function resolveZaak(
     new AppError('invalid-request', message, {
       violations: [{ field: 'zaak', rule: 'zaak', message: `zaak: ${message}` }],
     });
-  if (uuidPattern.test(raw)) {
+  if (isUuid(raw)) {
     if (candidates.length !== 1) throw invalid('a zaak uuid needs bron in the body (more than one source)');
     const bron = candidates[0]!;
     return { bron, zaakUrl: `${rootOf(bron)}zaken/${raw.toLowerCase()}` };

@@ -1,3 +1,4 @@
+import { isUuid } from '@ketenhub/events';
 import type { Bron, ZaaktypeMapping } from '../config/config';
 import type { Zaak } from '../zgw/resources';
 import { ids } from './ids';
@@ -16,8 +17,6 @@ export type Koppeling =
   /** The zaaktype is not configured and nothing links the zaak. */
   | { kind: 'onbekend' };
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Decides the chain case of a zaak that has no link yet, in this order: a kenmerk that names the
  * chain case (a zaaksysteem that knows it, e.g. a zaak made from a hub webhook), a linked hoofdzaak,
@@ -34,7 +33,7 @@ export function koppelingVan(
 ): Koppeling {
   const kenmerkBron = bron.ketenzaakKenmerk.toLowerCase();
   const kenmerk = zaak.kenmerken?.find(
-    (k) => k.bron.trim().toLowerCase() === kenmerkBron && uuidPattern.test(k.kenmerk.trim()),
+    (k) => k.bron.trim().toLowerCase() === kenmerkBron && isUuid(k.kenmerk.trim()),
   );
   if (kenmerk)
     return { kind: 'gekoppeld', caseId: kenmerk.kenmerk.trim().toLowerCase(), herkomst: 'kenmerk' };
