@@ -6,6 +6,7 @@ import { dispatcherMigrations, dispatcherSchema } from '../migrations';
 import {
   type ClaimedDelivery,
   claimDue,
+  type NewDelivery,
   purgeDelivered,
   queueDeliveries,
   type SettledAttempt,
@@ -18,6 +19,20 @@ const insertSubscription = (db: Kysely<unknown>, id: string) =>
       system_revoked, secret_version, revision, format)
     values (${id}, ${randomUUID()}, '00000001001234567000', 'http://127.0.0.1:1/hook',
       ${['nl.wmo.melding-ontvangen']}, ${['gemeente']}, 'active', false, 1, 1, 'cloudevents')`.execute(db);
+
+/** A delivery of a test event at `offset` of partition wmo:0. */
+const delivery = (subscriptionId: string, caseId: string, eventId: string, offset: number): NewDelivery => ({
+  subscriptionId,
+  caseId,
+  eventSource: 'urn:nld:oin:00000001001234567000:systeem:test',
+  eventId,
+  eventType: 'nl.wmo.melding-ontvangen',
+  body: Buffer.from('{}'),
+  traceparent: null,
+  logTopic: 'wmo',
+  logPartition: 0,
+  logOffset: String(offset),
+});
 
 describe('outbox retention', () => {
   test('deletes delivered rows past the retention in chunks, never pending or failed ones', async ({
@@ -65,18 +80,7 @@ describe('claim runs', () => {
     const queue = (caseId: string, offsets: number[]) =>
       queueDeliveries(
         db,
-        offsets.map((o) => ({
-          subscriptionId: subscription,
-          caseId,
-          eventSource: 'urn:nld:oin:00000001001234567000:systeem:test',
-          eventId: `${caseId}-${o}`,
-          eventType: 'nl.wmo.melding-ontvangen',
-          body: Buffer.from('{}'),
-          traceparent: null,
-          logTopic: 'wmo',
-          logPartition: 0,
-          logOffset: String(o),
-        })),
+        offsets.map((o) => delivery(subscription, caseId, `${caseId}-${o}`, o)),
       );
     await queue(caseA, [30, 10, 20, 50, 40]);
     await queue(caseB, [11, 12, 13]);
@@ -142,20 +146,7 @@ describe('settlements side by side', () => {
     await queueDeliveries(
       db,
       subscriptions.flatMap((s) =>
-        cases.flatMap((c) =>
-          [0, 1, 2, 3, 4, 5].map((o) => ({
-            subscriptionId: s,
-            caseId: c,
-            eventSource: 'urn:nld:oin:00000001001234567000:systeem:test',
-            eventId: `${s}-${c}-${o}`,
-            eventType: 'nl.wmo.melding-ontvangen',
-            body: Buffer.from('{}'),
-            traceparent: null,
-            logTopic: 'wmo',
-            logPartition: 0,
-            logOffset: String(o),
-          })),
-        ),
+        cases.flatMap((c) => [0, 1, 2, 3, 4, 5].map((o) => delivery(s, c, `${s}-${c}-${o}`, o))),
       ),
     );
     await sql`update dispatcher.deliveries set waiting_for_head = true,
