@@ -269,7 +269,11 @@ export class Sender {
         // that came free meanwhile (claims skip each other's locked rows, as two instances do).
         this.reserved += free;
         const claim: Promise<void> = this.claimAndSend(free)
-          .catch(() => false)
+          .catch((error: unknown) => {
+            // claimAndSend handles the database's failures itself; this is a bug, said once per claim.
+            this.o.logger.error({ err: error }, 'claiming deliveries failed unexpectedly');
+            return false;
+          })
           .then((full) => {
             this.reserved -= free;
             this.claiming.delete(claim);
