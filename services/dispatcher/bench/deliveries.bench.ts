@@ -26,7 +26,6 @@ import { dropDatabase, ensureDatabase } from '@ketenhub/db';
 import { caseDomains, type KetenEvent, toKafkaRecord } from '@ketenhub/events';
 import { makeEvent, exampleOrganisations as org } from '@ketenhub/events/testing';
 import {
-  caseEventTopic,
   createKafkaClient,
   createPublisher,
   deleteTopics,
@@ -126,9 +125,10 @@ async function baseline(seconds: number, concurrency: number) {
 // The hub's side: topics, database, the dispatcher in this process
 
 const kafka = createKafkaClient({ brokers, clientId: 'dispatcher-bench' });
+// The domain topics are the dispatcher's to create (KAFKA_PARTITIONS below); the subscriptions
+// topic exists before it starts, because the subscriptions are published first.
 const topics = caseDomains.map((d) => `${prefix}${d}`);
 await ensureTopics(kafka, [
-  ...topics.map((t) => caseEventTopic(t, 6)),
   {
     name: subscriptionsTopicName(prefix),
     partitions: 1,
